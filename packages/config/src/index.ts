@@ -1,0 +1,2 @@
+export { ConfigError, parseEnv } from './parse-env';
+export { baseEnvSchema, providerEnvSchema, type BaseEnv, type ProviderEnv } from './schemas';

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+export const baseEnvSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tranche'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _, : and - only')
+    .default('tranche'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POLL_INTERVAL_S: z.coerce.number().positive().default(300),
+  SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
+  CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
+  CHUNK_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+});
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+export const providerEnvSchema = z.object({
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+});
+export type ProviderEnv = z.infer<typeof providerEnvSchema>;
