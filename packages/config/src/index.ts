@@ -1,2 +1,3 @@
+export { createLogger, type Logger } from './logger';
 export { ConfigError, parseEnv } from './parse-env';
-export { baseEnvSchema, providerEnvSchema, type BaseEnv, type ProviderEnv } from './schemas';
+export { type BaseEnv, baseEnvSchema, type ProviderEnv, providerEnvSchema } from './schemas';

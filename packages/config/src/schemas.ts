@@ -1,13 +1,16 @@
 import { z } from 'zod';
 
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL (${protocols.join(' or ')})`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${protocols.join(' or ')})`,
+  );
 
 export const baseEnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tranche'),
@@ -20,7 +23,11 @@ export const baseEnvSchema = z.object({
   POLL_INTERVAL_S: z.coerce.number().positive().default(300),
   SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
   CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
-  CHUNK_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  CHUNK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
 });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 

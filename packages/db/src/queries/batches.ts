@@ -1,0 +1,148 @@
+import type { Sql } from '../client';
+import type { BatchRow, JobRow } from './types';
+
+export async function getBatch(sql: Sql, batchId: string): Promise<BatchRow | null> {
+  const [row] = await sql<BatchRow[]>`select * from provider_batches where id = ${batchId}`;
+  return row ?? null;
+}
+
+export async function getBatchWithJob(
+  sql: Sql,
+  batchId: string,
+): Promise<{ batch: BatchRow; job: JobRow } | null> {
+  const batch = await getBatch(sql, batchId);
+  if (!batch) return null;
+  const [job] = await sql<JobRow[]>`select * from jobs where id = ${batch.job_id}`;
+  return job ? { batch, job } : null;
+}
+
+export async function lockJob(tx: Sql, jobId: string): Promise<JobRow | null> {
+  const [job] = await tx<JobRow[]>`select * from jobs where id = ${jobId} for update`;
+  return job ?? null;
+}
+
+export async function pendingInputsForPlanning(tx: Sql, jobId: string) {
+  return tx<{ customId: string; bytes: number }[]>`
+    select custom_id as "customId", request_bytes as bytes
+    from inputs where job_id = ${jobId} and state = 'pending' order by seq`;
+}
+
+export async function nextRound(tx: Sql, jobId: string): Promise<number> {
+  const [row] = await tx<{ round: number }[]>`
+    select coalesce(max(round) + 1, 0)::int as round from provider_batches where job_id = ${jobId}`;
+  return row?.round ?? 0;
+}
+
+export interface PlannedBatch {
+  id: string;
+  jobId: string;
+  provider: string;
+  chunkKey: string;
+  round: number;
+  customIds: string[];
+  bytes: number;
+}
+
+/** The batch row exists before any provider call, and its inputs point at it. */
+export async function insertPlannedBatch(tx: Sql, batch: PlannedBatch): Promise<void> {
+  await tx`
+    insert into provider_batches (id, job_id, provider, chunk_key, round, state, request_count, bytes)
+    values (${batch.id}, ${batch.jobId}, ${batch.provider}, ${batch.chunkKey}, ${batch.round}, 'planned',
+            ${batch.customIds.length}, ${batch.bytes})`;
+  await tx`
+    update inputs set state = 'submitted', batch_id = ${batch.id}, attempts = attempts + 1
+    where job_id = ${batch.jobId} and custom_id = any(${batch.customIds}::text[]) and state = 'pending'`;
+}
+
+export async function plannedBatches(sql: Sql, jobId: string): Promise<BatchRow[]> {
+  return sql<BatchRow[]>`
+    select * from provider_batches where job_id = ${jobId} and state = 'planned' order by round, chunk_key`;
+}
+
+/** The requests of one batch, in the order they go into its request file. */
+export function batchRequestsCursor(sql: Sql, batchId: string, pageSize = 500) {
+  return sql<{ custom_id: string; request: unknown }[]>`
+    select custom_id, request from inputs where batch_id = ${batchId} order by seq`.cursor(pageSize);
+}
+
+export async function batchCustomIdsInFileOrder(sql: Sql, batchId: string): Promise<string[]> {
+  const rows = await sql<{ custom_id: string }[]>`
+    select custom_id from inputs where batch_id = ${batchId} order by seq`;
+  return rows.map((r) => r.custom_id);
+}
+
+/** Counts one more provider call for this batch; returns the count including this one. */
+export async function countSubmitAttempt(sql: Sql, batchId: string): Promise<number> {
+  const [row] = await sql<{ submit_attempts: number }[]>`
+    update provider_batches set submit_attempts = submit_attempts + 1 where id = ${batchId}
+    returning submit_attempts`;
+  return row?.submit_attempts ?? 0;
+}
+
+export async function recordSubmitted(
+  sql: Sql,
+  batchId: string,
+  providerBatchId: string,
+  inputFileId: string | null,
+  bytes: number,
+): Promise<void> {
+  await sql`
+    update provider_batches
+    set state = 'submitted', provider_batch_id = ${providerBatchId}, input_file_id = ${inputFileId},
+        bytes = ${bytes}, submitted_at = now(), status_changed_at = now()
+    where id = ${batchId} and state = 'planned'`;
+}
+
+export interface PollRecord {
+  providerStatus: string;
+  ended: boolean;
+  outcome: string | null;
+  counts: { total: number; completed: number; failed: number };
+  outputFileId: string | null;
+  errorFileId: string | null;
+  failures: Array<{ code: string; message: string; line?: number | null }> | null;
+}
+
+export async function recordPoll(sql: Sql, batchId: string, poll: PollRecord): Promise<void> {
+  await sql`
+    update provider_batches set
+      provider_status = ${poll.providerStatus},
+      status_changed_at = case when provider_status is distinct from ${poll.providerStatus} then now()
+                               else status_changed_at end,
+      counts = ${sql.json(poll.counts)},
+      output_file_id = ${poll.outputFileId}, error_file_id = ${poll.errorFileId},
+      failures = ${poll.failures ? sql.json(poll.failures) : null},
+      outcome = ${poll.outcome},
+      state = case when ${poll.ended} then 'ended' else state end,
+      ended_at = case when ${poll.ended} then coalesce(ended_at, now()) else ended_at end
+    where id = ${batchId} and state = 'submitted'`;
+}
+
+export async function markCancelSent(sql: Sql, batchId: string): Promise<void> {
+  await sql`update provider_batches set cancel_sent_at = now() where id = ${batchId}`;
+}
+
+/**
+ * Holds a session-level advisory lock on one batch for the duration of `fn`, on a connection of its own. If this
+ * process dies, Postgres drops the connection and the lock with it, so no lease has to expire.
+ */
+export async function withBatchLock<T>(
+  sql: Sql,
+  batchId: string,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  const conn = await sql.reserve();
+  try {
+    const [row] = await conn<
+      { locked: boolean }[]
+    >`select pg_try_advisory_lock(hashtextextended(${batchId}, 0)) as locked`;
+    if (!row?.locked) return undefined;
+    try {
+      return await fn();
+    } finally {
+      await conn`select pg_advisory_unlock(hashtextextended(${batchId}, 0))`;
+    }
+  } finally {
+    conn.release();
+  }
+}

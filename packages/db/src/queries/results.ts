@@ -1,0 +1,205 @@
+import type { Sql } from '../client';
+import type { JobRow, StoredError } from './types';
+
+export interface IncomingResult {
+  customId: string;
+  status: 'succeeded' | 'failed';
+  output?: unknown;
+  usage?: { inputTokens: number; outputTokens: number; cachedTokens: number; raw: unknown } | null;
+  error?: StoredError;
+}
+
+interface FinalRow {
+  custom_id: string;
+  status: 'succeeded' | 'failed';
+  output: unknown;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cached_tokens: number | null;
+  usage: unknown;
+  error: StoredError | null;
+  attempts: number;
+}
+
+export interface ApplyOutcome {
+  succeeded: number;
+  failed: number;
+  retrying: number;
+  /** Lines for inputs no longer waiting on this batch (a fetch retried after a crash): ignored. */
+  ignored: number;
+}
+
+function mayRetry(
+  job: Pick<JobRow, 'max_attempts' | 'cancel_reason'>,
+  attempts: number,
+  error: StoredError,
+): boolean {
+  return error.retryable && attempts < job.max_attempts && job.cancel_reason === null;
+}
+
+async function writeFinal(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
+  if (rows.length === 0) return;
+  // A success is never overwritten; a failure from an earlier run is replaced by this newer outcome.
+  await tx`
+    insert into results (custom_id, job_id, batch_id, status, output, input_tokens, output_tokens, cached_tokens,
+                         usage, error, attempts)
+    select r.custom_id, ${job.id}, ${batchId}, r.status, r.output, r.input_tokens, r.output_tokens, r.cached_tokens,
+           r.usage, r.error, r.attempts
+    from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as r(
+      custom_id text, status text, output jsonb, input_tokens int, output_tokens int, cached_tokens int,
+      usage jsonb, error jsonb, attempts int)
+    on conflict (custom_id) do update set
+      job_id = excluded.job_id, batch_id = excluded.batch_id, status = excluded.status, output = excluded.output,
+      input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+      cached_tokens = excluded.cached_tokens, usage = excluded.usage, error = excluded.error,
+      attempts = excluded.attempts, created_at = now()
+    where results.status <> 'succeeded'`;
+  await tx`
+    update inputs i set state = r.status, last_error = r.error
+    from jsonb_to_recordset(${tx.json(rows.map((r) => ({ custom_id: r.custom_id, status: r.status, error: r.error })) as never)}::jsonb)
+      as r(custom_id text, status text, error jsonb)
+    where i.job_id = ${job.id} and i.custom_id = r.custom_id`;
+}
+
+async function markForRetry(
+  tx: Sql,
+  jobId: string,
+  retries: Array<{ custom_id: string; error: StoredError }>,
+) {
+  if (retries.length === 0) return;
+  await tx`
+    update inputs i set state = 'pending', batch_id = null, last_error = r.error
+    from jsonb_to_recordset(${tx.json(retries as never)}::jsonb) as r(custom_id text, error jsonb)
+    where i.job_id = ${jobId} and i.custom_id = r.custom_id`;
+}
+
+function finalRow(result: IncomingResult, attempts: number): FinalRow {
+  return {
+    custom_id: result.customId,
+    status: result.status,
+    output: result.output ?? null,
+    input_tokens: result.usage?.inputTokens ?? null,
+    output_tokens: result.usage?.outputTokens ?? null,
+    cached_tokens: result.usage?.cachedTokens ?? null,
+    usage: result.usage?.raw ?? null,
+    error: result.error ?? null,
+    attempts,
+  };
+}
+
+/**
+ * Stores one slice of a batch's results in one transaction. Only inputs still waiting on this batch are touched,
+ * so a fetch retried after a crash writes nothing twice.
+ */
+export async function applyResults(
+  sql: Sql,
+  job: Pick<JobRow, 'id' | 'max_attempts' | 'cancel_reason'>,
+  batchId: string,
+  results: IncomingResult[],
+): Promise<ApplyOutcome> {
+  return sql.begin((tx) => applyResultsIn(tx as unknown as Sql, job, batchId, results));
+}
+
+/** `applyResults` inside a transaction the caller already holds. */
+export async function applyResultsIn(
+  tx: Sql,
+  job: Pick<JobRow, 'id' | 'max_attempts' | 'cancel_reason'>,
+  batchId: string,
+  results: IncomingResult[],
+): Promise<ApplyOutcome> {
+  {
+    const ids = results.map((r) => r.customId);
+    const waiting = await tx<{ custom_id: string; attempts: number }[]>`
+      select custom_id, attempts from inputs
+      where job_id = ${job.id} and batch_id = ${batchId} and state = 'submitted' and custom_id = any(${ids}::text[])
+      for update`;
+    const attemptsById = new Map(waiting.map((w) => [w.custom_id, w.attempts]));
+    const finals: FinalRow[] = [];
+    const retries: Array<{ custom_id: string; error: StoredError }> = [];
+    const outcome: ApplyOutcome = { succeeded: 0, failed: 0, retrying: 0, ignored: 0 };
+    for (const result of results) {
+      const attempts = attemptsById.get(result.customId);
+      if (attempts === undefined) {
+        outcome.ignored += 1;
+        continue;
+      }
+      attemptsById.delete(result.customId);
+      if (result.status === 'failed' && result.error && mayRetry(job, attempts, result.error)) {
+        retries.push({ custom_id: result.customId, error: result.error });
+        outcome.retrying += 1;
+      } else {
+        finals.push(finalRow(result, attempts));
+        outcome[result.status] += 1;
+      }
+    }
+    await writeFinal(tx, job, batchId, finals);
+    await markForRetry(tx, job.id, retries);
+    return outcome;
+  }
+}
+
+/** Inputs of a batch that got no result line at all, in request-file order. */
+export async function unansweredInputs(sql: Sql, batchId: string): Promise<string[]> {
+  const rows = await sql<{ custom_id: string }[]>`
+    select custom_id from inputs where batch_id = ${batchId} and state = 'submitted' order by seq`;
+  return rows.map((r) => r.custom_id);
+}
+
+/** Fails inputs that never reached a provider (too large, or cancelled before submission): final, no retry. */
+export async function failUnsent(
+  tx: Sql,
+  jobId: string,
+  customIds: string[],
+  error: StoredError,
+): Promise<void> {
+  if (customIds.length === 0) return;
+  const rows = await tx<{ custom_id: string; attempts: number }[]>`
+    select custom_id, attempts from inputs where job_id = ${jobId} and custom_id = any(${customIds}::text[])`;
+  await writeFinal(
+    tx,
+    { id: jobId },
+    null,
+    rows.map((r) => finalRow({ customId: r.custom_id, status: 'failed', error }, r.attempts)),
+  );
+}
+
+export async function markBatchFetched(tx: Sql, batchId: string): Promise<void> {
+  await tx`update provider_batches set state = 'fetched', fetched_at = now() where id = ${batchId}`;
+}
+
+export async function countPendingInputs(tx: Sql, jobId: string): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`
+    select count(*)::int as n from inputs where job_id = ${jobId} and state = 'pending'`;
+  return row?.n ?? 0;
+}
+
+export interface ResultLine {
+  seq: number;
+  custom_id: string;
+  id: string | null;
+  state: string;
+  status: string | null;
+  output: unknown;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cached_tokens: number | null;
+  cost_usd: string | null;
+  error: StoredError | null;
+  last_error: StoredError | null;
+}
+
+/** One row per input the caller sent (duplicates expanded), in input order, with its result if there is one. */
+export function jobResultsCursor(sql: Sql, jobId: string, pageSize = 1000) {
+  return sql<ResultLine[]>`
+    select refs.seq, i.custom_id, refs.id, i.state, r.status, r.output, r.input_tokens, r.output_tokens,
+           r.cached_tokens, r.cost_usd, r.error, i.last_error
+    from inputs i
+    cross join lateral (
+      select i.seq, i.caller_id as id
+      union all
+      select (a->>'seq')::int, a->>'id' from jsonb_array_elements(coalesce(i.aliases, '[]'::jsonb)) a
+    ) refs
+    left join results r on r.custom_id = i.custom_id
+    where i.job_id = ${jobId}
+    order by refs.seq`.cursor(pageSize);
+}

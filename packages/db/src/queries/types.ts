@@ -1,0 +1,80 @@
+export type JobStatus =
+  | 'queued'
+  | 'submitting'
+  | 'running'
+  | 'cancelling'
+  | 'completed'
+  | 'completed_with_failures'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out';
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = [
+  'completed',
+  'completed_with_failures',
+  'failed',
+  'cancelled',
+  'timed_out',
+];
+
+export type InputState = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'skipped';
+
+export type BatchState = 'planned' | 'submitted' | 'ended' | 'fetched';
+
+export interface JobRow {
+  id: string;
+  status: JobStatus;
+  provider: string;
+  model: string;
+  kind: string;
+  spec: Record<string, unknown>;
+  project: string;
+  owner: string;
+  environment: string | null;
+  run_id: string;
+  tags: Record<string, string>;
+  max_attempts: number;
+  poll_interval_s: number;
+  input_count: number;
+  duplicates: number;
+  skipped_done: number;
+  error: string | null;
+  cancel_reason: 'user' | 'timeout' | null;
+  created_at: Date;
+  updated_at: Date;
+  timeout_at: Date;
+  finished_at: Date | null;
+}
+
+export interface BatchRow {
+  id: string;
+  job_id: string;
+  provider: string;
+  chunk_key: string;
+  round: number;
+  state: BatchState;
+  provider_status: string | null;
+  provider_batch_id: string | null;
+  input_file_id: string | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  request_count: number;
+  bytes: number;
+  counts: { total: number; completed: number; failed: number } | null;
+  outcome: string | null;
+  failures: Array<{ code: string; message: string; line?: number | null }> | null;
+  submit_attempts: number;
+  created_at: Date;
+  submitted_at: Date | null;
+  status_changed_at: Date | null;
+  ended_at: Date | null;
+  fetched_at: Date | null;
+  cancel_sent_at: Date | null;
+}
+
+export interface StoredError {
+  type: string;
+  code: string | null;
+  message: string;
+  retryable: boolean;
+}

@@ -1,0 +1,147 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    kind: text('kind').notNull(),
+    /** The job spec without its inputs: defaults, output schema, options. */
+    spec: jsonb('spec').notNull(),
+    project: text('project').notNull(),
+    owner: text('owner').notNull(),
+    environment: text('environment'),
+    runId: text('run_id').notNull(),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
+    maxAttempts: integer('max_attempts').notNull(),
+    pollIntervalS: doublePrecision('poll_interval_s').notNull(),
+    /** Inputs the caller sent, before duplicates were collapsed. */
+    inputCount: integer('input_count').notNull(),
+    duplicates: integer('duplicates').notNull().default(0),
+    skippedDone: integer('skipped_done').notNull().default(0),
+    error: text('error'),
+    /** Set when a cancel or a timeout started: `user` ends as cancelled, `timeout` as timed_out. */
+    cancelReason: text('cancel_reason'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    timeoutAt: timestamp('timeout_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('jobs_status_idx').on(t.status),
+    index('jobs_project_idx').on(t.project, t.createdAt),
+    index('jobs_run_idx').on(t.runId),
+  ],
+);
+
+/**
+ * One row per distinct request of a job (duplicates collapse onto the first occurrence; their caller ids and
+ * positions are kept in `aliases`). `state`: pending → submitted → succeeded | failed, or skipped (already done
+ * in an earlier job of the same run).
+ */
+export const inputs = pgTable(
+  'inputs',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    customId: text('custom_id').notNull(),
+    seq: integer('seq').notNull(),
+    callerId: text('caller_id'),
+    aliases: jsonb('aliases').$type<Array<{ seq: number; id: string | null }>>(),
+    request: jsonb('request').notNull(),
+    requestBytes: integer('request_bytes').notNull(),
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    batchId: text('batch_id'),
+    lastError: jsonb('last_error'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.customId] }),
+    index('inputs_job_seq_idx').on(t.jobId, t.seq),
+    index('inputs_batch_idx').on(t.batchId),
+    index('inputs_pending_idx').on(t.jobId).where(sql`state = 'pending'`),
+  ],
+);
+
+export const providerBatches = pgTable(
+  'provider_batches',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** Deterministic key sent in the provider's metadata, so a batch created before a crash can be adopted. */
+    chunkKey: text('chunk_key').notNull(),
+    round: integer('round').notNull(),
+    /** planned → submitted → (provider states) → ended → fetched */
+    state: text('state').notNull(),
+    providerStatus: text('provider_status'),
+    providerBatchId: text('provider_batch_id'),
+    inputFileId: text('input_file_id'),
+    outputFileId: text('output_file_id'),
+    errorFileId: text('error_file_id'),
+    requestCount: integer('request_count').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    counts: jsonb('counts').$type<{ total: number; completed: number; failed: number }>(),
+    outcome: text('outcome'),
+    /** Why the provider failed the whole batch (validation), as it said. */
+    failures: jsonb('failures').$type<Array<{ code: string; message: string; line?: number | null }>>(),
+    /** Incremented before each provider call: above 1, an earlier attempt may have created the batch already. */
+    submitAttempts: integer('submit_attempts').notNull().default(0),
+    createdAt: createdAt(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }),
+    cancelSentAt: timestamp('cancel_sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('provider_batches_chunk_key_idx').on(t.chunkKey),
+    index('provider_batches_job_idx').on(t.jobId),
+    index('provider_batches_state_idx').on(t.state),
+  ],
+);
+
+/** At most one result per custom_id: a replay with the same run_id reuses a success instead of paying twice. */
+export const results = pgTable(
+  'results',
+  {
+    customId: text('custom_id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    batchId: text('batch_id'),
+    status: text('status').notNull(),
+    output: jsonb('output'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    cachedTokens: integer('cached_tokens'),
+    usage: jsonb('usage'),
+    costUsd: numeric('cost_usd', { precision: 18, scale: 9 }),
+    syncCostUsd: numeric('sync_cost_usd', { precision: 18, scale: 9 }),
+    priceVersion: text('price_version'),
+    error: jsonb('error'),
+    attempts: integer('attempts').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('results_job_idx').on(t.jobId)],
+);
