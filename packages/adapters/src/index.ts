@@ -1,0 +1,38 @@
+export {
+  classifyCallError,
+  errorTypeForStatus,
+  isRetryableType,
+  normalizedError,
+  ProviderCallError,
+} from './errors';
+export { PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
+export { parseJsonLine, readLines } from './lines';
+export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
+export { OpenAIAdapter } from './openai/adapter';
+export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
+export { effectiveLimits, OversizedInputError, type PlannableInput, planChunks } from './plan-chunks';
+export { AdapterRegistry, ProviderNotConfiguredError } from './registry';
+export {
+  type BatchAdapter,
+  type BatchContext,
+  type BatchFailureReason,
+  type BatchOutcome,
+  type BatchPhase,
+  type BatchRef,
+  type ChatMessage,
+  type ErrorType,
+  type JobKind,
+  type NormalizedError,
+  type NormalizedResult,
+  type OutputSchema,
+  type PollResult,
+  PROVIDERS,
+  type Provider,
+  type ProviderLimits,
+  type RequestParams,
+  type ResultOutput,
+  type SubmitRequest,
+  type SubmitResult,
+  type UnifiedRequest,
+  type Usage,
+} from './types';

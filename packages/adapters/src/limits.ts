@@ -1,0 +1,16 @@
+import type { JobKind, Provider, ProviderLimits } from './types';
+
+/** Each provider's hard per-batch limits (provider-apis.md §0) and what kinds of work it batches. */
+export const PROVIDER_LIMITS: Record<Provider, ProviderLimits> = {
+  openai: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
+  anthropic: { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 },
+  mistral: { maxRequests: 1_000_000, maxBytes: 512 * 1024 * 1024 },
+  vertex: { maxRequests: 200_000, maxBytes: 1024 * 1024 * 1024 },
+};
+
+export const PROVIDER_KINDS: Record<Provider, readonly JobKind[]> = {
+  openai: ['chat', 'embedding'],
+  anthropic: ['chat'],
+  mistral: ['chat', 'embedding'],
+  vertex: ['chat', 'embedding'],
+};

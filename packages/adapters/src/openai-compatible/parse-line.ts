@@ -1,0 +1,109 @@
+import { errorTypeForStatus, normalizedError } from '../errors';
+import type { BatchContext, NormalizedError, NormalizedResult, Usage } from '../types';
+
+type Json = Record<string, unknown>;
+
+const asObject = (value: unknown): Json | null =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
+const asNumber = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) ? value : 0;
+const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** Chat (`prompt_tokens`/`completion_tokens`) and Responses-style (`input_tokens`/`output_tokens`) usage alike. */
+export function compatibleUsage(raw: unknown): Usage | null {
+  const usage = asObject(raw);
+  if (!usage) return null;
+  const promptDetails = asObject(usage.prompt_tokens_details) ?? asObject(usage.input_tokens_details);
+  return {
+    inputTokens: asNumber(usage.prompt_tokens ?? usage.input_tokens),
+    outputTokens: asNumber(usage.completion_tokens ?? usage.output_tokens),
+    cachedTokens: asNumber(promptDetails?.cached_tokens),
+    raw: usage,
+  };
+}
+
+/** A per-request error code the provider gives without an HTTP status. */
+function errorForCode(code: string | null, message: string): NormalizedError {
+  if (code === 'batch_expired') return normalizedError('expired', code, message);
+  if (code === 'batch_cancelled' || code === 'batch_canceled')
+    return normalizedError('cancelled', code, message);
+  return normalizedError('unknown', code, message);
+}
+
+function successFromBody(customId: string, body: Json, context: BatchContext): NormalizedResult {
+  const usage = compatibleUsage(body.usage);
+  if (context.kind === 'embedding') {
+    const first = asObject((body.data as unknown[] | undefined)?.[0]);
+    const embedding = first?.embedding;
+    if (!Array.isArray(embedding)) {
+      return {
+        customId,
+        status: 'failed',
+        usage,
+        error: normalizedError('unknown', null, 'embedding missing from response'),
+      };
+    }
+    return { customId, status: 'succeeded', usage, output: { embedding: embedding as number[] } };
+  }
+  const choice = asObject((body.choices as unknown[] | undefined)?.[0]);
+  const message = asObject(choice?.message);
+  const finishReason = asString(choice?.finish_reason);
+  const refusal = asString(message?.refusal);
+  if (finishReason === 'content_filter' || refusal) {
+    const error = normalizedError(
+      'content_filtered',
+      finishReason ?? 'refusal',
+      refusal ?? 'the provider filtered the output',
+    );
+    return { customId, status: 'failed', usage, error };
+  }
+  const text = asString(message?.content) ?? '';
+  if (!context.output) return { customId, status: 'succeeded', usage, output: { text, finishReason } };
+  try {
+    return { customId, status: 'succeeded', usage, output: { text, json: JSON.parse(text), finishReason } };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      customId,
+      status: 'failed',
+      usage,
+      error: normalizedError('invalid_output', 'invalid_json', reason),
+    };
+  }
+}
+
+/**
+ * One line of an OpenAI-format output or error file (`{custom_id, response: {status_code, body}, error}`), which
+ * Mistral writes too. Every shape of provider-apis.md §1.4 lands here.
+ */
+export function parseCompatibleLine(line: Json, context: BatchContext): NormalizedResult {
+  const customId = asString(line.custom_id);
+  if (!customId) throw new Error('result line without custom_id');
+  const response = asObject(line.response);
+  const topError = asObject(line.error);
+  if (response) {
+    const status = asNumber(response.status_code);
+    const body = asObject(response.body) ?? {};
+    if (status >= 200 && status < 300) return successFromBody(customId, body, context);
+    const bodyError = asObject(body.error) ?? asObject(body) ?? {};
+    const code = asString(bodyError.code) ?? asString(bodyError.type);
+    const message = asString(bodyError.message) ?? `HTTP ${status}`;
+    const type = errorTypeForStatus(status);
+    return { customId, status: 'failed', usage: null, error: normalizedError(type, code, message) };
+  }
+  if (topError) {
+    const code = asString(topError.code);
+    return {
+      customId,
+      status: 'failed',
+      usage: null,
+      error: errorForCode(code, asString(topError.message) ?? code ?? 'error'),
+    };
+  }
+  return {
+    customId,
+    status: 'failed',
+    usage: null,
+    error: normalizedError('unknown', null, 'result line with neither response nor error'),
+  };
+}

@@ -1,0 +1,42 @@
+import type { BatchContext, UnifiedRequest } from '../types';
+
+export interface CompatibleDialect {
+  /** OpenAI's current models take `max_completion_tokens` (reasoning models reject `max_tokens`); Mistral takes `max_tokens`. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /** Whether the model goes in every line's body (OpenAI) or once on the job (Mistral accepts both). */
+  modelInBody: boolean;
+}
+
+export function chatMessages(request: UnifiedRequest): Array<{ role: string; content: string }> {
+  const messages: Array<{ role: string; content: string }> = [];
+  if (request.system !== undefined) messages.push({ role: 'system', content: request.system });
+  for (const message of request.messages ?? [])
+    messages.push({ role: message.role, content: message.content });
+  return messages;
+}
+
+/** The body of one chat or embeddings request in the OpenAI wire format, which Mistral shares. */
+export function compatibleBody(
+  request: UnifiedRequest,
+  context: BatchContext,
+  dialect: CompatibleDialect,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = dialect.modelInBody ? { model: context.model } : {};
+  if (context.kind === 'embedding') {
+    body.input = request.text ?? '';
+    return body;
+  }
+  body.messages = chatMessages(request);
+  const params = request.params ?? {};
+  if (params.max_tokens !== undefined) body[dialect.maxTokensField] = params.max_tokens;
+  if (params.temperature !== undefined) body.temperature = params.temperature;
+  if (params.top_p !== undefined) body.top_p = params.top_p;
+  if (params.stop !== undefined && params.stop.length > 0) body.stop = params.stop;
+  if (context.output) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: context.output.name, schema: context.output.schema, strict: true },
+    };
+  }
+  return body;
+}

@@ -1,0 +1,179 @@
+import { openAsBlob } from 'node:fs';
+import OpenAI, { toFile } from 'openai';
+import type { Batch } from 'openai/resources/batches';
+import { classifyCallError } from '../errors';
+import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
+import { parseJsonLine, readLines } from '../lines';
+import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
+import { parseCompatibleLine } from '../openai-compatible/parse-line';
+import { compatibleBody } from '../openai-compatible/request-body';
+import type {
+  BatchAdapter,
+  BatchContext,
+  BatchRef,
+  JobKind,
+  NormalizedResult,
+  PollResult,
+  SubmitRequest,
+  SubmitResult,
+  UnifiedRequest,
+} from '../types';
+
+export interface OpenAIAdapterOptions {
+  apiKey: string;
+  baseURL?: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+}
+
+const ENDPOINTS: Record<JobKind, '/v1/chat/completions' | '/v1/embeddings'> = {
+  chat: '/v1/chat/completions',
+  embedding: '/v1/embeddings',
+};
+
+const PHASES: Record<Batch['status'], PollResult['phase']> = {
+  validating: 'validating',
+  in_progress: 'running',
+  finalizing: 'finalizing',
+  cancelling: 'cancelling',
+  completed: 'ended',
+  failed: 'ended',
+  expired: 'ended',
+  cancelled: 'ended',
+};
+
+const OUTCOMES: Partial<Record<Batch['status'], PollResult['outcome']>> = {
+  completed: 'completed',
+  failed: 'failed',
+  expired: 'expired',
+  cancelled: 'cancelled',
+};
+
+// How far back to look for a batch created just before a crash: covers clock skew between us and the provider.
+const ADOPT_SKEW_S = 300;
+
+export class OpenAIAdapter implements BatchAdapter {
+  readonly provider = 'openai' as const;
+  readonly limits = PROVIDER_LIMITS.openai;
+  readonly kinds = PROVIDER_KINDS.openai;
+  private readonly client: OpenAI;
+
+  constructor(options: OpenAIAdapterOptions) {
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: options.maxRetries ?? 3,
+      timeout: options.timeoutMs ?? 600_000,
+    });
+  }
+
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
+    const url = ENDPOINTS[context.kind];
+    const body = compatibleBody(request, context, {
+      maxTokensField: 'max_completion_tokens',
+      modelInBody: true,
+    });
+    return JSON.stringify({ custom_id: customId, method: 'POST', url, body });
+  }
+
+  async findExisting(chunkKey: string, createdAfter: Date): Promise<SubmitResult | null> {
+    const since = Math.floor(createdAfter.getTime() / 1000) - ADOPT_SKEW_S;
+    try {
+      // Newest first: stop paging once batches are older than the chunk itself.
+      for await (const batch of this.client.batches.list({ limit: 100 })) {
+        if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey) {
+          return { providerBatchId: batch.id, inputFileId: batch.input_file_id };
+        }
+        if (batch.created_at < since) break;
+      }
+      return null;
+    } catch (error) {
+      throw classifyCallError('openai', error);
+    }
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    try {
+      // The SDK assembles multipart bodies in memory whatever the source; chunk caps keep this bounded.
+      const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
+      const file = await this.client.files.create({
+        file: await toFile(blob, `${request.chunkKey}.jsonl`, { type: 'application/jsonl' }),
+        purpose: 'batch',
+      });
+      const batch = await this.client.batches.create({
+        input_file_id: file.id,
+        endpoint: ENDPOINTS[request.context.kind],
+        completion_window: '24h',
+        metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
+      });
+      return { providerBatchId: batch.id, inputFileId: file.id };
+    } catch (error) {
+      throw classifyCallError('openai', error);
+    }
+  }
+
+  async poll(ref: BatchRef): Promise<PollResult> {
+    let batch: Batch;
+    try {
+      batch = await this.client.batches.retrieve(ref.providerBatchId);
+    } catch (error) {
+      throw classifyCallError('openai', error);
+    }
+    return {
+      phase: PHASES[batch.status] ?? 'running',
+      outcome: OUTCOMES[batch.status],
+      providerStatus: batch.status,
+      counts: {
+        total: batch.request_counts?.total ?? 0,
+        completed: batch.request_counts?.completed ?? 0,
+        failed: batch.request_counts?.failed ?? 0,
+      },
+      outputFileId: batch.output_file_id ?? null,
+      errorFileId: batch.error_file_id ?? null,
+      failures: batch.errors?.data?.map((e) => ({
+        code: e.code ?? 'unknown',
+        message: e.message ?? '',
+        line: e.line ?? null,
+      })),
+    };
+  }
+
+  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+    for (const fileId of [ref.outputFileId, ref.errorFileId]) {
+      if (!fileId) continue;
+      let response: Response;
+      try {
+        response = await this.client.files.content(fileId);
+      } catch (error) {
+        throw classifyCallError('openai', error);
+      }
+      if (!response.body) continue;
+      for await (const line of readLines(response.body)) {
+        yield parseCompatibleLine(parseJsonLine(line, `openai file ${fileId}`), context);
+      }
+    }
+  }
+
+  async cancel(ref: BatchRef): Promise<void> {
+    try {
+      await this.client.batches.cancel(ref.providerBatchId);
+    } catch (error) {
+      const classified = classifyCallError('openai', error);
+      // A batch that already ended cannot be cancelled; that is the state we wanted anyway.
+      if (classified.status === 400 || classified.status === 409) return;
+      throw classified;
+    }
+  }
+
+  async cleanup(ref: BatchRef & { inputFileId?: string | null }): Promise<void> {
+    for (const fileId of [ref.inputFileId, ref.outputFileId, ref.errorFileId]) {
+      if (!fileId) continue;
+      try {
+        await this.client.files.delete(fileId);
+      } catch (error) {
+        const classified = classifyCallError('openai', error);
+        if (classified.status !== 404) throw classified;
+      }
+    }
+  }
+}

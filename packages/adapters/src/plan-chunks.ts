@@ -1,0 +1,55 @@
+import type { ProviderLimits } from './types';
+
+export interface PlannableInput {
+  customId: string;
+  /** Estimated bytes of this request's line in the request file, newline included. */
+  bytes: number;
+}
+
+export class OversizedInputError extends Error {
+  constructor(
+    readonly customId: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`input ${customId} needs ${bytes} bytes, over the ${maxBytes}-byte batch limit`);
+    this.name = 'OversizedInputError';
+  }
+}
+
+/** The tighter of the provider's hard limits and the operator's cap. */
+export function effectiveLimits(provider: ProviderLimits, cap: ProviderLimits): ProviderLimits {
+  return {
+    maxRequests: Math.min(provider.maxRequests, cap.maxRequests),
+    maxBytes: Math.min(provider.maxBytes, cap.maxBytes),
+  };
+}
+
+/**
+ * Packs inputs, in order, into as few chunks as the limits allow. An input too large for any chunk is
+ * reported, not silently dropped: the caller fails it as `invalid_request`.
+ */
+export function planChunks<T extends PlannableInput>(
+  items: Iterable<T>,
+  limits: ProviderLimits,
+): { chunks: T[][]; oversized: T[] } {
+  const chunks: T[][] = [];
+  const oversized: T[] = [];
+  let current: T[] = [];
+  let currentBytes = 0;
+  for (const item of items) {
+    if (item.bytes > limits.maxBytes) {
+      oversized.push(item);
+      continue;
+    }
+    if (current.length >= limits.maxRequests || currentBytes + item.bytes > limits.maxBytes) {
+      chunks.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(item);
+    currentBytes += item.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return { chunks, oversized };
+}

@@ -1,0 +1,39 @@
+import type { ProviderEnv } from '@tranche/config';
+import { OpenAIAdapter } from './openai/adapter';
+import type { BatchAdapter, Provider } from './types';
+
+export class ProviderNotConfiguredError extends Error {
+  constructor(
+    readonly provider: Provider,
+    readonly variable: string,
+  ) {
+    super(`provider ${provider} is not configured: set ${variable}`);
+    this.name = 'ProviderNotConfiguredError';
+  }
+}
+
+/** Builds (once per provider) the adapters a process needs, from the environment parsed at start. */
+export class AdapterRegistry {
+  private readonly cache = new Map<Provider, BatchAdapter>();
+
+  constructor(private readonly env: ProviderEnv) {}
+
+  get(provider: Provider): BatchAdapter {
+    const cached = this.cache.get(provider);
+    if (cached) return cached;
+    const adapter = this.build(provider);
+    this.cache.set(provider, adapter);
+    return adapter;
+  }
+
+  private build(provider: Provider): BatchAdapter {
+    switch (provider) {
+      case 'openai': {
+        if (!this.env.OPENAI_API_KEY) throw new ProviderNotConfiguredError(provider, 'OPENAI_API_KEY');
+        return new OpenAIAdapter({ apiKey: this.env.OPENAI_API_KEY, baseURL: this.env.OPENAI_BASE_URL });
+      }
+      default:
+        throw new ProviderNotConfiguredError(provider, `${provider.toUpperCase()} support (not built yet)`);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+export const PROVIDERS = ['openai', 'anthropic', 'mistral', 'vertex'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export type JobKind = 'chat' | 'embedding';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface RequestParams {
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string[];
+}
+
+/** One input after intake: provider-neutral, stored as `inputs.request`. */
+export interface UnifiedRequest {
+  system?: string;
+  messages?: ChatMessage[];
+  /** Embedding input. */
+  text?: string;
+  params?: RequestParams;
+}
+
+export interface OutputSchema {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
+/** What every request of one provider batch shares. */
+export interface BatchContext {
+  jobId: string;
+  model: string;
+  kind: JobKind;
+  output?: OutputSchema;
+}
+
+export type ErrorType =
+  | 'invalid_request'
+  | 'rate_limited'
+  | 'server_error'
+  | 'expired'
+  | 'cancelled'
+  | 'invalid_output'
+  | 'content_filtered'
+  | 'unknown';
+
+export interface NormalizedError {
+  type: ErrorType;
+  code: string | null;
+  message: string;
+  retryable: boolean;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  /** The provider's own usage object, kept verbatim. */
+  raw: Record<string, unknown>;
+}
+
+export interface ResultOutput {
+  text?: string;
+  json?: unknown;
+  embedding?: number[];
+  finishReason?: string | null;
+}
+
+export type NormalizedResult =
+  | { customId: string; status: 'succeeded'; output: ResultOutput; usage: Usage | null }
+  | { customId: string; status: 'failed'; error: NormalizedError; usage: Usage | null };
+
+export interface ProviderLimits {
+  maxRequests: number;
+  maxBytes: number;
+}
+
+/** A provider batch as the worker knows it: enough to poll, fetch and cancel it. */
+export interface BatchRef {
+  providerBatchId: string;
+  outputFileId?: string | null;
+  errorFileId?: string | null;
+}
+
+export type BatchPhase = 'validating' | 'running' | 'finalizing' | 'cancelling' | 'ended';
+export type BatchOutcome = 'completed' | 'failed' | 'expired' | 'cancelled';
+
+export interface BatchFailureReason {
+  code: string;
+  message: string;
+  /** 1-based line of the request file the provider blamed, when it says. */
+  line?: number | null;
+}
+
+export interface PollResult {
+  phase: BatchPhase;
+  outcome?: BatchOutcome;
+  providerStatus: string;
+  counts: { total: number; completed: number; failed: number };
+  outputFileId?: string | null;
+  errorFileId?: string | null;
+  /** Why the whole batch failed (validation), when it did. */
+  failures?: BatchFailureReason[];
+}
+
+export interface SubmitRequest {
+  context: BatchContext;
+  chunkKey: string;
+  /** A file of lines produced by `encodeLine`, one per request. */
+  filePath: string;
+  requestCount: number;
+  bytes: number;
+}
+
+export interface SubmitResult {
+  providerBatchId: string;
+  inputFileId?: string | null;
+}
+
+export interface BatchAdapter {
+  readonly provider: Provider;
+  readonly limits: ProviderLimits;
+  readonly kinds: readonly JobKind[];
+  /** One request as one line of the request file (no trailing newline). */
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string;
+  /** Finds a batch created earlier for this chunk key (a crash between create and record), if any. */
+  findExisting(chunkKey: string, createdAfter: Date): Promise<SubmitResult | null>;
+  submit(request: SubmitRequest): Promise<SubmitResult>;
+  poll(ref: BatchRef): Promise<PollResult>;
+  /** Every result line the provider returned, in the provider's order. */
+  fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult>;
+  cancel(ref: BatchRef): Promise<void>;
+  /** Objects the provider keeps for us (uploaded and output files) that can go once results are stored. */
+  cleanup?(ref: BatchRef & { inputFileId?: string | null }): Promise<void>;
+}

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+// Payloads carry ids only: Postgres decides what is done, the queues decide when.
+export const submitPayload = z.object({ jobId: z.string().min(1) });
+export type SubmitPayload = z.infer<typeof submitPayload>;
+
+export const pollPayload = z.object({ batchId: z.string().min(1) });
+export type PollPayload = z.infer<typeof pollPayload>;
+
+export const fetchPayload = z.object({ batchId: z.string().min(1) });
+export type FetchPayload = z.infer<typeof fetchPayload>;
+
+export const sweepPayload = z.object({});
+export type SweepPayload = z.infer<typeof sweepPayload>;

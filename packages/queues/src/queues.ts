@@ -1,0 +1,65 @@
+import { type ConnectionOptions, type DefaultJobOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { jobIds, QUEUE_NAMES } from './names';
+
+const defaultJobOptions: DefaultJobOptions = {
+  // Transient provider trouble (429, 5xx, network) retries with backoff; permanent errors throw UnrecoverableError.
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export function redisConnection(url: string): Redis {
+  // BullMQ workers block on Redis: they need maxRetriesPerRequest null.
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+}
+
+export interface TrancheQueues {
+  submit: Queue;
+  poll: Queue;
+  fetch: Queue;
+  sweep: Queue;
+  all(): Queue[];
+  enqueueSubmit(jobId: string, round: number): Promise<void>;
+  enqueuePoll(batchId: string, delayMs?: number): Promise<void>;
+  enqueueFetch(batchId: string): Promise<void>;
+  /** Wakes a sleeping poll job now (after a cancel), or adds one if Redis lost it. */
+  pollNow(batchId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): TrancheQueues {
+  const make = (name: string) => new Queue(name, { connection, prefix, defaultJobOptions });
+  const submit = make(QUEUE_NAMES.submit);
+  const poll = make(QUEUE_NAMES.poll);
+  const fetch = make(QUEUE_NAMES.fetch);
+  const sweep = make(QUEUE_NAMES.sweep);
+  return {
+    submit,
+    poll,
+    fetch,
+    sweep,
+    all: () => [submit, poll, fetch, sweep],
+    async enqueueSubmit(jobId, round) {
+      await submit.add('submit-chunks', { jobId }, { jobId: jobIds.submit(jobId, round) });
+    },
+    async enqueuePoll(batchId, delayMs = 0) {
+      await poll.add('poll-batch', { batchId }, { jobId: jobIds.poll(batchId), delay: delayMs });
+    },
+    async enqueueFetch(batchId) {
+      await fetch.add('fetch-results', { batchId }, { jobId: jobIds.fetch(batchId) });
+    },
+    async pollNow(batchId) {
+      const existing = await poll.getJob(jobIds.poll(batchId));
+      if (existing && (await existing.isDelayed())) {
+        await existing.promote().catch(() => {});
+        return;
+      }
+      if (!existing) await poll.add('poll-batch', { batchId }, { jobId: jobIds.poll(batchId) });
+    },
+    async close() {
+      await Promise.all([submit.close(), poll.close(), fetch.close(), sweep.close()]);
+    },
+  };
+}
