@@ -1,0 +1,43 @@
+import type { RequestHandler } from 'express';
+import type { FaultRegistry } from './faults';
+import { holdResponse } from './response-hold';
+import type { Scheduler } from './scheduler';
+
+export interface FaultMiddlewareOptions {
+  provider: string;
+  /** Where the provider is mounted, e.g. `/openai`; paths are matched with and without it. */
+  providerPrefix: string;
+  faults: FaultRegistry;
+  scheduler: Scheduler;
+  /** The provider's error body for an injected status. */
+  errorBody(status: number, message: string | undefined): unknown;
+}
+
+const DEFAULT_RETRY_AFTER_MS = 10;
+
+export function faultMiddleware(options: FaultMiddlewareOptions): RequestHandler {
+  const { provider, providerPrefix, faults, scheduler } = options;
+  return (req, res, next) => {
+    const apiPath = req.path;
+    const fullPath = req.baseUrl.slice(providerPrefix.length) + req.path;
+    const call = {
+      provider,
+      method: req.method,
+      paths: apiPath === fullPath ? [apiPath] : [apiPath, fullPath],
+    };
+
+    const fault = faults.takeHttp(call);
+    if (fault) {
+      const retryAfterMs = fault.retry_after_ms ?? DEFAULT_RETRY_AFTER_MS;
+      res.set('retry-after-ms', String(retryAfterMs));
+      res.set('retry-after', String(retryAfterMs / 1000));
+      if (fault.should_retry !== undefined) res.set('x-should-retry', String(fault.should_retry));
+      res.status(fault.status).json(options.errorBody(fault.status, fault.message));
+      return;
+    }
+
+    const delay = faults.takeDelay(call);
+    if (delay && delay.ms > 0) holdResponse(res, delay.ms, scheduler);
+    next();
+  };
+}

@@ -1,0 +1,31 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+const LF = 10;
+const CR = 13;
+
+/** Pass-through that counts bytes and non-empty lines, without holding more than one chunk. */
+export class LineCounter extends Transform {
+  bytes = 0;
+  private complete = 0;
+  private lineHasContent = false;
+
+  get lines(): number {
+    return this.complete + (this.lineHasContent ? 1 : 0);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(LF, start);
+      const end = newline === -1 ? chunk.length : newline;
+      const length = end - start;
+      if (length > 1 || (length === 1 && chunk[start] !== CR)) this.lineHasContent = true;
+      if (newline === -1) break;
+      if (this.lineHasContent) this.complete += 1;
+      this.lineHasContent = false;
+      start = newline + 1;
+    }
+    callback(null, chunk);
+  }
+}

@@ -1,0 +1,27 @@
+import type { Router } from 'express';
+import type { BlobStore } from './blob-store';
+import type { Clock } from './clock';
+import type { FaultRegistry } from './faults';
+import type { Scheduler } from './scheduler';
+import type { StatsRegistry } from './stats';
+
+/** What every provider emulation shares. */
+export interface EmulatorContext {
+  clock: Clock;
+  scheduler: Scheduler;
+  faults: FaultRegistry;
+  stats: StatsRegistry;
+  blobs: BlobStore;
+  /** Length of each batch state, before `slow_factor`. */
+  stepMs: number;
+}
+
+export interface EmulatorProvider {
+  name: string;
+  /** e.g. `/openai/v1`. */
+  mountPath: string;
+  router: Router;
+  /** Forget all objects; the blob store is cleared by the caller. */
+  reset(): void;
+  close(): Promise<void>;
+}

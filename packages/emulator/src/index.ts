@@ -1,0 +1,16 @@
+export type { FaultConfig, FaultInput } from './core/fault-schema';
+export { jsonSchemaInstance } from './core/json-schema-instance';
+export {
+  countPromptTokens,
+  countTokens,
+  echoText,
+  embeddingVector,
+  generateReply,
+  type ModelMessage,
+  type ModelReply,
+  type ModelRequest,
+} from './core/model';
+export type { ProviderStats, Stats } from './core/stats';
+export { type EmulatorEnv, parseEmulatorEnv } from './env';
+export { MAX_INPUT_BYTES, MAX_REQUESTS } from './openai/batch-plan';
+export { type EmulatorHandle, type EmulatorOptions, startEmulator } from './server';

@@ -1,0 +1,27 @@
+import express, { Router } from 'express';
+import { parseBatchParams } from './batch-params';
+import type { BatchService } from './batch-service';
+import { parseLimit, queryString } from './pagination';
+
+export function batchesRouter(batches: BatchService): Router {
+  const router = Router();
+
+  router.post('/batches', express.json({ limit: '1mb' }), (req, res) => {
+    res.json(batches.create(parseBatchParams(req.body)));
+  });
+
+  router.get('/batches', async (req, res) => {
+    const limit = parseLimit(req.query.limit, 1, 100, 20);
+    res.json(await batches.list(queryString(req.query.after, 'after'), limit));
+  });
+
+  router.get('/batches/:id', async (req, res) => {
+    res.json(await batches.get(String(req.params.id)));
+  });
+
+  router.post('/batches/:id/cancel', async (req, res) => {
+    res.json(await batches.cancel(String(req.params.id)));
+  });
+
+  return router;
+}

@@ -1,0 +1,151 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { ZodError, z } from 'zod';
+import { BlobStore } from './core/blob-store';
+import { systemClock } from './core/clock';
+import type { FaultConfig, FaultInput } from './core/fault-schema';
+import { FaultRegistry } from './core/faults';
+import type { EmulatorContext, EmulatorProvider } from './core/provider';
+import { Scheduler } from './core/scheduler';
+import { type Stats, StatsRegistry } from './core/stats';
+import { createOpenAIProvider } from './openai/provider';
+
+export interface EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Length of each batch state in ms (default 1000). */
+  stepMs?: number;
+  /** Seed for shuffles and fault draws (default 1); a `seed` fault overrides it. */
+  seed?: number;
+  /** Parent folder for uploads and result files (default: the OS temp folder). */
+  dataDir?: string;
+}
+
+export interface EmulatorHandle {
+  url: string;
+  openaiBaseUrl: string;
+  close(): Promise<void>;
+  /** Replaces the current faults (`POST /_emulator/faults` merges instead). Throws on a malformed value. */
+  setFaults(faults: FaultInput): void;
+  /** Clears faults, stats and every provider's files and batches. */
+  resetAll(): void;
+  stats(): Stats;
+}
+
+export interface EmulatorControls {
+  faults(): FaultConfig;
+  mergeFaults(input: unknown): FaultConfig;
+  clearFaults(): void;
+  resetAll(): void;
+  stats(): Stats;
+}
+
+/** The express app: every provider under its prefix, plus `/_emulator/*` for tests. */
+export function createEmulatorApp(providers: EmulatorProvider[], controls: EmulatorControls): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  for (const provider of providers) app.use(provider.mountPath, provider.router);
+
+  const admin = express.Router();
+  admin.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  admin.get('/stats', (_req, res) => {
+    res.json(controls.stats());
+  });
+  admin.get('/faults', (_req, res) => {
+    res.json(controls.faults());
+  });
+  admin.post('/faults', express.json(), (req, res) => {
+    res.json(controls.mergeFaults(req.body ?? {}));
+  });
+  admin.delete('/faults', (_req, res) => {
+    controls.clearFaults();
+    res.json(controls.faults());
+  });
+  admin.post('/reset', (_req, res) => {
+    controls.resetAll();
+    res.json({ status: 'ok' });
+  });
+  admin.use((_req, res) => {
+    res.status(404).json({ error: { message: 'Unknown emulator route.' } });
+  });
+  admin.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const message =
+      err instanceof ZodError ? z.prettifyError(err) : err instanceof Error ? err.message : String(err);
+    res.status(400).json({ error: { message } });
+  });
+  app.use('/_emulator', admin);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { message: `No emulated route for ${req.method} ${req.path}` } });
+  });
+  return app;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const clock = systemClock;
+  const ctx: EmulatorContext = {
+    clock,
+    scheduler: new Scheduler(clock),
+    faults: new FaultRegistry(options.seed ?? 1),
+    stats: new StatsRegistry(),
+    blobs: await BlobStore.open(options.dataDir),
+    stepMs: options.stepMs ?? 1000,
+  };
+  const providers = [createOpenAIProvider(ctx)];
+  const resetAll = () => {
+    ctx.faults.clear();
+    ctx.stats.reset();
+    for (const provider of providers) provider.reset();
+  };
+  const app = createEmulatorApp(providers, {
+    faults: () => ctx.faults.current(),
+    mergeFaults: (input) => ctx.faults.merge(input),
+    clearFaults: () => ctx.faults.clear(),
+    resetAll,
+    stats: () => ctx.stats.snapshot(),
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  const server = await listen(app, options.port ?? 0, host);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${displayHost(host)}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    openaiBaseUrl: `${url}/openai/v1`,
+    close: () => {
+      closing ??= (async () => {
+        ctx.scheduler.clear();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await Promise.allSettled(providers.map((provider) => provider.close()));
+        ctx.scheduler.clear();
+        await ctx.blobs.dispose();
+      })();
+      return closing;
+    },
+    setFaults: (faults) => {
+      ctx.faults.replace(faults);
+    },
+    resetAll,
+    stats: () => ctx.stats.snapshot(),
+  };
+}
+
+function listen(app: Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
