@@ -1,0 +1,92 @@
+import { connect, type Database, runMigrations } from '@tranche/db';
+import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
+import type { Redis } from 'ioredis';
+import type { JobSpec } from './intake/job-schema';
+import type { SubmitResponse } from './intake/submit-job';
+import type { JobView } from './jobs/job-view';
+import type { JobResult } from './jobs/result-lines';
+import { TrancheService } from './tranche-service';
+
+export interface BatchClientOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Must match the workers' QUEUE_PREFIX. */
+  queuePrefix?: string;
+  /** Defaults for jobs that do not set their own options. */
+  pollIntervalS?: number;
+  timeoutH?: number;
+  maxAttempts?: number;
+}
+
+const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
+
+/**
+ * The producer SDK: a Node service submits jobs and reads them back directly through Postgres and Redis, on the
+ * same code path as the HTTP API.
+ */
+export class BatchClient {
+  private readonly db: Database;
+  private readonly redis: Redis;
+  private readonly queues: TrancheQueues;
+  private readonly service: TrancheService;
+  private migrated: Promise<void> | null = null;
+
+  constructor(private readonly options: BatchClientOptions) {
+    this.db = connect(options.databaseUrl, { max: 5 });
+    this.redis = redisConnection(options.redisUrl);
+    this.queues = createQueues(this.redis, options.queuePrefix ?? 'tranche');
+    this.service = new TrancheService(this.db.sql, this.queues, {
+      pollIntervalS: options.pollIntervalS ?? 300,
+      timeoutH: options.timeoutH ?? 30,
+      maxAttempts: options.maxAttempts ?? 3,
+    });
+  }
+
+  private ready(): Promise<void> {
+    this.migrated ??= runMigrations(this.options.databaseUrl);
+    return this.migrated;
+  }
+
+  async submit(spec: JobSpec): Promise<SubmitResponse> {
+    await this.ready();
+    return this.service.submit(spec);
+  }
+
+  async get(jobId: string): Promise<JobView> {
+    await this.ready();
+    return this.service.get(jobId);
+  }
+
+  /** Every input of the job, in input order, with its result (or `pending`). */
+  async *results(jobId: string): AsyncGenerator<JobResult> {
+    await this.ready();
+    yield* await this.service.results(jobId);
+  }
+
+  async cancel(jobId: string): Promise<JobView> {
+    await this.ready();
+    return this.service.cancel(jobId);
+  }
+
+  /** Resolves when the job reaches a terminal status. */
+  async wait(
+    jobId: string,
+    options: { intervalMs?: number; timeoutMs?: number; onProgress?: (job: JobView) => void } = {},
+  ): Promise<JobView> {
+    const deadline = Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    for (;;) {
+      const job = await this.get(jobId);
+      options.onProgress?.(job);
+      if (TERMINAL.has(job.status)) return job;
+      if (Date.now() > deadline)
+        throw new Error(`job ${jobId} still ${job.status} after ${options.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2_000));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queues.close();
+    this.redis.disconnect();
+    await this.db.close();
+  }
+}

@@ -1,0 +1,28 @@
+import { baseEnvSchema, parseEnv } from '@tranche/config';
+import { z } from 'zod';
+
+export const apiEnvSchema = baseEnvSchema.extend({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Comma-separated keys accepted as `Authorization: Bearer <key>`; unset means no auth (local use). */
+  API_KEYS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  /** Largest JSON job body accepted, in bytes. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  JOB_TIMEOUT_H: z.coerce.number().positive().default(30),
+  MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+});
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+export const loadApiEnv = (env: NodeJS.ProcessEnv = process.env): ApiEnv => parseEnv(apiEnvSchema, env);

@@ -1,0 +1,47 @@
+import type { Logger } from '@tranche/config';
+import type { Sql } from '@tranche/db';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { TrancheService } from '../tranche-service';
+import { BULL_BOARD_PATH, bullBoardRouter } from './admin';
+import { bearerAuth } from './auth';
+import { errorHandler } from './errors';
+import { jobsRouter } from './jobs-routes';
+
+export interface AppDeps {
+  service: TrancheService;
+  sql: Sql;
+  redis: Redis;
+  log: Logger;
+  apiKeys?: string[];
+  maxBodyBytes: number;
+}
+
+async function check(probe: () => Promise<unknown>): Promise<'ok' | string> {
+  try {
+    await probe();
+    return 'ok';
+  } catch (error) {
+    return error instanceof Error ? error.message : 'down';
+  }
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', async (_req, res) => {
+    const [postgres, redis] = await Promise.all([
+      check(() => deps.sql`select 1`),
+      check(() => deps.redis.ping()),
+    ]);
+    const ok = postgres === 'ok' && redis === 'ok';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, redis });
+  });
+  app.use(BULL_BOARD_PATH, bullBoardRouter(deps.service.queues));
+  app.use('/v1', bearerAuth(deps.apiKeys), jobsRouter(deps.service, deps.maxBodyBytes));
+  app.use((_req, res) => {
+    res.status(404).json({ error: { type: 'not_found', message: 'no such route' } });
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,41 @@
+import type { Logger } from '@tranche/config';
+import type { ErrorRequestHandler } from 'express';
+import { JobValidationError } from '../intake/validation-error';
+import { JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
+
+/** Every error leaves as `{error: {type, message, ...}}` with the right status; internals are logged, not sent. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    if (error instanceof JobValidationError) {
+      res
+        .status(400)
+        .json({ error: { type: 'invalid_job', message: error.message, problems: error.problems } });
+      return;
+    }
+    if (error instanceof JobNotFoundError) {
+      res.status(404).json({ error: { type: 'not_found', message: error.message } });
+      return;
+    }
+    if (error instanceof JobAlreadyFinishedError) {
+      res
+        .status(409)
+        .json({ error: { type: 'already_finished', message: error.message, status: error.jobStatus } });
+      return;
+    }
+    const bodyError = error as { type?: string; status?: number };
+    if (bodyError.type === 'entity.parse.failed') {
+      res
+        .status(400)
+        .json({ error: { type: 'invalid_json', message: 'the request body is not valid JSON' } });
+      return;
+    }
+    if (bodyError.type === 'entity.too.large') {
+      res
+        .status(413)
+        .json({ error: { type: 'too_large', message: 'the request body is over MAX_BODY_BYTES' } });
+      return;
+    }
+    log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
+    res.status(500).json({ error: { type: 'internal', message: 'internal error' } });
+  };
+}

@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A job that cannot be accepted. Every problem names its field, as `inputs[12].messages`. */
+export class JobValidationError extends Error {
+  readonly status = 400;
+  constructor(readonly problems: FieldProblem[]) {
+    super(`invalid job: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'JobValidationError';
+  }
+}
+
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(job)';
+}
+
+export function problemsFromZod(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return { field: fieldPath(issue.path), message: `unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    return { field: fieldPath(issue.path), message: issue.message };
+  });
+}

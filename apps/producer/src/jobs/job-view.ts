@@ -1,0 +1,113 @@
+import {
+  type BatchRow,
+  getJob,
+  getJobBatches,
+  type JobRow,
+  type Reconciliation,
+  reconcile,
+  type Sql,
+} from '@tranche/db';
+
+export interface BatchView {
+  id: string;
+  provider: string;
+  provider_batch_id: string | null;
+  chunk_key: string;
+  round: number;
+  state: string;
+  provider_status: string | null;
+  outcome: string | null;
+  requests: number;
+  bytes: number;
+  counts: BatchRow['counts'];
+  created_at: string;
+  submitted_at: string | null;
+  ended_at: string | null;
+  fetched_at: string | null;
+}
+
+export interface JobView {
+  job_id: string;
+  status: JobRow['status'];
+  provider: string;
+  model: string;
+  kind: string;
+  metadata: {
+    project: string;
+    owner: string;
+    environment: string | null;
+    run_id: string;
+    tags: Record<string, string>;
+  };
+  options: { max_attempts: number; poll_interval_s: number; timeout_at: string };
+  created_at: string;
+  finished_at: string | null;
+  reconciliation: Reconciliation;
+  usage: { input_tokens: number; output_tokens: number; cached_tokens: number };
+  batches: BatchView[];
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function batchView(b: BatchRow): BatchView {
+  return {
+    id: b.id,
+    provider: b.provider,
+    provider_batch_id: b.provider_batch_id,
+    chunk_key: b.chunk_key,
+    round: b.round,
+    state: b.state,
+    provider_status: b.provider_status,
+    outcome: b.outcome,
+    requests: b.request_count,
+    bytes: Number(b.bytes),
+    counts: b.counts,
+    created_at: b.created_at.toISOString(),
+    submitted_at: iso(b.submitted_at),
+    ended_at: iso(b.ended_at),
+    fetched_at: iso(b.fetched_at),
+  };
+}
+
+async function jobUsage(sql: Sql, jobId: string) {
+  const [row] = await sql<{ input_tokens: number; output_tokens: number; cached_tokens: number }[]>`
+    select coalesce(sum(r.input_tokens), 0)::bigint::float8 as input_tokens,
+           coalesce(sum(r.output_tokens), 0)::bigint::float8 as output_tokens,
+           coalesce(sum(r.cached_tokens), 0)::bigint::float8 as cached_tokens
+    from results r where r.job_id = ${jobId}`;
+  return row ?? { input_tokens: 0, output_tokens: 0, cached_tokens: 0 };
+}
+
+export async function loadJobView(sql: Sql, jobId: string): Promise<JobView | null> {
+  const job = await getJob(sql, jobId);
+  if (!job) return null;
+  const [reconciliation, batches, usage] = await Promise.all([
+    reconcile(sql, job),
+    getJobBatches(sql, jobId),
+    jobUsage(sql, jobId),
+  ]);
+  return {
+    job_id: job.id,
+    status: job.status,
+    provider: job.provider,
+    model: job.model,
+    kind: job.kind,
+    metadata: {
+      project: job.project,
+      owner: job.owner,
+      environment: job.environment,
+      run_id: job.run_id,
+      tags: job.tags,
+    },
+    options: {
+      max_attempts: job.max_attempts,
+      poll_interval_s: job.poll_interval_s,
+      timeout_at: job.timeout_at.toISOString(),
+    },
+    created_at: job.created_at.toISOString(),
+    finished_at: iso(job.finished_at),
+    reconciliation,
+    usage,
+    batches: batches.map(batchView),
+  };
+}

@@ -1,0 +1,39 @@
+import { jobResultsCursor, type ResultLine, type Sql, type StoredError } from '@tranche/db';
+
+export interface JobResult {
+  custom_id: string;
+  /** The caller's own id for this input, if it gave one. */
+  id: string | null;
+  status: 'succeeded' | 'failed' | 'pending';
+  output: unknown;
+  usage: { input_tokens: number; output_tokens: number; cached_tokens: number } | null;
+  cost_usd: string | null;
+  error: StoredError | null;
+}
+
+function toResult(row: ResultLine): JobResult {
+  const status = row.status === 'succeeded' || row.status === 'failed' ? row.status : 'pending';
+  return {
+    custom_id: row.custom_id,
+    id: row.id,
+    status,
+    output: status === 'succeeded' ? row.output : null,
+    usage:
+      row.input_tokens === null
+        ? null
+        : {
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens ?? 0,
+            cached_tokens: row.cached_tokens ?? 0,
+          },
+    cost_usd: row.cost_usd,
+    error: status === 'failed' ? row.error : null,
+  };
+}
+
+/** Every input of a job in input order, read from Postgres a page at a time. */
+export async function* jobResults(sql: Sql, jobId: string): AsyncGenerator<JobResult> {
+  for await (const page of jobResultsCursor(sql, jobId)) {
+    for (const row of page) yield toResult(row);
+  }
+}

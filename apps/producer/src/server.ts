@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import { createLogger } from '@tranche/config';
+import { connect, runMigrations } from '@tranche/db';
+import { createQueues, redisConnection } from '@tranche/queues';
+import type { ApiEnv } from './env';
+import { createApp } from './http/app';
+import { TrancheService } from './tranche-service';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(env: ApiEnv & { POLL_INTERVAL_S: number }): Promise<RunningApi> {
+  const log = createLogger('tranche-api', env.LOG_LEVEL);
+  await runMigrations(env.DATABASE_URL);
+  const db = connect(env.DATABASE_URL, { max: 10 });
+  const redis = redisConnection(env.REDIS_URL);
+  const queues = createQueues(redis, env.QUEUE_PREFIX);
+  const service = new TrancheService(db.sql, queues, {
+    pollIntervalS: env.POLL_INTERVAL_S,
+    timeoutH: env.JOB_TIMEOUT_H,
+    maxAttempts: env.MAX_ATTEMPTS,
+  });
+  const app = createApp({
+    service,
+    sql: db.sql,
+    redis,
+    log,
+    apiKeys: env.API_KEYS,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = `http://127.0.0.1:${port}`;
+  log.info({ url }, 'api listening');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await queues.close();
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}

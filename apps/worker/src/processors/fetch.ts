@@ -1,0 +1,169 @@
+import type { NormalizedResult, Provider } from '@tranche/adapters';
+import type { BatchRow, IncomingResult, JobRow, Sql, StoredError } from '@tranche/db';
+import {
+  applyResults,
+  applyResultsIn,
+  batchCustomIdsInFileOrder,
+  countPendingInputs,
+  finishJobIfDone,
+  getBatchWithJob,
+  lockJob,
+  markBatchFetched,
+  nextRound,
+  unansweredInputs,
+} from '@tranche/db';
+import { fetchPayload } from '@tranche/queues';
+import type { Job } from 'bullmq';
+import { batchContextOf, type WorkerContext } from '../context';
+
+function toIncoming(result: NormalizedResult): IncomingResult {
+  if (result.status === 'succeeded') {
+    return { customId: result.customId, status: 'succeeded', output: result.output, usage: result.usage };
+  }
+  return { customId: result.customId, status: 'failed', error: result.error, usage: result.usage };
+}
+
+/**
+ * Why an input of an ended batch got no result line. A failed (validation) batch names the lines it blames:
+ * those are permanent failures, the innocent rest is sent again.
+ */
+function errorsForUnanswered(
+  batch: BatchRow,
+  unanswered: string[],
+  fileOrder: string[],
+): Map<string, StoredError> {
+  const errors = new Map<string, StoredError>();
+  const failures = batch.failures ?? [];
+  if (batch.outcome === 'failed') {
+    const blamed = new Map<string, StoredError>();
+    for (const failure of failures) {
+      const customId = failure.line ? fileOrder[failure.line - 1] : undefined;
+      if (customId)
+        blamed.set(customId, {
+          type: 'invalid_request',
+          code: failure.code,
+          message: failure.message,
+          retryable: false,
+        });
+    }
+    const queueLimit = failures.some((f) => f.code === 'token_limit_exceeded');
+    const summary =
+      failures.map((f) => `${f.code}: ${f.message}`).join('; ') || 'the provider failed the batch';
+    for (const id of unanswered) {
+      const own = blamed.get(id);
+      if (own) errors.set(id, own);
+      else if (queueLimit)
+        errors.set(id, {
+          type: 'rate_limited',
+          code: 'token_limit_exceeded',
+          message: summary,
+          retryable: true,
+        });
+      else if (blamed.size > 0) {
+        errors.set(id, {
+          type: 'unknown',
+          code: 'batch_failed',
+          message: `another request failed the batch: ${summary}`,
+          retryable: true,
+        });
+      } else
+        errors.set(id, { type: 'invalid_request', code: 'batch_failed', message: summary, retryable: false });
+    }
+    return errors;
+  }
+  const byOutcome: Record<string, StoredError> = {
+    expired: {
+      type: 'expired',
+      code: 'batch_expired',
+      message: 'the batch expired before this request ran',
+      retryable: true,
+    },
+    cancelled: {
+      type: 'cancelled',
+      code: 'batch_cancelled',
+      message: 'the batch was cancelled before this request ran',
+      retryable: false,
+    },
+  };
+  const fallback: StoredError = {
+    type: 'unknown',
+    code: 'missing_result',
+    message: 'the provider returned no result for this request',
+    retryable: true,
+  };
+  for (const id of unanswered) errors.set(id, byOutcome[batch.outcome ?? ''] ?? fallback);
+  return errors;
+}
+
+async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
+  const settled = await ctx.sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
+    const locked = await lockJob(tx, job.id);
+    if (!locked) return null;
+    const unanswered = await unansweredInputs(tx, batch.id);
+    if (unanswered.length > 0) {
+      const fileOrder = batch.outcome === 'failed' ? await batchCustomIdsInFileOrder(tx, batch.id) : [];
+      const errors = errorsForUnanswered(batch, unanswered, fileOrder);
+      await applyResultsIn(
+        tx,
+        locked,
+        batch.id,
+        unanswered.map((id) => ({ customId: id, status: 'failed' as const, error: errors.get(id)! })),
+      );
+    }
+    await markBatchFetched(tx, batch.id);
+    const pending = await countPendingInputs(tx, job.id);
+    const round = await nextRound(tx, job.id);
+    const finished = await finishJobIfDone(tx, job.id);
+    return { pending, round, finished, unanswered: unanswered.length };
+  });
+  if (!settled) return;
+  if (settled.pending > 0) {
+    ctx.log.info(
+      { jobId: job.id, inputs: settled.pending, round: settled.round },
+      'rescheduling failed inputs',
+    );
+    await ctx.queues.enqueueSubmit(job.id, settled.round);
+  }
+  if (settled.finished) {
+    const log = settled.finished === 'timed_out' ? ctx.log.error.bind(ctx.log) : ctx.log.info.bind(ctx.log);
+    log({ jobId: job.id, status: settled.finished }, 'job finished');
+  }
+}
+
+/** Reads a batch's results as a stream, stores them slice by slice, then settles what got no answer. */
+export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<void> {
+  const { batchId } = fetchPayload.parse(queueJob.data);
+  const found = await getBatchWithJob(ctx.sql, batchId);
+  if (!found) return;
+  const { batch, job } = found;
+  if (batch.state === 'submitted') {
+    await ctx.queues.enqueuePoll(batchId);
+    return;
+  }
+  if (batch.state !== 'ended' || !batch.provider_batch_id) return;
+  const adapter = ctx.adapters.get(batch.provider as Provider);
+  const ref = {
+    providerBatchId: batch.provider_batch_id,
+    outputFileId: batch.output_file_id,
+    errorFileId: batch.error_file_id,
+  };
+  let slice: IncomingResult[] = [];
+  const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0 };
+  const flush = async () => {
+    if (slice.length === 0) return;
+    const outcome = await applyResults(ctx.sql, job, batchId, slice);
+    totals.succeeded += outcome.succeeded;
+    totals.failed += outcome.failed;
+    totals.retrying += outcome.retrying;
+    totals.ignored += outcome.ignored;
+    slice = [];
+  };
+  for await (const result of adapter.fetchResults(ref, batchContextOf(job))) {
+    slice.push(toIncoming(result));
+    if (slice.length >= ctx.env.FETCH_SLICE) await flush();
+  }
+  await flush();
+  ctx.log.info({ jobId: job.id, batchId, ...totals }, 'batch results stored');
+  await settleBatch(ctx, batch, job);
+}

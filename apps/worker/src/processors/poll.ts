@@ -1,0 +1,54 @@
+import type { BatchRef, Provider } from '@tranche/adapters';
+import { getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
+import { pollPayload } from '@tranche/queues';
+import { DelayedError, type Job } from 'bullmq';
+import type { WorkerContext } from '../context';
+
+// While a cancel is under way, look again soon rather than after a full poll interval.
+const CANCEL_POLL_MS = 1_000;
+
+/**
+ * One poll job per provider batch, under a stable id. It asks the provider once, records what it said, and puts
+ * itself back to sleep until the batch ends, then hands over to fetch.
+ */
+export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: string): Promise<void> {
+  const { batchId } = pollPayload.parse(queueJob.data);
+  const found = await getBatchWithJob(ctx.sql, batchId);
+  if (!found) return;
+  const { batch, job } = found;
+  if (batch.state === 'ended') {
+    await ctx.queues.enqueueFetch(batchId);
+    return;
+  }
+  if (batch.state !== 'submitted' || !batch.provider_batch_id) return;
+  const adapter = ctx.adapters.get(batch.provider as Provider);
+  const ref: BatchRef = {
+    providerBatchId: batch.provider_batch_id,
+    outputFileId: batch.output_file_id,
+    errorFileId: batch.error_file_id,
+  };
+  if (job.cancel_reason && !batch.cancel_sent_at) {
+    await adapter.cancel(ref);
+    await markCancelSent(ctx.sql, batchId);
+    ctx.log.info({ jobId: job.id, batchId, reason: job.cancel_reason }, 'batch cancel sent');
+  }
+  const poll = await adapter.poll(ref);
+  const ended = poll.phase === 'ended';
+  await recordPoll(ctx.sql, batchId, {
+    providerStatus: poll.providerStatus,
+    ended,
+    outcome: poll.outcome ?? null,
+    counts: poll.counts,
+    outputFileId: poll.outputFileId ?? null,
+    errorFileId: poll.errorFileId ?? null,
+    failures: poll.failures && poll.failures.length > 0 ? poll.failures : null,
+  });
+  if (ended) {
+    ctx.log.info({ jobId: job.id, batchId, outcome: poll.outcome, counts: poll.counts }, 'batch ended');
+    await ctx.queues.enqueueFetch(batchId);
+    return;
+  }
+  const delay = job.cancel_reason ? CANCEL_POLL_MS : job.poll_interval_s * 1000;
+  await queueJob.moveToDelayed(Date.now() + delay, token);
+  throw new DelayedError();
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type BatchAdapter,
+  type BatchContext,
+  effectiveLimits,
+  type Provider,
+  ProviderCallError,
+  planChunks,
+} from '@tranche/adapters';
+import {
+  type BatchRow,
+  countSubmitAttempt,
+  failUnsent,
+  finishJobIfDone,
+  getBatch,
+  getJob,
+  insertPlannedBatch,
+  isTerminal,
+  type JobRow,
+  lockJob,
+  markBatchFetched,
+  nextRound,
+  pendingInputsForPlanning,
+  plannedBatches,
+  recordSubmitted,
+  type Sql,
+  setJobStatus,
+  withBatchLock,
+} from '@tranche/db';
+import { submitPayload } from '@tranche/queues';
+import type { Job } from 'bullmq';
+import { batchContextOf, type WorkerContext } from '../context';
+import { writeRequestFile } from '../request-file';
+
+/** Bytes a request's line adds beyond the request itself: ids, method, url, model, schema. */
+function lineOverhead(adapter: BatchAdapter, context: BatchContext): number {
+  return adapter.encodeLine('x'.repeat(64), {}, context).length + 64;
+}
+
+/** Packs the job's pending inputs into planned batches, each written to Postgres before any provider call. */
+async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapter, context: BatchContext) {
+  const limits = effectiveLimits(adapter.limits, {
+    maxRequests: ctx.env.CHUNK_MAX_REQUESTS,
+    maxBytes: ctx.env.CHUNK_MAX_BYTES,
+  });
+  const overhead = lineOverhead(adapter, context);
+  await ctx.sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
+    const locked = await lockJob(tx, job.id);
+    if (!locked || isTerminal(locked.status) || locked.cancel_reason) return;
+    const pending = await pendingInputsForPlanning(tx, job.id);
+    if (pending.length === 0) return;
+    const sized = pending.map((p) => ({ customId: p.customId, bytes: p.bytes + overhead }));
+    const { chunks, oversized } = planChunks(sized, limits);
+    const round = await nextRound(tx, job.id);
+    for (const [index, chunk] of chunks.entries()) {
+      await insertPlannedBatch(tx, {
+        id: randomUUID(),
+        jobId: job.id,
+        provider: job.provider,
+        chunkKey: `${job.id}_r${round}_c${index}`,
+        round,
+        customIds: chunk.map((c) => c.customId),
+        bytes: chunk.reduce((sum, c) => sum + c.bytes, 0),
+      });
+    }
+    await failUnsent(
+      tx,
+      job.id,
+      oversized.map((o) => o.customId),
+      {
+        type: 'invalid_request',
+        code: 'request_too_large',
+        message: `the request is larger than one ${job.provider} batch may be (${limits.maxBytes} bytes)`,
+        retryable: false,
+      },
+    );
+    if (locked.status === 'queued') {
+      await tx`update jobs set status = 'submitting', updated_at = now() where id = ${job.id}`;
+    }
+    await finishJobIfDone(tx, job.id);
+  });
+}
+
+/** A batch planned for a job that was cancelled meanwhile never goes out. */
+async function dropPlannedBatch(sql: Sql, batch: BatchRow) {
+  await sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
+    const ids = await tx<{ custom_id: string }[]>`
+      select custom_id from inputs where batch_id = ${batch.id} and state = 'submitted'`;
+    const error = {
+      type: 'cancelled',
+      code: 'cancelled',
+      message: 'the job was cancelled before this request was sent',
+      retryable: false,
+    };
+    await failUnsent(
+      tx,
+      batch.job_id,
+      ids.map((i) => i.custom_id),
+      error,
+    );
+    await markBatchFetched(tx, batch.id);
+    await finishJobIfDone(tx, batch.job_id);
+  });
+}
+
+/** The provider refused the batch for good (a 4xx that retrying cannot fix): its inputs fail, the job goes on. */
+async function failRejectedBatch(sql: Sql, batch: BatchRow, error: ProviderCallError) {
+  await sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
+    const ids = await tx<{ custom_id: string }[]>`
+      select custom_id from inputs where batch_id = ${batch.id} and state = 'submitted'`;
+    await failUnsent(
+      tx,
+      batch.job_id,
+      ids.map((i) => i.custom_id),
+      {
+        type: 'invalid_request',
+        code: error.code ?? (error.status ? String(error.status) : null),
+        message: error.message,
+        retryable: false,
+      },
+    );
+    await markBatchFetched(tx, batch.id);
+    await finishJobIfDone(tx, batch.job_id);
+  });
+}
+
+async function submitBatch(
+  ctx: WorkerContext,
+  planned: BatchRow,
+  adapter: BatchAdapter,
+  context: BatchContext,
+) {
+  await withBatchLock(ctx.sql, planned.id, async () => {
+    const batch = await getBatch(ctx.sql, planned.id);
+    if (batch?.state !== 'planned') return;
+    const job = await getJob(ctx.sql, batch.job_id);
+    if (!job || job.cancel_reason || isTerminal(job.status)) {
+      await dropPlannedBatch(ctx.sql, batch);
+      return;
+    }
+    const attempt = await countSubmitAttempt(ctx.sql, batch.id);
+    // An earlier attempt may have reached the provider before its worker died: adopt that batch, never send twice.
+    let submitted = attempt > 1 ? await adapter.findExisting(batch.chunk_key, batch.created_at) : null;
+    let bytes = batch.bytes;
+    if (submitted) {
+      ctx.log.warn(
+        { jobId: job.id, batchId: batch.id, providerBatchId: submitted.providerBatchId },
+        'adopted a batch created before a crash',
+      );
+    } else {
+      const file = await writeRequestFile(ctx.sql, batch.id, adapter, context);
+      bytes = file.bytes;
+      try {
+        submitted = await adapter.submit({
+          context,
+          chunkKey: batch.chunk_key,
+          filePath: file.path,
+          requestCount: file.requestCount,
+          bytes: file.bytes,
+        });
+      } catch (error) {
+        if (error instanceof ProviderCallError && !error.retryable) {
+          ctx.log.error(
+            { jobId: job.id, batchId: batch.id, status: error.status, err: error.message },
+            'provider rejected a batch',
+          );
+          await failRejectedBatch(ctx.sql, batch, error);
+          return;
+        }
+        throw error;
+      } finally {
+        await file.remove();
+      }
+    }
+    await recordSubmitted(ctx.sql, batch.id, submitted.providerBatchId, submitted.inputFileId ?? null, bytes);
+    ctx.log.info(
+      {
+        jobId: job.id,
+        batchId: batch.id,
+        providerBatchId: submitted.providerBatchId,
+        requests: batch.request_count,
+        bytes,
+      },
+      'batch submitted',
+    );
+    await ctx.queues.enqueuePoll(batch.id, job.poll_interval_s * 1000);
+  });
+}
+
+export async function processSubmit(ctx: WorkerContext, queueJob: Job): Promise<void> {
+  const { jobId } = submitPayload.parse(queueJob.data);
+  const job = await getJob(ctx.sql, jobId);
+  if (!job || isTerminal(job.status) || job.cancel_reason) return;
+  const adapter = ctx.adapters.get(job.provider as Provider);
+  const context = batchContextOf(job);
+  await planPending(ctx, job, adapter, context);
+  for (const batch of await plannedBatches(ctx.sql, jobId)) {
+    await submitBatch(ctx, batch, adapter, context);
+  }
+  await setJobStatus(ctx.sql, jobId, 'running', ['queued', 'submitting']);
+}

@@ -1,0 +1,89 @@
+import { AdapterRegistry, ProviderCallError, ProviderNotConfiguredError } from '@tranche/adapters';
+import { createLogger } from '@tranche/config';
+import { connect, runMigrations } from '@tranche/db';
+import { createQueues, QUEUE_NAMES, redisConnection } from '@tranche/queues';
+import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import type { WorkerContext } from './context';
+import type { WorkerEnv } from './env';
+import { processFetch } from './processors/fetch';
+import { processPoll } from './processors/poll';
+import { processSubmit } from './processors/submit';
+import { processSweep } from './processors/sweep';
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+/** Permanent provider errors must not be retried by the queue; everything else retries with backoff. */
+function failFast(processor: (job: Job, token?: string) => Promise<void>): Processor {
+  return async (job, token) => {
+    try {
+      await processor(job, token);
+    } catch (error) {
+      if (error instanceof ProviderCallError && !error.retryable) throw new UnrecoverableError(error.message);
+      if (error instanceof ProviderNotConfiguredError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  };
+}
+
+export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
+  const log = createLogger('tranche-worker', env.LOG_LEVEL);
+  await runMigrations(env.DATABASE_URL);
+  const db = connect(env.DATABASE_URL, { max: 10 });
+  const connection = redisConnection(env.REDIS_URL);
+  const queues = createQueues(connection, env.QUEUE_PREFIX);
+  const ctx: WorkerContext = { env, sql: db.sql, queues, adapters: new AdapterRegistry(env), log };
+  const options = { connection, prefix: env.QUEUE_PREFIX, lockDuration: env.QUEUE_LOCK_MS };
+  const workers = [
+    new Worker(
+      QUEUE_NAMES.submit,
+      failFast((job) => processSubmit(ctx, job)),
+      {
+        ...options,
+        concurrency: env.SUBMIT_CONCURRENCY,
+      },
+    ),
+    new Worker(
+      QUEUE_NAMES.poll,
+      failFast((job, token) => processPoll(ctx, job, token)),
+      {
+        ...options,
+        concurrency: env.POLL_CONCURRENCY,
+      },
+    ),
+    new Worker(
+      QUEUE_NAMES.fetch,
+      failFast((job) => processFetch(ctx, job)),
+      {
+        ...options,
+        concurrency: env.FETCH_CONCURRENCY,
+      },
+    ),
+    new Worker(QUEUE_NAMES.sweep, () => processSweep(ctx), { ...options, concurrency: 1 }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, error) =>
+      log.warn(
+        { queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message },
+        'queue job failed',
+      ),
+    );
+    worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
+  }
+  await queues.sweep.upsertJobScheduler(
+    'sweeper',
+    { every: env.SWEEP_INTERVAL_S * 1000 },
+    { name: 'sweep', data: {} },
+  );
+  log.info({ prefix: env.QUEUE_PREFIX }, 'worker started');
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      connection.disconnect();
+      await db.close();
+      log.info('worker stopped');
+    },
+  };
+}
