@@ -1,0 +1,19 @@
+# One image for the API and the workers; compose picks the command.
+FROM node:22-slim
+ENV CI=true
+WORKDIR /app
+RUN npm i -g pnpm@10.34.9
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY apps/producer/package.json apps/producer/
+COPY apps/worker/package.json apps/worker/
+COPY packages/adapters/package.json packages/adapters/
+COPY packages/config/package.json packages/config/
+COPY packages/db/package.json packages/db/
+COPY packages/emulator/package.json packages/emulator/
+COPY packages/queues/package.json packages/queues/
+COPY test/package.json test/
+COPY bench/package.json bench/
+RUN pnpm install --frozen-lockfile
+COPY . .
+USER node
+CMD ["pnpm", "start:api"]

@@ -1,0 +1,126 @@
+/**
+ * pnpm bench [heavy|small]...: end-to-end figures against the emulator, with the floor (what Postgres and the
+ * emulator alone need for the same bytes) printed beside them. Prints figures; asserts nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { prepareTemplateDatabase } from '@tranche/db/testing';
+import { call, waitForJob } from '../test/support/api-client';
+import { type Stack, startStack } from '../test/support/stack';
+import { measureFloor } from './floor';
+
+interface Scenario {
+  name: string;
+  inputs: number;
+  bytesPerInput: number;
+  target: string;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  heavy: {
+    name: 'heavy',
+    inputs: 3_000,
+    bytesPerInput: 80 * 1024,
+    target: 'within 2x of the floor; each peak RSS < 300 MB',
+  },
+  small: { name: 'small', inputs: 100_000, bytesPerInput: 200, target: 'end to end < 30 s' },
+};
+
+/** Deterministic filler text of about `bytes` characters, different for every input. */
+function documentText(i: number, bytes: number): string {
+  const words = [
+    'contract',
+    'invoice',
+    'clause',
+    'amount',
+    'party',
+    'date',
+    'term',
+    'notice',
+    'payment',
+    'liability',
+  ];
+  let text = `Document ${i}. `;
+  let n = i;
+  while (text.length < bytes) {
+    n = (n * 1103515245 + 12345) & 0x7fffffff;
+    text += `${words[n % words.length]} `;
+  }
+  return text.slice(0, bytes);
+}
+
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+async function runScenario(scenario: Scenario) {
+  const stack: Stack = await startStack({
+    name: `bench-${scenario.name}`,
+    workers: 1,
+    stepMs: 20,
+    env: { LOG_LEVEL: 'warn', POLL_INTERVAL_S: '0.1' },
+  });
+  try {
+    const inputs = Array.from({ length: scenario.inputs }, (_, i) => ({
+      id: `doc-${i}`,
+      prompt: documentText(i, scenario.bytesPerInput),
+    }));
+    const body = JSON.stringify({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      inputs,
+      metadata: { project: 'bench', owner: 'bench' },
+    });
+    const megabytes = Buffer.byteLength(body) / 1024 / 1024;
+    const started = performance.now();
+    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', body);
+    if (submitted.status !== 202) throw new Error(`submit failed: ${JSON.stringify(submitted.body)}`);
+    const intakeS = (performance.now() - started) / 1000;
+    const view = await waitForJob(stack.apiUrl, submitted.body.job_id, 600_000);
+    const response = await fetch(`${stack.apiUrl}/v1/jobs/${submitted.body.job_id}/results`);
+    let resultBytes = 0;
+    for await (const chunk of response.body ?? []) resultBytes += (chunk as Uint8Array).byteLength;
+    const totalS = (performance.now() - started) / 1000;
+    const floor = await measureFloor(stack, inputs);
+    return {
+      scenario: scenario.name,
+      inputs: scenario.inputs,
+      megabytes: Number(megabytes.toFixed(1)),
+      status: view.status,
+      batches: view.batches.length,
+      intake_s: Number(intakeS.toFixed(2)),
+      end_to_end_s: Number(totalS.toFixed(2)),
+      inputs_per_s: Math.round(scenario.inputs / totalS),
+      mb_per_s: Number((megabytes / totalS).toFixed(1)),
+      results_mb: Number((resultBytes / 1024 / 1024).toFixed(1)),
+      floor_s: Number(floor.totalS.toFixed(2)),
+      floor_copy_s: Number(floor.copyS.toFixed(2)),
+      floor_upload_download_s: Number(floor.transferS.toFixed(2)),
+      vs_floor: Number((totalS / floor.totalS).toFixed(2)),
+      api_peak_rss_mb: Math.round(peakRssMb(stack.api.child.pid)),
+      worker_peak_rss_mb: Math.round(peakRssMb(stack.workers[0]?.child.pid)),
+      target: scenario.target,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+const wanted = process.argv.slice(2).filter((a) => a !== '--');
+const names = wanted.length > 0 ? wanted : Object.keys(SCENARIOS);
+const dropTemplate = await prepareTemplateDatabase();
+try {
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; ${new Date().toISOString()}`,
+  );
+  for (const name of names) {
+    const scenario = SCENARIOS[name];
+    if (!scenario) throw new Error(`unknown scenario ${name}: use ${Object.keys(SCENARIOS).join(', ')}`);
+    console.log(JSON.stringify(await runScenario(scenario)));
+  }
+} finally {
+  await dropTemplate();
+}

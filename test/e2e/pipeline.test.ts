@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, resultLines, waitForJob } from '../support/api-client';
+import { chatJob, expectReconciled } from '../support/jobs';
+import { type Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ name: 'pipeline', workers: 2, env: { CHUNK_MAX_REQUESTS: '1000' } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a job through API → worker → emulator → results', () => {
+  it('runs 3,000 inputs to completion, results in input order with the caller ids', async () => {
+    const job = chatJob(3000, { metadata: { project: 'e2e', owner: 'tests', run_id: 'pipeline-1' } });
+    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
+    expect(submitted.status).toBe(202);
+    const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+    expect(view.status).toBe('completed');
+    expect(view.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, failed: 0, pending: 0 });
+    expectReconciled(view.reconciliation);
+    expect(view.batches).toHaveLength(3);
+    expect(view.usage.input_tokens).toBeGreaterThan(0);
+    const lines = await resultLines(stack.apiUrl, submitted.body.job_id);
+    expect(lines).toHaveLength(3000);
+    lines.forEach((line, i) => {
+      expect(line.id).toBe(`doc-${i}`);
+      expect(line.status).toBe('succeeded');
+    });
+    expect(stack.emulator.stats().openai).toMatchObject({ batches: 3, requests: 3000 });
+
+    // The same inputs under the same run_id again: nothing is sent, earlier results come back.
+    const replay = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
+    expect(replay.body).toMatchObject({ status: 'completed', skipped_done: 3000, to_send: 0 });
+    const replayView = await waitForJob(stack.apiUrl, replay.body.job_id);
+    expect(replayView.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, skippedDone: 3000 });
+    const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
+    expect(replayLines.map((l) => l.output)).toEqual(lines.map((l) => l.output));
+    expect(stack.emulator.stats().openai).toMatchObject({ batches: 3, requests: 3000 });
+  });
+});

@@ -1,0 +1,33 @@
+export function chatJob(
+  count: number,
+  overrides: Record<string, unknown> = {},
+  inputOf?: (i: number) => Record<string, unknown>,
+) {
+  return {
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    inputs: Array.from(
+      { length: count },
+      (_, i) => inputOf?.(i) ?? { id: `doc-${i}`, prompt: `Summarise document number ${i}.` },
+    ),
+    metadata: { project: 'e2e', owner: 'tests' },
+    ...overrides,
+  };
+}
+
+/** N = M + K + P, and each count is what the report says it is. */
+export function expectReconciled(report: {
+  submitted: number;
+  succeeded: number;
+  failed: number;
+  pending: number;
+  failedByReason: Record<string, number>;
+}): void {
+  const failedByReason = Object.values(report.failedByReason).reduce((a, b) => a + b, 0);
+  if (
+    report.submitted !== report.succeeded + report.failed + report.pending ||
+    failedByReason !== report.failed
+  ) {
+    throw new Error(`reconciliation does not add up: ${JSON.stringify(report)}`);
+  }
+}
