@@ -34,7 +34,12 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   const connection = redisConnection(env.REDIS_URL);
   const queues = createQueues(connection, env.QUEUE_PREFIX);
   const ctx: WorkerContext = { env, sql: db.sql, queues, adapters: new AdapterRegistry(env), log };
-  const options = { connection, prefix: env.QUEUE_PREFIX, lockDuration: env.QUEUE_LOCK_MS };
+  const options = {
+    connection,
+    prefix: env.QUEUE_PREFIX,
+    lockDuration: env.QUEUE_LOCK_MS,
+    stalledInterval: env.QUEUE_LOCK_MS,
+  };
   const workers = [
     new Worker(
       QUEUE_NAMES.submit,
@@ -71,14 +76,19 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
     );
     worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
   }
-  await queues.sweep.upsertJobScheduler(
-    'sweeper',
-    { every: env.SWEEP_INTERVAL_S * 1000 },
-    { name: 'sweep', data: {} },
-  );
+  // Re-asserted on a timer of our own: if Redis loses the scheduler (a flush, a failover without persistence), the
+  // next tick puts it back and the sweep re-creates everything else from Postgres.
+  const scheduleSweeps = () =>
+    queues.sweep
+      .upsertJobScheduler('sweeper', { every: env.SWEEP_INTERVAL_S * 1000 }, { name: 'sweep', data: {} })
+      .catch((error: Error) => log.warn({ err: error.message }, 'could not schedule the sweeper'));
+  await scheduleSweeps();
+  const scheduler = setInterval(scheduleSweeps, Math.max(env.SWEEP_INTERVAL_S, 5) * 1000);
+  scheduler.unref();
   log.info({ prefix: env.QUEUE_PREFIX }, 'worker started');
   return {
     async close() {
+      clearInterval(scheduler);
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       connection.disconnect();

@@ -28,6 +28,17 @@ describe('planChunks', () => {
     expect(chunks.flat()).toHaveLength(3);
   });
 
+  it('sends an input over the operator cap but within the provider limit in a chunk of its own', () => {
+    const list = [
+      { customId: 'a', bytes: 10 },
+      { customId: 'big', bytes: 500 },
+      { customId: 'b', bytes: 10 },
+    ];
+    const { chunks, oversized } = planChunks(list, { maxRequests: 10, maxBytes: 100 }, 1000);
+    expect(oversized).toEqual([]);
+    expect(chunks.map((c) => c.map((x) => x.customId))).toEqual([['big'], ['a', 'b']]);
+  });
+
   it('an input of exactly the byte limit gets a chunk of its own', () => {
     const { chunks } = planChunks(
       [

@@ -26,20 +26,26 @@ export function effectiveLimits(provider: ProviderLimits, cap: ProviderLimits): 
 }
 
 /**
- * Packs inputs, in order, into as few chunks as the limits allow. An input too large for any chunk is
- * reported, not silently dropped: the caller fails it as `invalid_request`.
+ * Packs inputs, in order, into as few chunks as the limits allow. An input over the operator's byte cap but within
+ * the provider's hard limit (`hardMaxBytes`) goes alone in a chunk; one over the hard limit is reported, not
+ * silently dropped: the caller fails it as `invalid_request`.
  */
 export function planChunks<T extends PlannableInput>(
   items: Iterable<T>,
   limits: ProviderLimits,
+  hardMaxBytes = limits.maxBytes,
 ): { chunks: T[][]; oversized: T[] } {
   const chunks: T[][] = [];
   const oversized: T[] = [];
   let current: T[] = [];
   let currentBytes = 0;
   for (const item of items) {
-    if (item.bytes > limits.maxBytes) {
+    if (item.bytes > hardMaxBytes) {
       oversized.push(item);
+      continue;
+    }
+    if (item.bytes > limits.maxBytes) {
+      chunks.push([item]);
       continue;
     }
     if (current.length >= limits.maxRequests || currentBytes + item.bytes > limits.maxBytes) {

@@ -51,7 +51,7 @@ async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapte
     const pending = await pendingInputsForPlanning(tx, job.id);
     if (pending.length === 0) return;
     const sized = pending.map((p) => ({ customId: p.customId, bytes: p.bytes + overhead }));
-    const { chunks, oversized } = planChunks(sized, limits);
+    const { chunks, oversized } = planChunks(sized, limits, adapter.limits.maxBytes);
     const round = await nextRound(tx, job.id);
     for (const [index, chunk] of chunks.entries()) {
       await insertPlannedBatch(tx, {
@@ -71,7 +71,7 @@ async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapte
       {
         type: 'invalid_request',
         code: 'request_too_large',
-        message: `the request is larger than one ${job.provider} batch may be (${limits.maxBytes} bytes)`,
+        message: `the request is larger than one ${job.provider} batch may be (${adapter.limits.maxBytes} bytes)`,
         retryable: false,
       },
     );

@@ -1,0 +1,345 @@
+/**
+ * pnpm demo [-- --provider openai --inputs N --model M --yes]
+ *
+ * One batch job end to end, in one process: checks Postgres and Redis, starts the OpenAI emulator (when no
+ * OPENAI_API_KEY is set), the HTTP API and a worker, submits a job of short notes and heavy documents through the
+ * HTTP API, shows progress, prints the reconciliation report, then submits the same run again to show replay.
+ */
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { ConfigError } from '@tranche/config';
+import { type EmulatorHandle, startEmulator } from '@tranche/emulator';
+import { type JobView, loadApiEnv, type RunningApi, startApi } from '@tranche/producer';
+// The worker app has no package entry point: import its modules directly.
+import { loadWorkerEnv } from '../apps/worker/src/env';
+import { type RunningWorker, startWorker } from '../apps/worker/src/worker';
+import { type DemoArgs, parseDemoArgs, USAGE, UsageError } from './demo/args';
+import { emulatorStats, type TrancheApi, trancheApi } from './demo/http';
+import { demoInputs, demoJob } from './demo/inputs';
+import { ensurePostgres, ensureRedis, PreflightError, safeUrl } from './demo/preflight';
+import { Progress, seconds } from './demo/progress';
+import { reconciliationReport, sampleReport, usageReport } from './demo/report';
+
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tranche';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const LATER_PROVIDERS = new Set(['anthropic', 'mistral', 'vertex']);
+const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
+const QUEUE_PREFIX = 'demo';
+const EMULATOR_STEP_MS = 300;
+const EMULATOR_DEADLINE_MS = 120_000;
+const REAL_PAUSE_S = 10;
+
+class Interrupted extends Error {}
+
+const interrupt = new AbortController();
+let sigints = 0;
+process.on('SIGINT', () => {
+  sigints += 1;
+  if (sigints > 1) {
+    console.error('\ndemo: second Ctrl-C, exiting now');
+    process.exit(130);
+  }
+  interrupt.abort();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      interrupt.signal.removeEventListener('abort', done);
+      resolve();
+    }
+    interrupt.signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function checkInterrupt(): void {
+  if (interrupt.signal.aborted) throw new Interrupted();
+}
+
+function owner(): string {
+  try {
+    return process.env.USER || userInfo().username || 'demo';
+  } catch {
+    return 'demo';
+  }
+}
+
+const say = (line = '') => console.log(line);
+
+/** Everything the demo started, stopped in reverse order. */
+class Running {
+  emulator: EmulatorHandle | null = null;
+  api: RunningApi | null = null;
+  worker: RunningWorker | null = null;
+
+  async stop(): Promise<void> {
+    const deadline = setTimeout(() => {
+      console.error('demo: shutdown took over 20 s, exiting');
+      process.exit(1);
+    }, 20_000);
+    deadline.unref();
+    // Worker first: it finishes the queue job in hand, then the API, then the provider it talks to.
+    await this.worker?.close();
+    await this.api?.close();
+    await this.emulator?.close();
+    clearTimeout(deadline);
+  }
+}
+
+async function waitForJob(
+  api: TrancheApi,
+  jobId: string,
+  options: { startedAt: number; intervalMs: number; deadlineMs: number },
+): Promise<JobView> {
+  const progress = new Progress();
+  for (;;) {
+    const job = await api.get(jobId);
+    const elapsed = Date.now() - options.startedAt;
+    if (TERMINAL.has(job.status)) {
+      progress.done(job, elapsed);
+      return job;
+    }
+    progress.update(job, elapsed);
+    if (interrupt.signal.aborted) {
+      progress.interrupt();
+      throw new Interrupted();
+    }
+    if (elapsed > options.deadlineMs) {
+      progress.interrupt();
+      throw new Error(`job ${jobId} is still ${job.status} after ${seconds(elapsed)}`);
+    }
+    await sleep(options.intervalMs);
+  }
+}
+
+/** Cancels a job left running (Ctrl-C, deadline), so no batch is left in flight, and waits a little for it. */
+async function cancelQuietly(api: TrancheApi, jobId: string): Promise<void> {
+  try {
+    let job = await api.get(jobId);
+    if (TERMINAL.has(job.status)) return;
+    say(`  cancelling job ${jobId} so nothing is left in flight…`);
+    job = await api.cancel(jobId);
+    const until = Date.now() + 10_000;
+    while (!TERMINAL.has(job.status) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      job = await api.get(jobId);
+    }
+    say(`  job ${jobId}: ${job.status}`);
+  } catch (error) {
+    console.error(`  could not cancel job ${jobId}: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+async function run(args: DemoArgs, running: Running): Promise<number> {
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  const apiKey = process.env.OPENAI_API_KEY || '';
+  const onEmulator = apiKey === '';
+
+  const generated = demoInputs(args.inputs);
+  const size =
+    generated.bytes >= 1024 * 1024
+      ? `${(generated.bytes / 1024 / 1024).toFixed(1)} MB`
+      : `${Math.ceil(generated.bytes / 1024)} KB`;
+  say(
+    `Tranche demo: ${args.inputs} inputs (${generated.heavy} documents of 60-100 KB, ${generated.duplicates} exact duplicate${generated.duplicates === 1 ? '' : 's'}, ${size} of prompts), provider ${args.provider}, model ${args.model}`,
+  );
+  say();
+
+  const pg = await ensurePostgres(databaseUrl);
+  say(`  Postgres  ${safeUrl(databaseUrl)}  ok${pg.created ? ' (database created)' : ''}`);
+  await ensureRedis(redisUrl);
+  say(`  Redis     ${safeUrl(redisUrl)}  ok`);
+  checkInterrupt();
+
+  let openaiBaseUrl = process.env.OPENAI_BASE_URL || undefined;
+  if (onEmulator) {
+    running.emulator = await startEmulator({ port: 0, stepMs: EMULATOR_STEP_MS });
+    openaiBaseUrl = running.emulator.openaiBaseUrl;
+    // Some requests fail once with a 500, as real batches do: the worker sends them again in a new batch.
+    running.emulator.setFaults({ request_errors: { rate: 0.03, status: 500, max_per_custom_id: 1 } });
+    say(
+      `  Provider  OpenAI emulator at ${openaiBaseUrl} (no OPENAI_API_KEY set: nothing leaves this machine, nothing is billed)`,
+    );
+    say('            3% of requests fail once with a 500, to show retries');
+  } else {
+    const tokens = Math.round(generated.bytes / 4);
+    say(`  Provider  OpenAI at ${openaiBaseUrl ?? 'https://api.openai.com/v1'} with your OPENAI_API_KEY`);
+    say(
+      `            This COSTS MONEY: about ${tokens.toLocaleString('en-US')} input tokens of ${args.model} at batch prices, and`,
+    );
+    say('            a batch can take from minutes up to the 24 h window. Ctrl-C cancels the job.');
+    if (!args.yes) {
+      say(`            Starting in ${REAL_PAUSE_S} s (Ctrl-C to stop; --yes skips this pause)…`);
+      await sleep(REAL_PAUSE_S * 1000);
+    }
+  }
+  checkInterrupt();
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    API_KEYS: '', // empty counts as unset: this local API takes no bearer key
+    CHUNK_MAX_REQUESTS: '100',
+    POLL_INTERVAL_S: onEmulator ? '1' : '30',
+    SWEEP_INTERVAL_S: onEmulator ? '5' : '60',
+    OPENAI_API_KEY: onEmulator ? 'sk-emulator-not-a-secret' : apiKey,
+    OPENAI_BASE_URL: openaiBaseUrl,
+  };
+  running.api = await startApi(loadApiEnv(env));
+  running.worker = await startWorker(loadWorkerEnv(env));
+  say(`  API       ${running.api.url}  (queue prefix "${QUEUE_PREFIX}", one worker in this process)`);
+  say();
+  checkInterrupt();
+
+  const api = trancheApi(running.api.url);
+  const runId = `demo-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const spec = demoJob({
+    provider: args.provider,
+    model: args.model,
+    inputs: generated.inputs,
+    owner: owner(),
+    runId,
+  });
+
+  const startedAt = Date.now();
+  const submitted = await api.submit(spec);
+  say(`  POST /v1/jobs -> 202 ${JSON.stringify(submitted)}`);
+  const statsBefore = running.emulator ? await emulatorStats(running.emulator.url) : null;
+  let job: JobView;
+  try {
+    job = await waitForJob(api, submitted.job_id, {
+      startedAt,
+      intervalMs: onEmulator ? 250 : 5_000,
+      deadlineMs: onEmulator ? EMULATOR_DEADLINE_MS : 25 * 3600 * 1000,
+    });
+  } catch (error) {
+    await cancelQuietly(api, submitted.job_id);
+    throw error;
+  }
+  const elapsed = Date.now() - startedAt;
+  const rounds = new Set(job.batches.map((b) => b.round)).size;
+  say();
+  say(
+    `  Job ${job.job_id} ${job.status} in ${seconds(elapsed)}: ${job.batches.length} provider batches over ${rounds} round${rounds === 1 ? '' : 's'}, run_id ${job.metadata.run_id}`,
+  );
+  say();
+  const check = reconciliationReport(job);
+  for (const line of check.lines) say(line);
+  say();
+  for (const line of usageReport(job)) say(line);
+  say();
+  for (const line of sampleReport(await api.results(job.job_id))) say(line);
+  if (onEmulator) say('    (the emulator answers with placeholder JSON built from the output schema)');
+  say();
+  checkInterrupt();
+
+  // The same run again: every request that already succeeded is skipped, nothing is sent or paid twice.
+  const statsAfterFirst = running.emulator ? await emulatorStats(running.emulator.url) : null;
+  const replay = await api.submit(spec);
+  say(`  Replay: the same job again with run_id ${runId}`);
+  say(`    POST /v1/jobs -> 202 ${JSON.stringify(replay)}`);
+  let replayJob = await api.get(replay.job_id);
+  if (replay.to_send > 0) {
+    say(`    ${replay.to_send} request(s) had not succeeded the first time: sending only those`);
+    replayJob = await waitForJob(api, replay.job_id, {
+      startedAt: Date.now(),
+      intervalMs: onEmulator ? 250 : 5_000,
+      deadlineMs: onEmulator ? EMULATOR_DEADLINE_MS : 25 * 3600 * 1000,
+    });
+  }
+  const r = replayJob.reconciliation;
+  say(
+    `    ${replayJob.status}: ${r.skippedDone} of ${r.submitted} distinct requests skipped as already done (skipped_done), ${replay.to_send} sent`,
+  );
+  if (running.emulator && statsBefore && statsAfterFirst) {
+    const after = await emulatorStats(running.emulator.url);
+    const first = statsAfterFirst.requests - statsBefore.requests;
+    say(
+      `    emulator received ${first} requests in ${statsAfterFirst.batches - statsBefore.batches} batches for the job (${first - job.reconciliation.submitted} of them retries), then ${after.requests - statsAfterFirst.requests} for the replay`,
+    );
+  }
+  say();
+
+  const replayOk = replayJob.reconciliation.submitted === r.succeeded + r.failed + r.pending;
+  if (!check.ok || !replayOk) {
+    console.error('demo: the reconciliation does not add up: this is a bug, please report it');
+    return 1;
+  }
+  if (job.status !== 'completed' && job.status !== 'completed_with_failures') {
+    console.error(`demo: the job ended ${job.status}`);
+    return 1;
+  }
+  return 0;
+}
+
+async function main(): Promise<number> {
+  let args: DemoArgs;
+  try {
+    args = parseDemoArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`demo: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    say(USAGE);
+    return 0;
+  }
+  if (args.provider !== 'openai') {
+    if (LATER_PROVIDERS.has(args.provider)) {
+      console.error(
+        `demo: ${args.provider} arrives in a later release; this one runs OpenAI batches (--provider openai).`,
+      );
+    } else {
+      console.error(
+        `demo: unknown provider "${args.provider}": use openai (anthropic, mistral and vertex come later).`,
+      );
+    }
+    return 2;
+  }
+
+  const running = new Running();
+  let code: number;
+  try {
+    code = await run(args, running);
+  } catch (error) {
+    if (error instanceof PreflightError) {
+      console.error(`\ndemo: ${error.message}`);
+      code = 1;
+    } else if (error instanceof ConfigError) {
+      console.error(`\ndemo: ${error.message}`);
+      code = 2;
+    } else if (error instanceof Interrupted) {
+      console.error('\ndemo: interrupted');
+      code = 130;
+    } else {
+      console.error(`\ndemo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      code = 1;
+    }
+  }
+  const started = [
+    running.worker && 'the worker',
+    running.api && 'the API',
+    running.emulator && 'the emulator',
+  ];
+  await running.stop();
+  const stopped = started.filter(Boolean);
+  if (stopped.length > 0) say(`  Stopped ${stopped.join(', ').replace(/, ([^,]*)$/, ' and $1')}.`);
+  return code;
+}
+
+const code = await main();
+process.exitCode = code;
+// Everything is closed; if a stray handle still holds the event loop, do not hang the terminal.
+setTimeout(() => {
+  console.error('demo: a handle kept the process alive after shutdown; exiting');
+  process.exit(code);
+}, 3_000).unref();

@@ -1,0 +1,56 @@
+import type { JobResult, JobView, SubmitResponse } from '@tranche/producer';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`);
+  }
+}
+
+async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text for the error message
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed as T;
+}
+
+/** The HTTP API as the demo uses it: exactly what a caller in any language would send. */
+export const trancheApi = (base: string) => ({
+  submit: (spec: unknown) => call<SubmitResponse>(base, 'POST', '/v1/jobs', spec),
+  get: (jobId: string) => call<JobView>(base, 'GET', `/v1/jobs/${jobId}`),
+  cancel: (jobId: string) => call<JobView>(base, 'POST', `/v1/jobs/${jobId}/cancel`),
+  async results(jobId: string): Promise<JobResult[]> {
+    const response = await fetch(`${base}/v1/jobs/${jobId}/results`);
+    if (!response.ok) throw new ApiError(response.status, await response.text());
+    const text = await response.text();
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as JobResult);
+  },
+});
+
+export type TrancheApi = ReturnType<typeof trancheApi>;
+
+export interface EmulatorStats {
+  batches: number;
+  requests: number;
+  bytes: number;
+}
+
+export async function emulatorStats(emulatorUrl: string): Promise<EmulatorStats> {
+  const stats = await call<Record<string, EmulatorStats>>(emulatorUrl, 'GET', '/_emulator/stats');
+  return stats.openai ?? { batches: 0, requests: 0, bytes: 0 };
+}

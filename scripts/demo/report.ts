@@ -1,0 +1,77 @@
+import type { JobResult, JobView } from '@tranche/producer';
+
+const n = (value: number) => value.toLocaleString('en-US');
+const pad = (label: string) => `    ${label.padEnd(12)}`;
+const num = (value: number) => n(value).padStart(8);
+
+export interface ReconcileCheck {
+  ok: boolean;
+  lines: string[];
+}
+
+/** The reconciliation report of one job: every distinct request is succeeded, failed or pending, nothing else. */
+export function reconciliationReport(job: JobView): ReconcileCheck {
+  const r = job.reconciliation;
+  const ok = r.submitted === r.succeeded + r.failed + r.pending;
+  const reasons = Object.entries(r.failedByReason)
+    .map(([reason, count]) => `${reason} ${n(count)}`)
+    .join(', ');
+  const lines = [
+    '  Reconciliation (over distinct requests)',
+    `${pad('inputs')}${num(r.inputs)}  sent by the caller`,
+    `${pad('duplicates')}${num(r.duplicates)}  collapsed onto an earlier identical input`,
+    `${pad('submitted')}${num(r.submitted)}  distinct requests`,
+    `${pad('succeeded')}${num(r.succeeded)}${r.retried > 0 ? `  (${n(r.retried)} after a retry)` : ''}${r.skippedDone > 0 ? `  (${n(r.skippedDone)} skipped: done in an earlier job of this run)` : ''}`,
+    `${pad('failed')}${num(r.failed)}${reasons ? `  by reason: ${reasons}` : ''}`,
+    `${pad('pending')}${num(r.pending)}`,
+    `${pad('check')}${num(r.submitted)} = ${n(r.succeeded)} + ${n(r.failed)} + ${n(r.pending)}  ${ok ? 'OK' : 'MISMATCH'}`,
+  ];
+  return { ok, lines };
+}
+
+export function usageReport(job: JobView): string[] {
+  const u = job.usage;
+  return [
+    '  Tokens',
+    `${pad('input')}${num(u.input_tokens)}`,
+    `${pad('output')}${num(u.output_tokens)}`,
+    `${pad('cached')}${num(u.cached_tokens)}`,
+  ];
+}
+
+function oneLine(value: unknown, max: number): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const flat = (text ?? 'null').replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function describeOutput(result: JobResult): string {
+  if (result.status === 'failed') return `${result.error?.type}: ${oneLine(result.error?.message, 80)}`;
+  if (result.status === 'pending') return '(no result yet)';
+  const output = result.output as { json?: unknown; text?: string } | null;
+  return oneLine(output?.json ?? output?.text ?? output, 90);
+}
+
+/** Three result lines worth looking at: a heavy document, a short note, and a duplicate sharing its original's result. */
+export function sampleReport(results: JobResult[]): string[] {
+  const picks: JobResult[] = [];
+  const add = (r: JobResult | undefined) => {
+    if (r && !picks.includes(r)) picks.push(r);
+  };
+  add(results.find((r) => r.id?.startsWith('doc-')));
+  add(results.find((r) => r.id?.startsWith('note-') && !r.id.includes('repeats')));
+  add(results.find((r) => r.id?.includes('repeats')));
+  for (const r of results) if (picks.length < 3) add(r);
+  const counts = { succeeded: 0, failed: 0, pending: 0 };
+  for (const r of results) counts[r.status] += 1;
+  const lines = [
+    `  Results (GET /v1/jobs/:id/results: ${n(results.length)} NDJSON lines, one per input: ${n(counts.succeeded)} succeeded, ${n(counts.failed)} failed, ${n(counts.pending)} pending)`,
+  ];
+  for (const r of picks.slice(0, 3)) {
+    const usage = r.usage ? `  [${n(r.usage.input_tokens)} in / ${n(r.usage.output_tokens)} out tokens]` : '';
+    lines.push(`    ${r.id ?? r.custom_id}  ${r.status}${usage}`);
+    lines.push(`      custom_id ${r.custom_id}`);
+    lines.push(`      ${describeOutput(r)}`);
+  }
+  return lines;
+}

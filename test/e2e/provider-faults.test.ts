@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, resultLines, waitForJob } from '../support/api-client';
+import { chatJob, expectReconciled } from '../support/jobs';
+import { type Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ name: 'faults', workers: 1, env: { CHUNK_MAX_REQUESTS: '500' } });
+});
+afterEach(() => stack.emulator.resetAll());
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function run(job: unknown) {
+  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
+  expect(submitted.status).toBe(202);
+  const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+  expectReconciled(view.reconciliation);
+  return { jobId: submitted.body.job_id as string, view };
+}
+
+describe('provider faults', () => {
+  it('reschedules 5% per-request errors into a new chunk and succeeds on a later attempt', async () => {
+    stack.emulator.setFaults({ seed: 11, request_errors: { rate: 0.05, status: 500, max_per_custom_id: 1 } });
+    const { view, jobId } = await run(chatJob(1000));
+    expect(view.status).toBe('completed');
+    expect(view.reconciliation).toMatchObject({ submitted: 1000, succeeded: 1000, failed: 0, pending: 0 });
+    const retried = view.reconciliation.retried;
+    expect(retried).toBeGreaterThan(20);
+    expect(retried).toBeLessThan(100);
+    const rounds = new Set(view.batches.map((b: { round: number }) => b.round));
+    expect(rounds.size).toBe(2);
+    // Only the failed requests went out again.
+    expect(stack.emulator.stats().openai?.requests).toBe(1000 + retried);
+    const lines = await resultLines(stack.apiUrl, jobId);
+    expect(lines.every((l) => l.status === 'succeeded')).toBe(true);
+  });
+
+  it('gives up on a request after max_attempts and says why', async () => {
+    stack.emulator.setFaults({ seed: 12, request_errors: { rate: 0.1, status: 503 } });
+    const { view, jobId } = await run(chatJob(300, { options: { max_attempts: 1 } }));
+    expect(view.status).toBe('completed_with_failures');
+    expect(view.reconciliation.failed).toBeGreaterThan(0);
+    expect(view.reconciliation.failedByReason).toEqual({ server_error: view.reconciliation.failed });
+    const failed = (await resultLines(stack.apiUrl, jobId)).filter((l) => l.status === 'failed');
+    expect(failed[0]?.error).toMatchObject({ type: 'server_error', retryable: true });
+  });
+
+  it('keeps the partial results of an expired batch and reschedules the rest', async () => {
+    stack.emulator.setFaults({ expire: { fraction_completed: 0.5, times: 1 } });
+    const { view } = await run(chatJob(400));
+    expect(view.status).toBe('completed');
+    expect(view.reconciliation).toMatchObject({ submitted: 400, succeeded: 400 });
+    const expired = view.batches.filter((b: { outcome: string }) => b.outcome === 'expired');
+    expect(expired).toHaveLength(1);
+    expect(expired[0].counts.completed).toBeGreaterThan(0);
+    expect(expired[0].counts.completed).toBeLessThan(400);
+    // Only the expired part was sent again.
+    expect(stack.emulator.stats().openai?.requests).toBe(400 + (400 - expired[0].counts.completed));
+  });
+
+  it('reports expired requests as expired when no attempt is left', async () => {
+    stack.emulator.setFaults({ expire: { fraction_completed: 0.5, times: 1 } });
+    const { view } = await run(chatJob(200, { options: { max_attempts: 1 } }));
+    expect(view.status).toBe('completed_with_failures');
+    expect(Object.keys(view.reconciliation.failedByReason)).toEqual(['expired']);
+    expect(view.reconciliation.succeeded).toBeGreaterThan(0);
+  });
+
+  it('absorbs 429 and 500 answers on the API calls without creating a second batch', async () => {
+    stack.emulator.setFaults({
+      http: [
+        { provider: 'openai', method: 'POST', path: '/files', status: 500, times: 2, retry_after_ms: 20 },
+        { provider: 'openai', method: 'POST', path: '/batches', status: 429, times: 3, retry_after_ms: 20 },
+        { provider: 'openai', method: 'GET', path: '/batches/', status: 503, times: 4, retry_after_ms: 20 },
+      ],
+    });
+    const { view } = await run(chatJob(100));
+    expect(view.status).toBe('completed');
+    expect(stack.emulator.stats().openai?.batches).toBe(1);
+  });
+
+  it('fails the requests of a batch the provider rejected at validation', async () => {
+    stack.emulator.setFaults({ fail_validation: { times: 1 } });
+    const { view, jobId } = await run(chatJob(50));
+    expect(view.status).toBe('failed');
+    expect(view.batches[0].outcome).toBe('failed');
+    expect(view.reconciliation).toMatchObject({ submitted: 50, failed: 50 });
+    const [line] = await resultLines(stack.apiUrl, jobId);
+    expect(line?.error).toMatchObject({ type: 'invalid_request', retryable: false });
+  });
+});

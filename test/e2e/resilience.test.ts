@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, resultLines, waitForJob } from '../support/api-client';
+import { chatJob, expectReconciled } from '../support/jobs';
+import { OUTPUT_DIR } from '../support/processes';
+import { type Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ name: 'resilience', workers: 1 });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function submit(job: unknown): Promise<string> {
+  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
+  expect(submitted.status).toBe(202);
+  return submitted.body.job_id;
+}
+
+describe('crashes, lost queues, cancels and timeouts', () => {
+  it('adopts the batch a worker created before it was killed, never sending a second one', async () => {
+    stack.emulator.resetAll();
+    // The provider accepts the batch, but the worker does not hear back for 4 s: kill it in that window.
+    stack.emulator.setFaults({
+      delay: [{ provider: 'openai', method: 'POST', path: '^/batches$', ms: 4000, times: 1 }],
+    });
+    const jobId = await submit(chatJob(120));
+    await waitFor(
+      'the provider to accept the batch',
+      async () => stack.emulator.stats().openai?.batches === 1,
+    );
+    const [worker] = stack.workers;
+    await worker?.kill('SIGKILL');
+    const [row] = await stack.sql<{ provider_batch_id: string | null }[]>`
+      select provider_batch_id from provider_batches where job_id = ${jobId}`;
+    expect(row?.provider_batch_id).toBeNull();
+    stack.startWorker();
+    const view = await waitForJob(stack.apiUrl, jobId);
+    expect(view.status).toBe('completed');
+    expectReconciled(view.reconciliation);
+    expect(stack.emulator.stats().openai).toMatchObject({ batches: 1, requests: 120 });
+  });
+
+  it('finishes a job after Redis lost every queue mid-run', async () => {
+    stack.emulator.resetAll();
+    stack.emulator.setFaults({ slow_factor: 20 });
+    const jobId = await submit(chatJob(300));
+    await waitFor('the batch to be submitted', async () => {
+      const [row] = await stack.sql<{ n: number }[]>`
+        select count(*)::int as n from provider_batches where job_id = ${jobId} and state = 'submitted'`;
+      return row?.n === 1;
+    });
+    expect(await stack.flushQueues()).toBeGreaterThan(0);
+    const view = await waitForJob(stack.apiUrl, jobId);
+    expect(view.status).toBe('completed');
+    expect(view.reconciliation.succeeded).toBe(300);
+    expect(stack.emulator.stats().openai?.batches).toBe(1);
+  });
+
+  it('cancels a running job, keeping what already finished', async () => {
+    stack.emulator.resetAll();
+    stack.emulator.setFaults({ slow_factor: 40 });
+    const jobId = await submit(chatJob(400));
+    await waitFor('the batch to be in progress', async () => {
+      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
+      return body.batches[0]?.provider_status === 'in_progress' && body.batches[0].counts.completed > 0;
+    });
+    const cancelled = await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelling');
+    const view = await waitForJob(stack.apiUrl, jobId);
+    expect(view.status).toBe('cancelled');
+    expectReconciled(view.reconciliation);
+    expect(view.reconciliation.succeeded).toBeGreaterThan(0);
+    expect(view.reconciliation.failedByReason.cancelled).toBe(400 - view.reconciliation.succeeded);
+    expect(view.batches[0].outcome).toBe('cancelled');
+    const lines = await resultLines(stack.apiUrl, jobId);
+    expect(lines.filter((l) => l.status === 'succeeded')).toHaveLength(view.reconciliation.succeeded);
+    const again = await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`);
+    expect(again.status).toBe(409);
+  });
+
+  it('times out a job past timeout_h, cancels its batches and logs it at error level', async () => {
+    stack.emulator.resetAll();
+    stack.emulator.setFaults({ slow_factor: 50 });
+    const jobId = await submit(chatJob(50, { options: { timeout_h: 2 / 3600 } }));
+    const view = await waitForJob(stack.apiUrl, jobId, 60_000);
+    expect(view.status).toBe('timed_out');
+    expectReconciled(view.reconciliation);
+    expect(view.reconciliation.failedByReason.cancelled).toBe(50);
+    expect(view.batches[0].outcome).toBe('cancelled');
+    const logs = stack.workers.map((w) => readFileSync(join(OUTPUT_DIR, `${w.name}.log`), 'utf8')).join('\n');
+    const line = logs.split('\n').find((l) => l.includes('job_timed_out') && l.includes(jobId));
+    expect(line && JSON.parse(line).level).toBe(50);
+  });
+});
