@@ -15,8 +15,9 @@ export async function startApi(env: ApiEnv & { POLL_INTERVAL_S: number }): Promi
   const log = createLogger('tranche-api', env.LOG_LEVEL);
   await runMigrations(env.DATABASE_URL);
   const db = connect(env.DATABASE_URL, { max: 10 });
-  const redis = redisConnection(env.REDIS_URL);
-  const queues = createQueues(redis, env.QUEUE_PREFIX);
+  const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
+  const redis = redisConnection(env.REDIS_URL, onRedisError);
+  const queues = createQueues(redis, env.QUEUE_PREFIX, onRedisError);
   const service = new TrancheService(db.sql, queues, {
     pollIntervalS: env.POLL_INTERVAL_S,
     timeoutH: env.JOB_TIMEOUT_H,

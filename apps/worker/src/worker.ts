@@ -31,8 +31,9 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   const log = createLogger('tranche-worker', env.LOG_LEVEL);
   await runMigrations(env.DATABASE_URL);
   const db = connect(env.DATABASE_URL, { max: 10 });
-  const connection = redisConnection(env.REDIS_URL);
-  const queues = createQueues(connection, env.QUEUE_PREFIX);
+  const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
+  const connection = redisConnection(env.REDIS_URL, onRedisError);
+  const queues = createQueues(connection, env.QUEUE_PREFIX, onRedisError);
   const ctx: WorkerContext = { env, sql: db.sql, queues, adapters: new AdapterRegistry(env), log };
   const options = {
     connection,

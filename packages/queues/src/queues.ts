@@ -10,9 +10,14 @@ const defaultJobOptions: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-export function redisConnection(url: string): Redis {
-  // BullMQ workers block on Redis: they need maxRetriesPerRequest null.
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+/**
+ * BullMQ blocks on Redis, so commands wait for a reconnect instead of failing (maxRetriesPerRequest null). Errors
+ * go to `onError`: without a listener ioredis prints every failed reconnect to stderr.
+ */
+export function redisConnection(url: string, onError: (error: Error) => void = () => {}): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  redis.on('error', onError);
+  return redis;
 }
 
 export interface TrancheQueues {
@@ -29,8 +34,17 @@ export interface TrancheQueues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string): TrancheQueues {
-  const make = (name: string) => new Queue(name, { connection, prefix, defaultJobOptions });
+export function createQueues(
+  connection: ConnectionOptions,
+  prefix: string,
+  onError: (error: Error) => void = () => {},
+): TrancheQueues {
+  const make = (name: string) => {
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions });
+    // Without a listener BullMQ prints every connection error to stderr.
+    queue.on('error', onError);
+    return queue;
+  };
   const submit = make(QUEUE_NAMES.submit);
   const poll = make(QUEUE_NAMES.poll);
   const fetch = make(QUEUE_NAMES.fetch);

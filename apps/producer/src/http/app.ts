@@ -17,12 +17,21 @@ export interface AppDeps {
   maxBodyBytes: number;
 }
 
+const HEALTH_TIMEOUT_MS = 2_000;
+
+/** 'ok', or why not; a dependency that does not answer in time is down (ioredis would queue the ping forever). */
 async function check(probe: () => Promise<unknown>): Promise<'ok' | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+  });
   try {
-    await probe();
+    await Promise.race([probe(), timeout]);
     return 'ok';
   } catch (error) {
     return error instanceof Error ? error.message : 'down';
+  } finally {
+    clearTimeout(timer);
   }
 }
 
