@@ -139,4 +139,40 @@ describe('POST /v1/jobs with a bad job', () => {
     expect(rows?.inputs).toBe(3);
     expect(await stack.redis.exists(`${stack.prefix}:submit:submit_${body.job_id}_r0`)).toBe(1);
   });
+
+  it('takes a job as NDJSON, one input per line, streamed', async () => {
+    const { inputs, ...header } = chatJob(500);
+    const body = [JSON.stringify(header), ...inputs.map((i) => JSON.stringify(i))].join('\n');
+    const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    expect(response.status).toBe(202);
+    const accepted = await response.json();
+    expect(accepted).toMatchObject({ status: 'queued', inputs: 500, to_send: 500 });
+    const [rows] = await stack.sql<
+      { n: number }[]
+    >`select count(*)::int as n from inputs where job_id = ${accepted.job_id}`;
+    expect(rows?.n).toBe(500);
+  });
+
+  it('rejects an NDJSON job with a bad line, naming it, and writes nothing of it', async () => {
+    const { inputs, ...header } = chatJob(6);
+    const lines = [JSON.stringify(header), ...inputs.map((i) => JSON.stringify(i))];
+    lines[4] = '{"prompt": "unterminated';
+    lines[6] = JSON.stringify({ prompt: 'x', params: { max_tokens: 0 } });
+    const [before] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
+    const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: lines.join('\n'),
+    });
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error.message).toContain('inputs[3]: this line is not valid JSON');
+    expect(error.message).toContain('inputs[5].params.max_tokens');
+    const [after] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
+    expect(after?.n).toBe(before?.n);
+  });
 });

@@ -1,7 +1,7 @@
 import { requestCancel, type Sql } from '@tranche/db';
 import type { TrancheQueues } from '@tranche/queues';
 import type { IntakeDefaults } from './intake/normalize';
-import { type SubmitResponse, submitJob } from './intake/submit-job';
+import { intakeJob, type SubmitResponse, submitJob } from './intake/submit-job';
 import { type JobView, loadJobView } from './jobs/job-view';
 import { type JobResult, jobResults } from './jobs/result-lines';
 
@@ -35,7 +35,16 @@ export class TrancheService {
   ) {}
 
   submit(spec: unknown): Promise<SubmitResponse> {
-    return submitJob({ sql: this.sql, queues: this.queues, defaults: this.defaults }, spec);
+    return submitJob(this.intakeDeps(), spec);
+  }
+
+  /** A job whose inputs arrive one at a time (an NDJSON body): never held in memory whole. */
+  submitStream(header: unknown, inputs: AsyncIterable<unknown>): Promise<SubmitResponse> {
+    return intakeJob(this.intakeDeps(), header, inputs);
+  }
+
+  private intakeDeps() {
+    return { sql: this.sql, queues: this.queues, defaults: this.defaults };
   }
 
   async get(jobId: string): Promise<JobView> {

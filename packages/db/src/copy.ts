@@ -20,12 +20,12 @@ export async function copyRows(
   sql: Sql,
   table: string,
   columns: readonly string[],
-  rows: Iterable<readonly CopyValue[]>,
+  rows: Iterable<readonly CopyValue[]> | AsyncIterable<readonly CopyValue[]>,
 ): Promise<number> {
   const stream = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
   let count = 0;
   let buffer = '';
-  for (const row of rows) {
+  for await (const row of rows) {
     buffer += `${row.map(copyField).join('\t')}\n`;
     count += 1;
     if (buffer.length > 1 << 20) {

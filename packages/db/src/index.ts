@@ -19,7 +19,13 @@ export {
   recordSubmitted,
   withBatchLock,
 } from './queries/batches';
-export { findSucceeded, insertJob, type NewInput, type NewJob } from './queries/intake';
+export {
+  type IntakeOutcome,
+  type IntakeTotals,
+  insertJob,
+  type NewInput,
+  type NewJob,
+} from './queries/intake';
 export {
   finishJobIfDone,
   getJob,

@@ -1,12 +1,17 @@
 import { once } from 'node:events';
 import express, { Router } from 'express';
 import type { TrancheService } from '../tranche-service';
+import { readNdjsonJob } from './ndjson-job';
 
 export function jobsRouter(service: TrancheService, maxBodyBytes: number): Router {
   const router = Router();
+  router.post('/jobs', async (req, res, next) => {
+    if (!req.is('application/x-ndjson')) return next();
+    const { header, inputs } = await readNdjsonJob(req);
+    res.status(202).json(await service.submitStream(header, inputs));
+  });
   router.post('/jobs', express.json({ limit: maxBodyBytes }), async (req, res) => {
-    const response = await service.submit(req.body);
-    res.status(202).json(response);
+    res.status(202).json(await service.submit(req.body));
   });
   router.get('/jobs/:id', async (req, res) => {
     res.json(await service.get(req.params.id));

@@ -13,7 +13,7 @@ const params = z.strictObject({
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).optional(),
 });
 
-const input = z.strictObject({
+export const inputSchema = z.strictObject({
   id: z.string().min(1).max(256).optional(),
   prompt: z.string().optional(),
   messages: z.array(message).min(1).optional(),
@@ -26,11 +26,13 @@ const tagKey = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export const RUN_ID_PATTERN = /^[a-z0-9_-]{1,36}$/;
 
-export const jobSpecSchema = z.strictObject({
+export const MAX_INPUTS = 1_000_000;
+
+/** Everything about a job but its inputs: validated before the first input is read. */
+export const jobHeaderSchema = z.strictObject({
   provider: z.enum(PROVIDERS),
   model: z.string().trim().min(1).max(200),
   kind: z.enum(['chat', 'embedding']).default('chat'),
-  inputs: z.array(input).min(1).max(1_000_000),
   defaults: z.strictObject({ system: z.string().optional(), params: params.optional() }).optional(),
   output: z
     .strictObject({
@@ -70,5 +72,8 @@ export const jobSpecSchema = z.strictObject({
     .optional(),
 });
 
+export const jobSpecSchema = jobHeaderSchema.extend({ inputs: z.array(inputSchema).min(1).max(MAX_INPUTS) });
+
 export type JobSpec = z.input<typeof jobSpecSchema>;
-export type ParsedJobSpec = z.output<typeof jobSpecSchema>;
+export type ParsedJobHeader = z.output<typeof jobHeaderSchema>;
+export type ParsedInput = z.output<typeof inputSchema>;

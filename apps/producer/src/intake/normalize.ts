@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PROVIDER_KINDS, PROVIDER_LIMITS, type RequestParams, type UnifiedRequest } from '@tranche/adapters';
-import type { NewInput, NewJob } from '@tranche/db';
+import type { NewJob } from '@tranche/db';
 import { deriveCustomId } from './custom-id';
-import type { ParsedJobSpec } from './job-schema';
-import type { FieldProblem } from './validation-error';
+import { inputSchema, type ParsedInput, type ParsedJobHeader } from './job-schema';
+import { type FieldProblem, problemsFromZod } from './validation-error';
 
 export interface IntakeDefaults {
   pollIntervalS: number;
@@ -11,14 +11,9 @@ export interface IntakeDefaults {
   maxAttempts: number;
 }
 
-export interface NormalizedJob {
-  job: Omit<NewJob, 'status' | 'skippedDone'>;
-  /** Distinct requests, in the order of their first occurrence. */
-  inputs: Array<Omit<NewInput, 'state'>>;
-  problems: FieldProblem[];
-}
+/** The job row before its inputs are counted. */
+export type JobHeaderRow = Omit<NewJob, 'status' | 'skippedDone' | 'inputCount' | 'duplicates'>;
 
-type ParsedInput = ParsedJobSpec['inputs'][number];
 type ParsedParams = NonNullable<ParsedInput['params']>;
 
 function mergeParams(
@@ -34,115 +29,166 @@ function mergeParams(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function toRequest(
-  spec: ParsedJobSpec,
-  input: ParsedInput,
-  at: string,
-  problems: FieldProblem[],
-): UnifiedRequest {
-  const params = mergeParams(spec.defaults?.params, input.params);
-  if (spec.kind === 'embedding') {
-    if (input.text === undefined)
-      problems.push({ field: `${at}.text`, message: 'required for an embedding job' });
-    for (const field of ['prompt', 'messages', 'system'] as const) {
-      if (input[field] !== undefined)
-        problems.push({ field: `${at}.${field}`, message: 'not used by an embedding job: use text' });
-    }
-    return { text: input.text ?? '' };
-  }
-  if (input.text !== undefined)
-    problems.push({ field: `${at}.text`, message: 'only for embedding jobs: use prompt or messages' });
-  if (input.prompt === undefined && input.messages === undefined) {
-    problems.push({ field: `${at}.messages`, message: 'required (or prompt)' });
-  }
-  if (input.prompt !== undefined && input.messages !== undefined) {
-    problems.push({ field: `${at}.prompt`, message: 'give prompt or messages, not both' });
-  }
-  const messages = input.messages ?? [{ role: 'user' as const, content: input.prompt ?? '' }];
-  const system = input.system ?? spec.defaults?.system;
-  return {
-    ...(system !== undefined ? { system } : {}),
-    messages,
-    ...(params ? { params } : {}),
-  };
-}
-
 function freshRunId(): string {
   return `run-${randomBytes(8).toString('hex')}`;
 }
 
-/**
- * Turns a schema-valid job into the rows to write: one request per distinct input, its custom id, and every
- * problem the schema alone could not see (each naming its field).
- */
-export function normalizeJob(spec: ParsedJobSpec, defaults: IntakeDefaults, now = new Date()): NormalizedJob {
+/** The job row and every problem of the header that the schema alone could not see. */
+export function normalizeHeader(
+  header: ParsedJobHeader,
+  defaults: IntakeDefaults,
+  now = new Date(),
+): { job: JobHeaderRow; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
-  if (!PROVIDER_KINDS[spec.provider].includes(spec.kind)) {
-    problems.push({ field: 'kind', message: `${spec.provider} has no ${spec.kind} batch API` });
+  if (!PROVIDER_KINDS[header.provider].includes(header.kind)) {
+    problems.push({ field: 'kind', message: `${header.provider} has no ${header.kind} batch API` });
   }
-  if (spec.output && spec.kind === 'embedding') {
+  if (header.output && header.kind === 'embedding') {
     problems.push({ field: 'output', message: 'structured output is for chat jobs' });
   }
-  if (spec.output && spec.output.schema.type !== 'object') {
+  if (header.output && header.output.schema.type !== 'object') {
     problems.push({ field: 'output.schema.type', message: 'the root of an output schema must be "object"' });
   }
-  const runId = spec.metadata.run_id ?? freshRunId();
-  const limit = PROVIDER_LIMITS[spec.provider].maxBytes;
-  const byCustomId = new Map<string, Omit<NewInput, 'state'>>();
-  const inputs: Array<Omit<NewInput, 'state'>> = [];
-  let duplicates = 0;
-  spec.inputs.forEach((input, seq) => {
-    const at = `inputs[${seq}]`;
-    const request = toRequest(spec, input, at, problems);
-    const requestJson = JSON.stringify(request);
-    if (requestJson.length > limit) {
-      problems.push({
-        field: at,
-        message: `${requestJson.length} bytes is over ${spec.provider}'s ${limit}-byte batch limit`,
-      });
-    }
-    const customId = deriveCustomId(runId, {
-      provider: spec.provider,
-      model: spec.model,
-      kind: spec.kind,
-      request,
-      output: spec.output?.schema ?? null,
-    });
-    const first = byCustomId.get(customId);
-    if (first) {
-      duplicates += 1;
-      first.aliases = [...(first.aliases ?? []), { seq, id: input.id ?? null }];
-      return;
-    }
-    const row = { customId, seq, callerId: input.id ?? null, aliases: null, requestJson };
-    byCustomId.set(customId, row);
-    inputs.push(row);
-  });
-  const options = spec.options ?? {};
-  const timeoutH = options.timeout_h ?? defaults.timeoutH;
+  const options = header.options ?? {};
   const storedSpec: Record<string, unknown> = {};
-  if (spec.defaults) storedSpec.defaults = spec.defaults;
-  if (spec.output) storedSpec.output = { name: spec.output.name ?? 'output', schema: spec.output.schema };
-  if (spec.options) storedSpec.options = spec.options;
+  if (header.defaults) storedSpec.defaults = header.defaults;
+  if (header.output)
+    storedSpec.output = { name: header.output.name ?? 'output', schema: header.output.schema };
+  if (header.options) storedSpec.options = header.options;
+  const timeoutH = options.timeout_h ?? defaults.timeoutH;
   return {
+    problems,
     job: {
       id: randomUUID(),
-      provider: spec.provider,
-      model: spec.model,
-      kind: spec.kind,
+      provider: header.provider,
+      model: header.model,
+      kind: header.kind,
       spec: storedSpec,
-      project: spec.metadata.project,
-      owner: spec.metadata.owner,
-      environment: spec.metadata.environment ?? null,
-      runId,
-      tags: spec.metadata.tags ?? {},
+      project: header.metadata.project,
+      owner: header.metadata.owner,
+      environment: header.metadata.environment ?? null,
+      runId: header.metadata.run_id ?? freshRunId(),
+      tags: header.metadata.tags ?? {},
       maxAttempts: options.max_attempts ?? defaults.maxAttempts,
       pollIntervalS: options.poll_interval_s ?? defaults.pollIntervalS,
-      inputCount: spec.inputs.length,
-      duplicates,
       timeoutAt: new Date(now.getTime() + timeoutH * 3600 * 1000),
     },
-    inputs,
-    problems,
   };
+}
+
+/** An input that could not even be read (a line of an NDJSON body that is not JSON): reported at its position. */
+export class UnreadableInput {
+  constructor(readonly message: string) {}
+}
+
+export interface NormalizedInput {
+  customId: string;
+  seq: number;
+  callerId: string | null;
+  requestJson: string;
+}
+
+/**
+ * Turns inputs, one at a time and in order, into requests with their custom ids. Duplicates collapse onto their
+ * first occurrence; only their ids and positions are kept, so memory does not grow with document size.
+ */
+export class InputNormalizer {
+  readonly problems: FieldProblem[] = [];
+  readonly aliases = new Map<string, Array<{ seq: number; id: string | null }>>();
+  private readonly seen = new Set<string>();
+  count = 0;
+  duplicates = 0;
+
+  constructor(
+    private readonly header: ParsedJobHeader | null,
+    private readonly runId: string,
+    private readonly maxProblems = 100,
+  ) {}
+
+  /** The input as a row to write, or null (a duplicate, or a problem). */
+  add(raw: unknown): NormalizedInput | null {
+    const seq = this.count++;
+    const at = `inputs[${seq}]`;
+    if (raw instanceof UnreadableInput) {
+      this.problem(at, raw.message);
+      return null;
+    }
+    const parsed = inputSchema.safeParse(raw, {
+      error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined),
+    });
+    if (!parsed.success) {
+      for (const problem of problemsFromZod(parsed.error)) {
+        this.problem(
+          problem.field === '(job)' ? at : `${at}${problem.field.startsWith('[') ? '' : '.'}${problem.field}`,
+          problem.message,
+        );
+      }
+      return null;
+    }
+    if (!this.header) return null;
+    const before = this.problems.length;
+    const request = this.toRequest(parsed.data, at);
+    const requestJson = JSON.stringify(request);
+    const limit = PROVIDER_LIMITS[this.header.provider].maxBytes;
+    if (requestJson.length > limit) {
+      this.problem(
+        at,
+        `${requestJson.length} bytes is over ${this.header.provider}'s ${limit}-byte batch limit`,
+      );
+    }
+    if (this.problems.length > before) return null;
+    const customId = deriveCustomId(this.runId, {
+      provider: this.header.provider,
+      model: this.header.model,
+      kind: this.header.kind,
+      request,
+      output: this.header.output?.schema ?? null,
+    });
+    const id = parsed.data.id ?? null;
+    if (this.seen.has(customId)) {
+      this.duplicates += 1;
+      const list = this.aliases.get(customId) ?? [];
+      list.push({ seq, id });
+      this.aliases.set(customId, list);
+      return null;
+    }
+    this.seen.add(customId);
+    return { customId, seq, callerId: id, requestJson };
+  }
+
+  get distinct(): number {
+    return this.seen.size;
+  }
+
+  private problem(field: string, message: string) {
+    if (this.problems.length < this.maxProblems) this.problems.push({ field, message });
+  }
+
+  private toRequest(input: ParsedInput, at: string): UnifiedRequest {
+    const header = this.header!;
+    const params = mergeParams(header.defaults?.params, input.params);
+    if (header.kind === 'embedding') {
+      if (input.text === undefined) this.problem(`${at}.text`, 'required for an embedding job');
+      for (const field of ['prompt', 'messages', 'system'] as const) {
+        if (input[field] !== undefined)
+          this.problem(`${at}.${field}`, 'not used by an embedding job: use text');
+      }
+      return { text: input.text ?? '' };
+    }
+    if (input.text !== undefined)
+      this.problem(`${at}.text`, 'only for embedding jobs: use prompt or messages');
+    if (input.prompt === undefined && input.messages === undefined) {
+      this.problem(`${at}.messages`, 'required (or prompt)');
+    }
+    if (input.prompt !== undefined && input.messages !== undefined) {
+      this.problem(`${at}.prompt`, 'give prompt or messages, not both');
+    }
+    const messages = input.messages ?? [{ role: 'user' as const, content: input.prompt ?? '' }];
+    const system = input.system ?? header.defaults?.system;
+    return {
+      ...(system !== undefined ? { system } : {}),
+      messages,
+      ...(params ? { params } : {}),
+    };
+  }
 }

@@ -1,8 +1,8 @@
-import { findSucceeded, insertJob, type Sql } from '@tranche/db';
+import { insertJob, type Sql } from '@tranche/db';
 import type { TrancheQueues } from '@tranche/queues';
-import { jobSpecSchema } from './job-schema';
-import { type IntakeDefaults, normalizeJob } from './normalize';
-import { JobValidationError, problemsFromZod } from './validation-error';
+import { jobHeaderSchema, MAX_INPUTS } from './job-schema';
+import { InputNormalizer, type IntakeDefaults, type NormalizedInput, normalizeHeader } from './normalize';
+import { type FieldProblem, JobValidationError, problemsFromZod } from './validation-error';
 
 export interface SubmitResponse {
   job_id: string;
@@ -24,35 +24,75 @@ export interface IntakeDeps {
   defaults: IntakeDefaults;
 }
 
-/** Validates a job, writes it and its inputs in one transaction, then queues its submission. */
-export async function submitJob(deps: IntakeDeps, body: unknown): Promise<SubmitResponse> {
-  const parsed = jobSpecSchema.safeParse(body, {
-    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined),
+const requiredMessage = (issue: { input?: unknown; code?: string }) =>
+  issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined;
+
+/** Only the validation problems of inputs, when the header is already wrong: nothing will be written anyway. */
+async function collectInputProblems(
+  inputs: AsyncIterable<unknown> | Iterable<unknown>,
+  into: FieldProblem[],
+) {
+  const normalizer = new InputNormalizer(null, 'x');
+  for await (const raw of inputs) normalizer.add(raw);
+  into.push(...normalizer.problems);
+}
+
+/**
+ * The one intake path behind the SDK and both HTTP bodies (JSON and NDJSON): validates the header, then streams
+ * the inputs one at a time into Postgres inside one transaction, and queues the submission once it committed. A
+ * problem anywhere, header or any input, rolls everything back: no rows, no queued work.
+ */
+export async function intakeJob(
+  deps: IntakeDeps,
+  rawHeader: unknown,
+  inputs: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<SubmitResponse> {
+  const parsed = jobHeaderSchema.safeParse(rawHeader, { error: requiredMessage });
+  if (!parsed.success) {
+    const problems = problemsFromZod(parsed.error);
+    await collectInputProblems(inputs, problems);
+    throw new JobValidationError(problems);
+  }
+  const header = normalizeHeader(parsed.data, deps.defaults);
+  const normalizer = new InputNormalizer(parsed.data, header.job.runId);
+  const rows = (async function* (): AsyncGenerator<NormalizedInput> {
+    for await (const raw of inputs) {
+      const row = normalizer.add(raw);
+      // After the first problem nothing more is written; reading goes on to report every problem at once.
+      if (row && normalizer.problems.length === 0 && header.problems.length === 0) yield row;
+    }
+  })();
+  const outcome = await insertJob(deps.sql, header.job, rows, () => {
+    const problems = [...header.problems, ...normalizer.problems];
+    if (normalizer.count === 0) problems.push({ field: 'inputs', message: 'required: at least one input' });
+    if (normalizer.count > MAX_INPUTS)
+      problems.push({ field: 'inputs', message: `at most ${MAX_INPUTS} inputs per job` });
+    if (problems.length > 0) throw new JobValidationError(problems);
+    return { inputCount: normalizer.count, duplicates: normalizer.duplicates, aliases: normalizer.aliases };
   });
-  if (!parsed.success) throw new JobValidationError(problemsFromZod(parsed.error));
-  const normalized = normalizeJob(parsed.data, deps.defaults);
-  if (normalized.problems.length > 0) throw new JobValidationError(normalized.problems);
-  const { job, inputs } = normalized;
-  const done = await findSucceeded(
-    deps.sql,
-    inputs.map((i) => i.customId),
-  );
-  const rows = inputs.map((input) => ({
-    ...input,
-    state: done.has(input.customId) ? ('skipped' as const) : ('pending' as const),
-  }));
-  const toSend = rows.length - done.size;
-  const status = toSend === 0 ? 'completed' : 'queued';
-  await insertJob(deps.sql, { ...job, status, skippedDone: done.size }, rows);
   // If Redis is down here the job is still safe in Postgres: the sweeper queues it.
-  if (toSend > 0) await deps.queues.enqueueSubmit(job.id, 0);
+  if (outcome.toSend > 0) await deps.queues.enqueueSubmit(header.job.id, 0);
   return {
-    job_id: job.id,
-    status,
-    run_id: job.runId,
-    inputs: job.inputCount,
-    duplicates: job.duplicates,
-    skipped_done: done.size,
-    to_send: toSend,
+    job_id: header.job.id,
+    status: outcome.status,
+    run_id: header.job.runId,
+    inputs: normalizer.count,
+    duplicates: normalizer.duplicates,
+    skipped_done: outcome.skippedDone,
+    to_send: outcome.toSend,
   };
+}
+
+/** A whole job in one object (the SDK, or a JSON body). */
+export async function submitJob(deps: IntakeDeps, body: unknown): Promise<SubmitResponse> {
+  const { inputs, ...header } = (body && typeof body === 'object' ? body : {}) as { inputs?: unknown };
+  if (!Array.isArray(inputs)) {
+    const problem = {
+      field: 'inputs',
+      message: inputs === undefined ? 'required' : 'must be an array of inputs',
+    };
+    const parsed = jobHeaderSchema.safeParse(header, { error: requiredMessage });
+    throw new JobValidationError([...(parsed.success ? [] : problemsFromZod(parsed.error)), problem]);
+  }
+  return intakeJob(deps, header, inputs);
 }

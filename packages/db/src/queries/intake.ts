@@ -1,9 +1,9 @@
 import type { Sql } from '../client';
 import { copyRows } from '../copy';
+import type { JobStatus } from './types';
 
 export interface NewJob {
   id: string;
-  status: 'queued' | 'completed';
   provider: string;
   model: string;
   kind: string;
@@ -15,9 +15,6 @@ export interface NewJob {
   tags: Record<string, string>;
   maxAttempts: number;
   pollIntervalS: number;
-  inputCount: number;
-  duplicates: number;
-  skippedDone: number;
   timeoutAt: Date;
 }
 
@@ -25,53 +22,80 @@ export interface NewInput {
   customId: string;
   seq: number;
   callerId: string | null;
-  aliases: Array<{ seq: number; id: string | null }> | null;
   /** The request as JSON text, already serialised (its length is the planner's byte estimate). */
   requestJson: string;
-  state: 'pending' | 'skipped';
 }
 
-/** Which of these custom ids already have a successful result (from an earlier job of the same run). */
-export async function findSucceeded(sql: Sql, customIds: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  const page = 10_000;
-  for (let i = 0; i < customIds.length; i += page) {
-    const slice = customIds.slice(i, i + page);
-    const rows = await sql<{ custom_id: string }[]>`
-      select custom_id from results where status = 'succeeded' and custom_id = any(${slice}::text[])`;
-    for (const row of rows) found.add(row.custom_id);
-  }
-  return found;
+export interface IntakeTotals {
+  inputCount: number;
+  duplicates: number;
+  /** Later occurrences of a request, keyed by the custom id of its first. */
+  aliases: Map<string, Array<{ seq: number; id: string | null }>>;
 }
 
-/** The job and all its inputs in one transaction: a rejected or failed intake leaves no rows. */
-export async function insertJob(sql: Sql, job: NewJob, inputs: NewInput[]): Promise<void> {
-  await sql.begin(async (tx) => {
+export interface IntakeOutcome {
+  status: Extract<JobStatus, 'queued' | 'completed'>;
+  distinct: number;
+  skippedDone: number;
+  toSend: number;
+}
+
+/**
+ * Writes a job and streams its inputs into Postgres with COPY, in one transaction. `totals` runs once every input
+ * was read and may throw (a validation problem found on the way): then nothing at all is written. Inputs that
+ * already have a successful result under the same custom id (a replay of the run) are marked skipped.
+ */
+export async function insertJob(
+  sql: Sql,
+  job: NewJob,
+  inputs: AsyncIterable<NewInput> | Iterable<NewInput>,
+  totals: () => IntakeTotals,
+): Promise<IntakeOutcome> {
+  return sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
     await tx`
       insert into jobs (id, status, provider, model, kind, spec, project, owner, environment, run_id, tags,
-                        max_attempts, poll_interval_s, input_count, duplicates, skipped_done, timeout_at, finished_at)
-      values (${job.id}, ${job.status}, ${job.provider}, ${job.model}, ${job.kind}, ${tx.json(job.spec as never)},
+                        max_attempts, poll_interval_s, input_count, timeout_at)
+      values (${job.id}, 'queued', ${job.provider}, ${job.model}, ${job.kind}, ${tx.json(job.spec as never)},
               ${job.project}, ${job.owner}, ${job.environment}, ${job.runId}, ${tx.json(job.tags)},
-              ${job.maxAttempts}, ${job.pollIntervalS}, ${job.inputCount}, ${job.duplicates}, ${job.skippedDone},
-              ${job.timeoutAt}, ${job.status === 'completed' ? new Date() : null})`;
-    await copyRows(
-      tx as unknown as Sql,
+              ${job.maxAttempts}, ${job.pollIntervalS}, 0, ${job.timeoutAt})`;
+    const distinct = await copyRows(
+      tx,
       'inputs',
-      ['job_id', 'custom_id', 'seq', 'caller_id', 'aliases', 'request', 'request_bytes', 'state'],
-      (function* () {
-        for (const input of inputs) {
+      ['job_id', 'custom_id', 'seq', 'caller_id', 'request', 'request_bytes', 'state'],
+      (async function* () {
+        for await (const input of inputs) {
           yield [
             job.id,
             input.customId,
             input.seq,
             input.callerId,
-            input.aliases,
             input.requestJson,
             Buffer.byteLength(input.requestJson),
-            input.state,
+            'pending',
           ];
         }
       })(),
     );
+    const { inputCount, duplicates, aliases } = totals();
+    if (aliases.size > 0) {
+      const rows = [...aliases].map(([custom_id, list]) => ({ custom_id, aliases: list }));
+      await tx`
+        update inputs i set aliases = a.aliases
+        from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as a(custom_id text, aliases jsonb)
+        where i.job_id = ${job.id} and i.custom_id = a.custom_id`;
+    }
+    const skipped = await tx`
+      update inputs i set state = 'skipped'
+      from results r
+      where i.job_id = ${job.id} and r.custom_id = i.custom_id and r.status = 'succeeded'`;
+    const skippedDone = skipped.count;
+    const toSend = distinct - skippedDone;
+    const status = toSend === 0 ? 'completed' : 'queued';
+    await tx`
+      update jobs set input_count = ${inputCount}, duplicates = ${duplicates}, skipped_done = ${skippedDone},
+                      status = ${status}, finished_at = case when ${status} = 'completed' then now() end
+      where id = ${job.id}`;
+    return { status, distinct, skippedDone, toSend } as IntakeOutcome;
   });
 }

@@ -6,17 +6,12 @@ import { receiveMultipart } from '../core/multipart';
 import type { EmulatorContext } from '../core/provider';
 import { releaseHold } from '../core/response-hold';
 import { badRequest, missingParameter, notFound } from './errors';
-import { type FileRegistry, newFileId, type StoredFile } from './file-registry';
+import { newWireFile, parseExpiresAfter, parsePurpose } from './file-object';
+import type { FileRegistry, StoredFile } from './file-registry';
 import { parseLimit, queryString } from './pagination';
-import type { FileDeleted, WireFile } from './types';
+import type { FileDeleted } from './types';
 
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
-const UPLOAD_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'] as const;
-type UploadPurpose = (typeof UPLOAD_PURPOSES)[number];
-const MIN_EXPIRY_S = 3600;
-const MAX_EXPIRY_S = 30 * 24 * 3600;
-/** Batch input files expire after 30 days unless `expires_after` says otherwise. */
-const BATCH_FILE_TTL_S = 30 * 24 * 3600;
 
 export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
   const router = Router();
@@ -34,19 +29,16 @@ export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
         throw badRequest('File is too large. The maximum file size is 512 MB.', 'file', 'file_too_large');
       }
       const purpose = parsePurpose(upload.fields.get('purpose'));
-      const createdAt = unixSeconds(ctx.clock.now());
-      const ttl = parseExpiresAfter(upload.fields) ?? (purpose === 'batch' ? BATCH_FILE_TTL_S : null);
-      const object: WireFile = {
-        object: 'file',
-        id: newFileId(),
+      const object = newWireFile({
         purpose,
         filename: file.filename,
         bytes: file.bytes,
-        created_at: createdAt,
-        expires_at: ttl === null ? null : createdAt + ttl,
-        status: 'processed',
-        status_details: null,
-      };
+        createdAt: unixSeconds(ctx.clock.now()),
+        ttlSeconds: parseExpiresAfter(
+          upload.fields.get('expires_after[anchor]'),
+          upload.fields.get('expires_after[seconds]'),
+        ),
+      });
       files.add(object, file.path, file.lines);
       ctx.stats.add('openai', { bytes: file.bytes });
       res.json(object);
@@ -108,38 +100,4 @@ function findFile(files: FileRegistry, req: Request): StoredFile {
   const file = files.get(id);
   if (!file) throw notFound(`No such File object: ${id}`, 'id');
   return file;
-}
-
-function parsePurpose(value: string | undefined): UploadPurpose {
-  if (value === undefined || value === '') throw missingParameter('purpose');
-  if (!(UPLOAD_PURPOSES as readonly string[]).includes(value)) {
-    throw badRequest(
-      `Invalid value: '${value}'. Supported values are: ${UPLOAD_PURPOSES.map((p) => `'${p}'`).join(', ')}.`,
-      'purpose',
-      'invalid_value',
-    );
-  }
-  return value as UploadPurpose;
-}
-
-function parseExpiresAfter(fields: Map<string, string>): number | null {
-  const anchor = fields.get('expires_after[anchor]');
-  const seconds = fields.get('expires_after[seconds]');
-  if (anchor === undefined && seconds === undefined) return null;
-  if (anchor !== 'created_at') {
-    throw badRequest(
-      `Invalid value: '${anchor ?? ''}'. Supported values are: 'created_at'.`,
-      'expires_after.anchor',
-      'invalid_value',
-    );
-  }
-  const ttl = Number(seconds);
-  if (!Number.isInteger(ttl) || ttl < MIN_EXPIRY_S || ttl > MAX_EXPIRY_S) {
-    throw badRequest(
-      `Invalid 'expires_after.seconds': expected an integer between ${MIN_EXPIRY_S} and ${MAX_EXPIRY_S}.`,
-      'expires_after.seconds',
-      'invalid_value',
-    );
-  }
-  return ttl;
 }

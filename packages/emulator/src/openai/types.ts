@@ -3,6 +3,8 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse, Embedding } from 'openai/resources/embeddings';
 import type { FileDeleted, FileObject } from 'openai/resources/files';
 import type { ErrorObject } from 'openai/resources/shared';
+import type { UploadPart } from 'openai/resources/uploads/parts';
+import type { Upload } from 'openai/resources/uploads/uploads';
 import type { Wire } from '../core/wire';
 
 export type WireBatch = Wire<Batch>;
@@ -13,6 +15,11 @@ export type { BatchUsage, ChatCompletion, FileDeleted };
 
 /** `evals` is an accepted upload purpose the SDK's FileObject union does not list. */
 export type WireFile = Omit<Wire<FileObject>, 'purpose'> & { purpose: FileObject['purpose'] | 'evals' };
+
+/** The nested `file` is ours, so an `evals` upload can carry its file. */
+export type WireUpload = Omit<Wire<Upload>, 'file'> & { file: WireFile | null };
+export type UploadStatus = Upload['status'];
+export type WireUploadPart = Wire<UploadPart>;
 
 export type KnownEndpoint = BatchCreateParams['endpoint'];
 
