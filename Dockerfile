@@ -13,6 +13,7 @@ COPY packages/emulator/package.json packages/emulator/
 COPY packages/queues/package.json packages/queues/
 COPY test/package.json test/
 COPY bench/package.json bench/
+COPY scripts/package.json scripts/
 RUN pnpm install --frozen-lockfile
 COPY . .
 USER node

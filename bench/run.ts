@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { prepareTemplateDatabase } from '@tranche/db/testing';
-import { call, waitForJob } from '../test/support/api-client';
+import { waitForJob } from '../test/support/api-client';
 import { type Stack, startStack } from '../test/support/stack';
 import { measureFloor } from './floor';
 
@@ -68,15 +68,26 @@ async function runScenario(scenario: Scenario) {
       id: `doc-${i}`,
       prompt: documentText(i, scenario.bytesPerInput),
     }));
-    const body = JSON.stringify({
+    const header = {
       provider: 'openai',
       model: 'gpt-4o-mini',
-      inputs,
       metadata: { project: 'bench', owner: 'bench' },
-    });
-    const megabytes = Buffer.byteLength(body) / 1024 / 1024;
+    };
+    const lines = [JSON.stringify(header), ...inputs.map((input) => JSON.stringify(input))];
+    const megabytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / 1024 / 1024;
     const started = performance.now();
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', body);
+    // NDJSON, streamed: the API reads one input at a time.
+    const intake = await fetch(`${stack.apiUrl}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: ReadableStream.from(
+        (function* () {
+          for (const line of lines) yield new TextEncoder().encode(`${line}\n`);
+        })(),
+      ),
+      duplex: 'half',
+    } as RequestInit);
+    const submitted = { status: intake.status, body: (await intake.json()) as { job_id: string } };
     if (submitted.status !== 202) throw new Error(`submit failed: ${JSON.stringify(submitted.body)}`);
     const intakeS = (performance.now() - started) / 1000;
     const view = await waitForJob(stack.apiUrl, submitted.body.job_id, 600_000);

@@ -11,8 +11,7 @@ import { ConfigError } from '@tranche/config';
 import { type EmulatorHandle, startEmulator } from '@tranche/emulator';
 import { type JobView, loadApiEnv, type RunningApi, startApi } from '@tranche/producer';
 // The worker app has no package entry point: import its modules directly.
-import { loadWorkerEnv } from '../apps/worker/src/env';
-import { type RunningWorker, startWorker } from '../apps/worker/src/worker';
+import { loadWorkerEnv, type RunningWorker, startWorker } from '@tranche/worker';
 import { type DemoArgs, parseDemoArgs, USAGE, UsageError } from './demo/args';
 import { emulatorStats, type TrancheApi, trancheApi } from './demo/http';
 import { demoInputs, demoJob } from './demo/inputs';
@@ -20,7 +19,8 @@ import { ensurePostgres, ensureRedis, PreflightError, safeUrl } from './demo/pre
 import { Progress, seconds } from './demo/progress';
 import { reconciliationReport, sampleReport, usageReport } from './demo/report';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tranche';
+// A database of its own: the demo's worker must never sweep a real deployment's jobs towards the emulator.
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tranche_demo';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const LATER_PROVIDERS = new Set(['anthropic', 'mistral', 'vertex']);
 const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
@@ -188,7 +188,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     PORT: '0',
     API_KEYS: '', // empty counts as unset: this local API takes no bearer key
     CHUNK_MAX_REQUESTS: '100',
-    POLL_INTERVAL_S: onEmulator ? '1' : '30',
+    POLL_INTERVAL_S: onEmulator ? '1' : process.env.POLL_INTERVAL_S || '30',
     SWEEP_INTERVAL_S: onEmulator ? '5' : '60',
     OPENAI_API_KEY: onEmulator ? 'sk-emulator-not-a-secret' : apiKey,
     OPENAI_BASE_URL: openaiBaseUrl,
@@ -209,10 +209,10 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     runId,
   });
 
+  const statsBefore = running.emulator ? await emulatorStats(running.emulator.url) : null;
   const startedAt = Date.now();
   const submitted = await api.submit(spec);
   say(`  POST /v1/jobs -> 202 ${JSON.stringify(submitted)}`);
-  const statsBefore = running.emulator ? await emulatorStats(running.emulator.url) : null;
   let job: JobView;
   try {
     job = await waitForJob(api, submitted.job_id, {
@@ -228,7 +228,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   const rounds = new Set(job.batches.map((b) => b.round)).size;
   say();
   say(
-    `  Job ${job.job_id} ${job.status} in ${seconds(elapsed)}: ${job.batches.length} provider batches over ${rounds} round${rounds === 1 ? '' : 's'}, run_id ${job.metadata.run_id}`,
+    `  Job ${job.job_id} ${job.status} in ${seconds(elapsed)}: ${job.batches.length} provider batch${job.batches.length === 1 ? '' : 'es'} over ${rounds} round${rounds === 1 ? '' : 's'}, run_id ${job.metadata.run_id}`,
   );
   say();
   const check = reconciliationReport(job);
@@ -257,7 +257,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   }
   const r = replayJob.reconciliation;
   say(
-    `    ${replayJob.status}: ${r.skippedDone} of ${r.submitted} distinct requests skipped as already done (skipped_done), ${replay.to_send} sent`,
+    `    ${replayJob.status}: ${r.skipped_done} of ${r.submitted} distinct requests skipped as already done (skipped_done), ${replay.to_send} sent`,
   );
   if (running.emulator && statsBefore && statsAfterFirst) {
     const after = await emulatorStats(running.emulator.url);

@@ -13,7 +13,7 @@ export interface ReconcileCheck {
 export function reconciliationReport(job: JobView): ReconcileCheck {
   const r = job.reconciliation;
   const ok = r.submitted === r.succeeded + r.failed + r.pending;
-  const reasons = Object.entries(r.failedByReason)
+  const reasons = Object.entries(r.failed_by_reason)
     .map(([reason, count]) => `${reason} ${n(count)}`)
     .join(', ');
   const lines = [
@@ -21,7 +21,7 @@ export function reconciliationReport(job: JobView): ReconcileCheck {
     `${pad('inputs')}${num(r.inputs)}  sent by the caller`,
     `${pad('duplicates')}${num(r.duplicates)}  collapsed onto an earlier identical input`,
     `${pad('submitted')}${num(r.submitted)}  distinct requests`,
-    `${pad('succeeded')}${num(r.succeeded)}${r.retried > 0 ? `  (${n(r.retried)} after a retry)` : ''}${r.skippedDone > 0 ? `  (${n(r.skippedDone)} skipped: done in an earlier job of this run)` : ''}`,
+    `${pad('succeeded')}${num(r.succeeded)}${r.retried > 0 ? `  (${n(r.retried)} after a retry)` : ''}${r.skipped_done > 0 ? `  (${n(r.skipped_done)} skipped: done in an earlier job of this run)` : ''}`,
     `${pad('failed')}${num(r.failed)}${reasons ? `  by reason: ${reasons}` : ''}`,
     `${pad('pending')}${num(r.pending)}`,
     `${pad('check')}${num(r.submitted)} = ${n(r.succeeded)} + ${n(r.failed)} + ${n(r.pending)}  ${ok ? 'OK' : 'MISMATCH'}`,

@@ -149,7 +149,7 @@ describe('POST /v1/jobs with a bad job', () => {
       body,
     });
     expect(response.status).toBe(202);
-    const accepted = await response.json();
+    const accepted = (await response.json()) as { job_id: string };
     expect(accepted).toMatchObject({ status: 'queued', inputs: 500, to_send: 500 });
     const [rows] = await stack.sql<
       { n: number }[]
@@ -169,7 +169,7 @@ describe('POST /v1/jobs with a bad job', () => {
       body: lines.join('\n'),
     });
     expect(response.status).toBe(400);
-    const { error } = await response.json();
+    const { error } = (await response.json()) as { error: { message: string } };
     expect(error.message).toContain('inputs[3]: this line is not valid JSON');
     expect(error.message).toContain('inputs[5].params.max_tokens');
     const [after] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;

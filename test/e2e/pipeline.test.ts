@@ -35,7 +35,7 @@ describe('a job through API → worker → emulator → results', () => {
     const replay = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
     expect(replay.body).toMatchObject({ status: 'completed', skipped_done: 3000, to_send: 0 });
     const replayView = await waitForJob(stack.apiUrl, replay.body.job_id);
-    expect(replayView.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, skippedDone: 3000 });
+    expect(replayView.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, skipped_done: 3000 });
     const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
     expect(replayLines.map((l) => l.output)).toEqual(lines.map((l) => l.output));
     expect(stack.emulator.stats().openai).toMatchObject({ batches: 3, requests: 3000 });

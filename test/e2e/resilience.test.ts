@@ -77,7 +77,7 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     expect(view.status).toBe('cancelled');
     expectReconciled(view.reconciliation);
     expect(view.reconciliation.succeeded).toBeGreaterThan(0);
-    expect(view.reconciliation.failedByReason.cancelled).toBe(400 - view.reconciliation.succeeded);
+    expect(view.reconciliation.failed_by_reason.cancelled).toBe(400 - view.reconciliation.succeeded);
     expect(view.batches[0].outcome).toBe('cancelled');
     const lines = await resultLines(stack.apiUrl, jobId);
     expect(lines.filter((l) => l.status === 'succeeded')).toHaveLength(view.reconciliation.succeeded);
@@ -92,7 +92,7 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     const view = await waitForJob(stack.apiUrl, jobId, 60_000);
     expect(view.status).toBe('timed_out');
     expectReconciled(view.reconciliation);
-    expect(view.reconciliation.failedByReason.cancelled).toBe(50);
+    expect(view.reconciliation.failed_by_reason.cancelled).toBe(50);
     expect(view.batches[0].outcome).toBe('cancelled');
     const logs = stack.workers.map((w) => readFileSync(join(OUTPUT_DIR, `${w.name}.log`), 'utf8')).join('\n');
     const line = logs.split('\n').find((l) => l.includes('job_timed_out') && l.includes(jobId));

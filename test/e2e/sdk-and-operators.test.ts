@@ -97,9 +97,6 @@ describe('operator endpoints', () => {
       LOG_LEVEL: 'silent',
       QUEUE_PREFIX: stack.prefix,
       POLL_INTERVAL_S: 1,
-      SWEEP_INTERVAL_S: 1,
-      CHUNK_MAX_REQUESTS: 10,
-      CHUNK_MAX_BYTES: 10,
       MAX_BODY_BYTES: 1000,
       JOB_TIMEOUT_H: 1,
       MAX_ATTEMPTS: 1,
@@ -129,9 +126,6 @@ describe('operator endpoints', () => {
       JOB_TIMEOUT_H: 1,
       MAX_ATTEMPTS: 1,
       POLL_INTERVAL_S: 1,
-      SWEEP_INTERVAL_S: 1,
-      CHUNK_MAX_REQUESTS: 10,
-      CHUNK_MAX_BYTES: 10,
     });
     try {
       const anonymous = await fetch(`${api.url}/v1/jobs/x`);

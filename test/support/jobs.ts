@@ -21,12 +21,12 @@ export function expectReconciled(report: {
   succeeded: number;
   failed: number;
   pending: number;
-  failedByReason: Record<string, number>;
+  failed_by_reason: Record<string, number>;
 }): void {
-  const failedByReason = Object.values(report.failedByReason).reduce((a, b) => a + b, 0);
+  const failed_by_reason = Object.values(report.failed_by_reason).reduce((a, b) => a + b, 0);
   if (
     report.submitted !== report.succeeded + report.failed + report.pending ||
-    failedByReason !== report.failed
+    failed_by_reason !== report.failed
   ) {
     throw new Error(`reconciliation does not add up: ${JSON.stringify(report)}`);
   }

@@ -14,10 +14,15 @@ export interface Managed {
 }
 
 /** Starts a TypeScript entry point of the repo as a real process, its output kept under test-output/. */
-export function startProcess(name: string, entry: string, env: Record<string, string>): Managed {
+export function startProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): Managed {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const log = createWriteStream(join(OUTPUT_DIR, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,9 @@ import { freePort } from './ports';
 import { type Managed, startProcess } from './processes';
 import { waitFor } from './wait';
 
+/** The flags of `pnpm start:worker` (apps/worker/package.json): the worker runs with a bounded heap. */
+const WORKER_NODE_FLAGS = ['--max-old-space-size=256'];
+
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -61,10 +64,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const workers: Managed[] = [];
   let workerCount = 0;
   const startWorker = (extraEnv: Record<string, string> = {}) => {
-    const worker = startProcess(`${options.name}-worker-${workerCount++}`, 'apps/worker/src/main.ts', {
-      ...env,
-      ...extraEnv,
-    });
+    const name = `${options.name}-worker-${workerCount++}`;
+    const worker = startProcess(name, 'apps/worker/src/main.ts', { ...env, ...extraEnv }, WORKER_NODE_FLAGS);
     workers.push(worker);
     return worker;
   };

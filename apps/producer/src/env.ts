@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export const apiEnvSchema = baseEnvSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** Default poll interval of jobs that do not set `options.poll_interval_s`. */
+  POLL_INTERVAL_S: z.coerce.number().min(0.05).default(300),
   HOST: z.string().default('0.0.0.0'),
   /** Comma-separated keys accepted as `Authorization: Bearer <key>`; unset means no auth (local use). */
   API_KEYS: z

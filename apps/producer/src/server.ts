@@ -11,7 +11,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(env: ApiEnv & { POLL_INTERVAL_S: number }): Promise<RunningApi> {
+export async function startApi(env: ApiEnv): Promise<RunningApi> {
   const log = createLogger('tranche-api', env.LOG_LEVEL);
   await runMigrations(env.DATABASE_URL);
   const db = connect(env.DATABASE_URL, { max: 10 });

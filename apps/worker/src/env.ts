@@ -2,6 +2,14 @@ import { baseEnvSchema, parseEnv, providerEnvSchema } from '@tranche/config';
 import { z } from 'zod';
 
 export const workerEnvSchema = baseEnvSchema.extend(providerEnvSchema.shape).extend({
+  SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
+  /** The operator's cap on one provider batch, under the provider's own limits. */
+  CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
+  CHUNK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
   SUBMIT_CONCURRENCY: z.coerce.number().int().positive().default(2),
   POLL_CONCURRENCY: z.coerce.number().int().positive().default(20),
   FETCH_CONCURRENCY: z.coerce.number().int().positive().default(2),

@@ -20,14 +20,6 @@ export const baseEnvSchema = z.object({
     .regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _, : and - only')
     .default('tranche'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  POLL_INTERVAL_S: z.coerce.number().positive().default(300),
-  SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
-  CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
-  CHUNK_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(100 * 1024 * 1024),
 });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 

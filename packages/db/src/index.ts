@@ -37,7 +37,7 @@ export {
   setJobStatus,
   sweepTargets,
 } from './queries/jobs';
-export { type CancelOutcome, type CancelReason, requestCancel } from './queries/lifecycle';
+export { type CancelOutcome, type CancelReason, failUnrunnableJob, requestCancel } from './queries/lifecycle';
 export {
   type ApplyOutcome,
   applyResults,

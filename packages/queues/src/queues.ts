@@ -26,7 +26,7 @@ export interface TrancheQueues {
   fetch: Queue;
   sweep: Queue;
   all(): Queue[];
-  enqueueSubmit(jobId: string, round: number): Promise<void>;
+  enqueueSubmit(jobId: string, round: number, delayMs?: number): Promise<void>;
   enqueuePoll(batchId: string, delayMs?: number): Promise<void>;
   enqueueFetch(batchId: string): Promise<void>;
   /** Wakes a sleeping poll job now (after a cancel), or adds one if Redis lost it. */
@@ -55,8 +55,8 @@ export function createQueues(
     fetch,
     sweep,
     all: () => [submit, poll, fetch, sweep],
-    async enqueueSubmit(jobId, round) {
-      await submit.add('submit-chunks', { jobId }, { jobId: jobIds.submit(jobId, round) });
+    async enqueueSubmit(jobId, round, delayMs = 0) {
+      await submit.add('submit-chunks', { jobId }, { jobId: jobIds.submit(jobId, round), delay: delayMs });
     },
     async enqueuePoll(batchId, delayMs = 0) {
       await poll.add('poll-batch', { batchId }, { jobId: jobIds.poll(batchId), delay: delayMs });

@@ -19,8 +19,10 @@ export function jobsRouter(service: TrancheService, maxBodyBytes: number): Route
   router.get('/jobs/:id/results', async (req, res) => {
     const results = await service.results(req.params.id);
     res.status(200).type('application/x-ndjson');
+    const closed = once(res, 'close');
     for await (const result of results) {
-      if (!res.write(`${JSON.stringify(result)}\n`)) await once(res, 'drain');
+      // A client that goes away mid-stream ends the loop, which releases the database cursor.
+      if (!res.write(`${JSON.stringify(result)}\n`)) await Promise.race([once(res, 'drain'), closed]);
       if (res.destroyed) return;
     }
     res.end();

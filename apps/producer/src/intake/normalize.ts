@@ -130,11 +130,9 @@ export class InputNormalizer {
     const request = this.toRequest(parsed.data, at);
     const requestJson = JSON.stringify(request);
     const limit = PROVIDER_LIMITS[this.header.provider].maxBytes;
-    if (requestJson.length > limit) {
-      this.problem(
-        at,
-        `${requestJson.length} bytes is over ${this.header.provider}'s ${limit}-byte batch limit`,
-      );
+    const bytes = Buffer.byteLength(requestJson);
+    if (bytes > limit) {
+      this.problem(at, `${bytes} bytes is over ${this.header.provider}'s ${limit}-byte batch limit`);
     }
     if (this.problems.length > before) return null;
     const customId = deriveCustomId(this.runId, {

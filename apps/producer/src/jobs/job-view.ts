@@ -29,6 +29,8 @@ export interface BatchView {
 export interface JobView {
   job_id: string;
   status: JobRow['status'];
+  /** Why the job could not run at all, when it could not. */
+  error: string | null;
   provider: string;
   model: string;
   kind: string;
@@ -89,6 +91,7 @@ export async function loadJobView(sql: Sql, jobId: string): Promise<JobView | nu
   return {
     job_id: job.id,
     status: job.status,
+    error: job.error,
     provider: job.provider,
     model: job.model,
     kind: job.kind,

@@ -16,6 +16,15 @@ import { fetchPayload } from '@tranche/queues';
 import type { Job } from 'bullmq';
 import { batchContextOf, type WorkerContext } from '../context';
 
+const RETRY_GATHER_MAX_MS = 30_000;
+// Long outputs (or big embeddings) flush early: a slice in memory stays a few megabytes whatever the line count.
+const SLICE_MAX_BYTES = 8 * 1024 * 1024;
+
+function approximateBytes(result: NormalizedResult): number {
+  if (result.status === 'failed') return 256 + result.error.message.length;
+  return 256 + (result.output.text?.length ?? 0) + (result.output.embedding?.length ?? 0) * 20;
+}
+
 function toIncoming(result: NormalizedResult): IncomingResult {
   if (result.status === 'succeeded') {
     return { customId: result.customId, status: 'succeeded', output: result.output, usage: result.usage };
@@ -123,7 +132,12 @@ async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
       { jobId: job.id, inputs: settled.pending, round: settled.round },
       'rescheduling failed inputs',
     );
-    await ctx.queues.enqueueSubmit(job.id, settled.round);
+    // A short wait lets the retries of batches that end together go out as one round, not one batch each.
+    await ctx.queues.enqueueSubmit(
+      job.id,
+      settled.round,
+      Math.min(job.poll_interval_s * 1000, RETRY_GATHER_MAX_MS),
+    );
   }
   if (settled.finished) {
     const log = settled.finished === 'timed_out' ? ctx.log.error.bind(ctx.log) : ctx.log.info.bind(ctx.log);
@@ -149,6 +163,7 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<v
     errorFileId: batch.error_file_id,
   };
   let slice: IncomingResult[] = [];
+  let sliceBytes = 0;
   const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0 };
   const flush = async () => {
     if (slice.length === 0) return;
@@ -158,10 +173,12 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<v
     totals.retrying += outcome.retrying;
     totals.ignored += outcome.ignored;
     slice = [];
+    sliceBytes = 0;
   };
   for await (const result of adapter.fetchResults(ref, batchContextOf(job))) {
     slice.push(toIncoming(result));
-    if (slice.length >= ctx.env.FETCH_SLICE) await flush();
+    sliceBytes += approximateBytes(result);
+    if (slice.length >= ctx.env.FETCH_SLICE || sliceBytes >= SLICE_MAX_BYTES) await flush();
   }
   await flush();
   ctx.log.info({ jobId: job.id, batchId, ...totals }, 'batch results stored');

@@ -5,11 +5,13 @@ import {
   effectiveLimits,
   type Provider,
   ProviderCallError,
+  ProviderNotConfiguredError,
   planChunks,
 } from '@tranche/adapters';
 import {
   type BatchRow,
   countSubmitAttempt,
+  failUnrunnableJob,
   failUnsent,
   finishJobIfDone,
   getBatch,
@@ -194,7 +196,24 @@ export async function processSubmit(ctx: WorkerContext, queueJob: Job): Promise<
   const { jobId } = submitPayload.parse(queueJob.data);
   const job = await getJob(ctx.sql, jobId);
   if (!job || isTerminal(job.status) || job.cancel_reason) return;
-  const adapter = ctx.adapters.get(job.provider as Provider);
+  let adapter: BatchAdapter;
+  try {
+    adapter = ctx.adapters.get(job.provider as Provider);
+  } catch (error) {
+    if (!(error instanceof ProviderNotConfiguredError)) throw error;
+    // Waiting cannot help: fail the job now rather than let it sit until its timeout.
+    ctx.log.error(
+      { jobId, provider: job.provider, err: error.message },
+      'job cannot run: provider not configured',
+    );
+    await failUnrunnableJob(ctx.sql, jobId, {
+      type: 'invalid_request',
+      code: 'provider_not_configured',
+      message: error.message,
+      retryable: false,
+    });
+    return;
+  }
   const context = batchContextOf(job);
   await planPending(ctx, job, adapter, context);
   for (const batch of await plannedBatches(ctx.sql, jobId)) {

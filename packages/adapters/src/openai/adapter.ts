@@ -24,7 +24,11 @@ export interface OpenAIAdapterOptions {
   baseURL?: string;
   maxRetries?: number;
   timeoutMs?: number;
+  /** Request files larger than this go through the Uploads API in parts of this size (OpenAI allows 64 MB). */
+  uploadPartBytes?: number;
 }
+
+const DEFAULT_UPLOAD_PART_BYTES = 16 * 1024 * 1024;
 
 const ENDPOINTS: Record<JobKind, '/v1/chat/completions' | '/v1/embeddings'> = {
   chat: '/v1/chat/completions',
@@ -57,6 +61,7 @@ export class OpenAIAdapter implements BatchAdapter {
   readonly limits = PROVIDER_LIMITS.openai;
   readonly kinds = PROVIDER_KINDS.openai;
   private readonly client: OpenAI;
+  private readonly uploadPartBytes: number;
 
   constructor(options: OpenAIAdapterOptions) {
     this.client = new OpenAI({
@@ -65,6 +70,7 @@ export class OpenAIAdapter implements BatchAdapter {
       maxRetries: options.maxRetries ?? 3,
       timeout: options.timeoutMs ?? 600_000,
     });
+    this.uploadPartBytes = options.uploadPartBytes ?? DEFAULT_UPLOAD_PART_BYTES;
   }
 
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
@@ -94,22 +100,50 @@ export class OpenAIAdapter implements BatchAdapter {
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     try {
-      // The SDK assembles multipart bodies in memory whatever the source; chunk caps keep this bounded.
-      const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
-      const file = await this.client.files.create({
-        file: await toFile(blob, `${request.chunkKey}.jsonl`, { type: 'application/jsonl' }),
-        purpose: 'batch',
-      });
+      const fileId = await this.uploadRequestFile(request);
       const batch = await this.client.batches.create({
-        input_file_id: file.id,
+        input_file_id: fileId,
         endpoint: ENDPOINTS[request.context.kind],
         completion_window: '24h',
         metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
       });
-      return { providerBatchId: batch.id, inputFileId: file.id };
+      return { providerBatchId: batch.id, inputFileId: fileId };
     } catch (error) {
       throw classifyCallError('openai', error);
     }
+  }
+
+  /**
+   * The SDK assembles a multipart body in memory whatever the source, so a large file goes up through the Uploads
+   * API one bounded part at a time: the worker's memory holds one part, not the file.
+   */
+  private async uploadRequestFile(request: SubmitRequest): Promise<string> {
+    const filename = `${request.chunkKey}.jsonl`;
+    const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
+    if (request.bytes <= this.uploadPartBytes) {
+      const file = await this.client.files.create({
+        file: await toFile(blob, filename, { type: 'application/jsonl' }),
+        purpose: 'batch',
+      });
+      return file.id;
+    }
+    const upload = await this.client.uploads.create({
+      bytes: blob.size,
+      filename,
+      mime_type: 'application/jsonl',
+      purpose: 'batch',
+    });
+    const partIds: string[] = [];
+    for (let offset = 0; offset < blob.size; offset += this.uploadPartBytes) {
+      const slice = blob.slice(offset, Math.min(offset + this.uploadPartBytes, blob.size));
+      const part = await this.client.uploads.parts.create(upload.id, {
+        data: await toFile(slice, `${filename}.part${partIds.length}`),
+      });
+      partIds.push(part.id);
+    }
+    const completed = await this.client.uploads.complete(upload.id, { part_ids: partIds });
+    if (!completed.file) throw new Error(`openai upload ${upload.id} completed without a file`);
+    return completed.file.id;
   }
 
   async poll(ref: BatchRef): Promise<PollResult> {

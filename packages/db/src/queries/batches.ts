@@ -60,7 +60,7 @@ export async function plannedBatches(sql: Sql, jobId: string): Promise<BatchRow[
 }
 
 /** The requests of one batch, in the order they go into its request file. */
-export function batchRequestsCursor(sql: Sql, batchId: string, pageSize = 500) {
+export function batchRequestsCursor(sql: Sql, batchId: string, pageSize = 100) {
   return sql<{ custom_id: string; request: unknown }[]>`
     select custom_id, request from inputs where batch_id = ${batchId} order by seq`.cursor(pageSize);
 }

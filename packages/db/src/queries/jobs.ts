@@ -26,8 +26,8 @@ export interface Reconciliation {
   succeeded: number;
   failed: number;
   pending: number;
-  failedByReason: Record<string, number>;
-  skippedDone: number;
+  failed_by_reason: Record<string, number>;
+  skipped_done: number;
   duplicates: number;
   inputs: number;
   retried: number;
@@ -46,8 +46,8 @@ export async function reconcile(
     succeeded: 0,
     failed: 0,
     pending: 0,
-    failedByReason: {},
-    skippedDone: 0,
+    failed_by_reason: {},
+    skipped_done: 0,
     duplicates: job.duplicates,
     inputs: job.input_count,
     retried: 0,
@@ -59,9 +59,9 @@ export async function reconcile(
     else if (row.state === 'failed') {
       report.failed += row.n;
       const reason = row.reason ?? 'unknown';
-      report.failedByReason[reason] = (report.failedByReason[reason] ?? 0) + row.n;
+      report.failed_by_reason[reason] = (report.failed_by_reason[reason] ?? 0) + row.n;
     } else report.pending += row.n;
-    if (row.state === 'skipped') report.skippedDone += row.n;
+    if (row.state === 'skipped') report.skipped_done += row.n;
   }
   return report;
 }

@@ -12,7 +12,7 @@ export interface ReceivedFile {
   mimeType: string;
   bytes: number;
   lines: number;
-  /** The file was longer than `maxFileBytes`; what is on disk is cut short. */
+  /** The file was longer than `maxFileBytes`; what is on disk is cut short (at `maxFileBytes + 1`). */
   truncated: boolean;
 }
 
@@ -34,7 +34,9 @@ export function receiveMultipart(req: IncomingMessage, options: MultipartOptions
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { fileSize: options.maxFileBytes, files: 1, fields: 50, fieldSize: 1024 * 1024 },
+        // busboy flags a file that reaches `fileSize`, not one that passes it: one byte of slack
+        // lets a file of exactly `maxFileBytes` through.
+        limits: { fileSize: options.maxFileBytes + 1, files: 1, fields: 50, fieldSize: 1024 * 1024 },
       });
     } catch (error) {
       reject(new HttpError(400, `Invalid multipart body: ${(error as Error).message}`));

@@ -10,14 +10,17 @@ import { batchesRouter } from './batches-routes';
 import { renderOpenAIError, statusErrorBody } from './errors';
 import { FileRegistry } from './file-registry';
 import { filesRouter } from './files-routes';
+import { UploadService } from './upload-service';
+import { uploadsRouter } from './uploads-routes';
 
 export const OPENAI_PREFIX = '/openai';
 
-/** OpenAI Files + Batches, served at `/openai/v1` (the SDK's `baseURL` must end in `/v1`). */
+/** OpenAI Files, Uploads and Batches, served at `/openai/v1` (the SDK's `baseURL` must end in `/v1`). */
 export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
   ctx.stats.register('openai');
   const files = new FileRegistry();
   const batches = new BatchService(ctx, files);
+  const uploads = new UploadService(ctx, files);
 
   const router = Router();
   router.use((_req, res, next) => {
@@ -35,6 +38,7 @@ export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
     }),
   );
   router.use(filesRouter(ctx, files));
+  router.use(uploadsRouter(ctx, uploads));
   router.use(batchesRouter(batches));
   router.use((req) => {
     throw new HttpError(
@@ -54,7 +58,8 @@ export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
     router,
     reset() {
       batches.reset();
-      for (const path of files.clear()) void ctx.blobs.remove(path).catch(() => undefined);
+      for (const path of [...uploads.reset(), ...files.clear()])
+        void ctx.blobs.remove(path).catch(() => undefined);
     },
     async close() {
       await batches.close();

@@ -1,0 +1,2 @@
+export { loadWorkerEnv, type WorkerEnv, workerEnvSchema } from './env';
+export { type RunningWorker, startWorker } from './worker';
