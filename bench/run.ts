@@ -61,7 +61,7 @@ async function runScenario(scenario: Scenario) {
     name: `bench-${scenario.name}`,
     workers: 1,
     stepMs: 20,
-    env: { LOG_LEVEL: 'warn', POLL_INTERVAL_S: '0.1' },
+    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', POLL_INTERVAL_S: '0.1' },
   });
   try {
     const inputs = Array.from({ length: scenario.inputs }, (_, i) => ({
@@ -96,6 +96,23 @@ async function runScenario(scenario: Scenario) {
     for await (const chunk of response.body ?? []) resultBytes += (chunk as Uint8Array).byteLength;
     const totalS = (performance.now() - started) / 1000;
     const floor = await measureFloor(stack, inputs);
+    // When each phase ended, in seconds after the job was created: where the time goes.
+    const created = Date.parse(view.created_at);
+    const last = (key: 'submitted_at' | 'ended_at' | 'fetched_at') =>
+      Number(
+        (
+          Math.max(
+            ...view.batches.map((b: Record<string, string>) => Date.parse(b[key] ?? view.created_at)),
+          ) /
+            1000 -
+          created / 1000
+        ).toFixed(2),
+      );
+    const phases = {
+      last_submitted_s: last('submitted_at'),
+      last_ended_s: last('ended_at'),
+      last_fetched_s: last('fetched_at'),
+    };
     return {
       scenario: scenario.name,
       inputs: scenario.inputs,
@@ -111,6 +128,7 @@ async function runScenario(scenario: Scenario) {
       floor_copy_s: Number(floor.copyS.toFixed(2)),
       floor_upload_download_s: Number(floor.transferS.toFixed(2)),
       vs_floor: Number((totalS / floor.totalS).toFixed(2)),
+      ...phases,
       api_peak_rss_mb: Math.round(peakRssMb(stack.api.child.pid)),
       worker_peak_rss_mb: Math.round(peakRssMb(stack.workers[0]?.child.pid)),
       target: scenario.target,

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { BatchAdapter, BatchContext, UnifiedRequest } from '@tranche/adapters';
 import { batchRequestsCursor, type Sql } from '@tranche/db';
 
+const PAGE_BYTES = 4 * 1024 * 1024;
+
 export interface RequestFile {
   path: string;
   requestCount: number;
@@ -19,17 +21,21 @@ export interface RequestFile {
  */
 export async function writeRequestFile(
   sql: Sql,
-  batchId: string,
+  batch: { id: string; bytes: number; request_count: number },
   adapter: BatchAdapter,
   context: BatchContext,
 ): Promise<RequestFile> {
+  const batchId = batch.id;
+  // Pages of about 4 MB: many short prompts per round trip, few heavy documents in memory at once.
+  const averageBytes = Math.max(1, Number(batch.bytes) / Math.max(1, batch.request_count));
+  const pageSize = Math.max(20, Math.min(5_000, Math.floor(PAGE_BYTES / averageBytes)));
   const dir = await mkdtemp(join(tmpdir(), 'tranche-'));
   const path = join(dir, `${batchId}.jsonl`);
   const out = createWriteStream(path);
   let requestCount = 0;
   let bytes = 0;
   try {
-    for await (const page of batchRequestsCursor(sql, batchId)) {
+    for await (const page of batchRequestsCursor(sql, batchId, pageSize)) {
       let text = '';
       for (const row of page) {
         text += `${adapter.encodeLine(row.custom_id, row.request as UnifiedRequest, context)}\n`;

@@ -153,7 +153,7 @@ async function submitBatch(
         'adopted a batch created before a crash',
       );
     } else {
-      const file = await writeRequestFile(ctx.sql, batch.id, adapter, context);
+      const file = await writeRequestFile(ctx.sql, batch, adapter, context);
       bytes = file.bytes;
       try {
         submitted = await adapter.submit({

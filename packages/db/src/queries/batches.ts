@@ -49,9 +49,12 @@ export async function insertPlannedBatch(tx: Sql, batch: PlannedBatch): Promise<
     insert into provider_batches (id, job_id, provider, chunk_key, round, state, request_count, bytes)
     values (${batch.id}, ${batch.jobId}, ${batch.provider}, ${batch.chunkKey}, ${batch.round}, 'planned',
             ${batch.customIds.length}, ${batch.bytes})`;
+  // A join on unnest, not `= any(array)`: on a fresh table without statistics the planner may otherwise scan
+  // every pending input and test each against the whole array (seconds per chunk at 100,000 inputs).
   await tx`
-    update inputs set state = 'submitted', batch_id = ${batch.id}, attempts = attempts + 1
-    where job_id = ${batch.jobId} and custom_id = any(${batch.customIds}::text[]) and state = 'pending'`;
+    update inputs i set state = 'submitted', batch_id = ${batch.id}, attempts = i.attempts + 1
+    from unnest(${batch.customIds}::text[]) as u(custom_id)
+    where i.job_id = ${batch.jobId} and i.custom_id = u.custom_id and i.state = 'pending'`;
 }
 
 export async function plannedBatches(sql: Sql, jobId: string): Promise<BatchRow[]> {

@@ -29,15 +29,7 @@ export interface ApplyOutcome {
   ignored: number;
 }
 
-function mayRetry(
-  job: Pick<JobRow, 'max_attempts' | 'cancel_reason'>,
-  attempts: number,
-  error: StoredError,
-): boolean {
-  return error.retryable && attempts < job.max_attempts && job.cancel_reason === null;
-}
-
-async function writeFinal(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
+async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
   if (rows.length === 0) return;
   // A success is never overwritten; a failure from an earlier run is replaced by this newer outcome.
   await tx`
@@ -54,23 +46,17 @@ async function writeFinal(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | nu
       cached_tokens = excluded.cached_tokens, usage = excluded.usage, error = excluded.error,
       attempts = excluded.attempts, created_at = now()
     where results.status <> 'succeeded'`;
+}
+
+/** Final outcomes for inputs the caller already owns (nothing else can be writing them). */
+async function writeFinal(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
+  if (rows.length === 0) return;
+  await insertResults(tx, job, batchId, rows);
   await tx`
     update inputs i set state = r.status, last_error = r.error
     from jsonb_to_recordset(${tx.json(rows.map((r) => ({ custom_id: r.custom_id, status: r.status, error: r.error })) as never)}::jsonb)
       as r(custom_id text, status text, error jsonb)
     where i.job_id = ${job.id} and i.custom_id = r.custom_id`;
-}
-
-async function markForRetry(
-  tx: Sql,
-  jobId: string,
-  retries: Array<{ custom_id: string; error: StoredError }>,
-) {
-  if (retries.length === 0) return;
-  await tx`
-    update inputs i set state = 'pending', batch_id = null, last_error = r.error
-    from jsonb_to_recordset(${tx.json(retries as never)}::jsonb) as r(custom_id text, error jsonb)
-    where i.job_id = ${jobId} and i.custom_id = r.custom_id`;
 }
 
 function finalRow(result: IncomingResult, attempts: number): FinalRow {
@@ -107,35 +93,47 @@ export async function applyResultsIn(
   batchId: string,
   results: IncomingResult[],
 ): Promise<ApplyOutcome> {
-  {
-    const ids = results.map((r) => r.customId);
-    const waiting = await tx<{ custom_id: string; attempts: number }[]>`
-      select custom_id, attempts from inputs
-      where job_id = ${job.id} and batch_id = ${batchId} and state = 'submitted' and custom_id = any(${ids}::text[])
-      for update`;
-    const attemptsById = new Map(waiting.map((w) => [w.custom_id, w.attempts]));
-    const finals: FinalRow[] = [];
-    const retries: Array<{ custom_id: string; error: StoredError }> = [];
-    const outcome: ApplyOutcome = { succeeded: 0, failed: 0, retrying: 0, ignored: 0 };
-    for (const result of results) {
-      const attempts = attemptsById.get(result.customId);
-      if (attempts === undefined) {
-        outcome.ignored += 1;
-        continue;
-      }
-      attemptsById.delete(result.customId);
-      if (result.status === 'failed' && result.error && mayRetry(job, attempts, result.error)) {
-        retries.push({ custom_id: result.customId, error: result.error });
-        outcome.retrying += 1;
-      } else {
-        finals.push(finalRow(result, attempts));
-        outcome[result.status] += 1;
-      }
+  const byId = new Map<string, IncomingResult>();
+  for (const result of results) if (!byId.has(result.customId)) byId.set(result.customId, result);
+  const retriesAllowed = job.cancel_reason === null;
+  const decisions = [...byId.values()].map((r) => ({
+    custom_id: r.customId,
+    status: r.status,
+    retryable: retriesAllowed && r.status === 'failed' && r.error?.retryable === true,
+    error: r.error ?? null,
+  }));
+  // One statement decides and claims: only inputs still waiting on this batch change, so a fetch run twice writes
+  // nothing twice. `is not distinct from` keeps batch_id out of the index conditions: batch and job are correlated,
+  // and once the table is analysed the planner, thinking `batch_id = $1 and job_id = $2` matches one row, chose a
+  // nested loop over the batch's 10,000 rows instead of 1,000 primary-key probes (1.7 s per slice instead of 20 ms).
+  const changed = await tx<{ custom_id: string; state: string; attempts: number }[]>`
+    update inputs i set
+      state = case when r.retryable and i.attempts < ${job.max_attempts} then 'pending' else r.status end,
+      batch_id = case when r.retryable and i.attempts < ${job.max_attempts} then null else i.batch_id end,
+      last_error = r.error
+    from jsonb_to_recordset(${tx.json(decisions as never)}::jsonb)
+      as r(custom_id text, status text, retryable boolean, error jsonb)
+    where i.job_id = ${job.id} and i.custom_id = r.custom_id and i.batch_id is not distinct from ${batchId}
+      and i.state = 'submitted'
+    returning i.custom_id, i.state, i.attempts`;
+  const outcome: ApplyOutcome = {
+    succeeded: 0,
+    failed: 0,
+    retrying: 0,
+    ignored: results.length - changed.length,
+  };
+  const finals: FinalRow[] = [];
+  for (const row of changed) {
+    if (row.state === 'pending') {
+      outcome.retrying += 1;
+      continue;
     }
-    await writeFinal(tx, job, batchId, finals);
-    await markForRetry(tx, job.id, retries);
-    return outcome;
+    const result = byId.get(row.custom_id)!;
+    finals.push(finalRow(result, row.attempts));
+    outcome[result.status] += 1;
   }
+  await insertResults(tx, job, batchId, finals);
+  return outcome;
 }
 
 /** Inputs of a batch that got no result line at all, in request-file order. */
@@ -154,7 +152,9 @@ export async function failUnsent(
 ): Promise<void> {
   if (customIds.length === 0) return;
   const rows = await tx<{ custom_id: string; attempts: number }[]>`
-    select custom_id, attempts from inputs where job_id = ${jobId} and custom_id = any(${customIds}::text[])`;
+    select i.custom_id, i.attempts from inputs i
+    join unnest(${customIds}::text[]) as u(custom_id) on u.custom_id = i.custom_id
+    where i.job_id = ${jobId}`;
   await writeFinal(
     tx,
     { id: jobId },
