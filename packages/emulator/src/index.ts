@@ -13,4 +13,5 @@ export {
 export type { ProviderStats, Stats } from './core/stats';
 export { type EmulatorEnv, parseEmulatorEnv } from './env';
 export { MAX_INPUT_BYTES, MAX_REQUESTS } from './openai/batch-plan';
-export { type EmulatorHandle, type EmulatorOptions, startEmulator } from './server';
+export { DEFAULT_PROVIDERS, type ProviderFactory } from './providers';
+export { createEmulatorApp, type EmulatorHandle, type EmulatorOptions, startEmulator } from './server';

@@ -9,7 +9,7 @@ import { FaultRegistry } from './core/faults';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
 import { Scheduler } from './core/scheduler';
 import { type Stats, StatsRegistry } from './core/stats';
-import { createOpenAIProvider } from './openai/provider';
+import { DEFAULT_PROVIDERS, type ProviderFactory } from './providers';
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** Parent folder for uploads and result files (default: the OS temp folder). */
   dataDir?: string;
+  /** The providers to serve (default: all of them, see `providers.ts`). */
+  providers?: ProviderFactory[];
 }
 
 export interface EmulatorHandle {
@@ -96,7 +98,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     blobs: await BlobStore.open(options.dataDir),
     stepMs: options.stepMs ?? 1000,
   };
-  const providers = [createOpenAIProvider(ctx)];
+  const providers = (options.providers ?? DEFAULT_PROVIDERS).flatMap((factory) => factory(ctx));
   const resetAll = () => {
     ctx.faults.clear();
     ctx.stats.reset();

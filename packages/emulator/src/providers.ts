@@ -1,0 +1,7 @@
+import type { EmulatorContext, EmulatorProvider } from './core/provider';
+import { createOpenAIProvider } from './openai/provider';
+
+/** Builds one provider's routes (or several that share state, like Vertex and the GCS it reads and writes). */
+export type ProviderFactory = (ctx: EmulatorContext) => EmulatorProvider | EmulatorProvider[];
+
+export const DEFAULT_PROVIDERS: ProviderFactory[] = [createOpenAIProvider];

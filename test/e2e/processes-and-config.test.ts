@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runMigrations } from '@tranche/db';
+import { createTestDatabase } from '@tranche/db/testing';
+import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../support/processes';
+
+function runEntry(entry: string, env: Record<string, string>, args: string[] = [], timeout = 60_000) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    encoding: 'utf8',
+    timeout,
+  });
+}
+
+describe('configuration is validated at start', () => {
+  it.each([
+    ['apps/worker/src/main.ts', { DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
+    ['apps/worker/src/main.ts', { SWEEP_INTERVAL_S: 'often' }, 'SWEEP_INTERVAL_S'],
+    ['apps/producer/src/main.ts', { PORT: '70000' }, 'PORT'],
+    ['apps/producer/src/main.ts', { REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    ['packages/emulator/src/main.ts', { EMULATOR_STEP_MS: '-5' }, 'EMULATOR_STEP_MS'],
+  ])('%s refuses %o, naming the variable', (entry, env, variable) => {
+    const result = runEntry(entry, env as Record<string, string>);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(variable);
+  });
+
+  it('never echoes a secret it was given', () => {
+    const result = runEntry('apps/worker/src/main.ts', {
+      OPENAI_API_KEY: 'sk-live-very-secret',
+      DATABASE_URL: 'nope',
+    });
+    expect(result.status).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).not.toContain('sk-live-very-secret');
+  });
+});
+
+describe('migrations', () => {
+  it('run once even when several processes start together', async () => {
+    const db = await createTestDatabase();
+    try {
+      // A clone of the migrated template: every call finds the work done, and none of them races another.
+      await Promise.all([runMigrations(db.url), runMigrations(db.url), runMigrations(db.url)]);
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
+      await sql.end();
+      expect(row?.n).toBe(1);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe('the demo', () => {
+  it('runs a batch through the emulator and ends with a reconciliation that adds up', () => {
+    const result = runEntry('scripts/demo.ts', { CI: 'true' }, ['--inputs', '40'], 120_000);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/check\s+\d+ = \d+ \+ \d+ \+ \d+\s+OK/);
+    expect(result.stdout).toContain('skipped_done');
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'));
+
+  it('runs Postgres, Redis with AOF and noeviction, the API and a scalable worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis', 'worker']);
+    const redis = compose.services.redis.command.join(' ');
+    expect(redis).toContain('--appendonly yes');
+    expect(redis).toContain('--maxmemory-policy noeviction');
+    expect(compose.services.worker.container_name).toBeUndefined();
+    expect(compose.services.worker.ports).toBeUndefined();
+    expect(compose.services.worker.command).toEqual(['pnpm', 'start:worker']);
+    expect(compose.services.api.command).toEqual(['pnpm', 'start:api']);
+    for (const app of ['api', 'worker']) {
+      expect(compose.services[app].environment.DATABASE_URL).toContain('@postgres:5432/');
+      expect(compose.services[app].environment.REDIS_URL).toBe('redis://redis:6379');
+    }
+  });
+});
