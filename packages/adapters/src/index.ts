@@ -21,6 +21,7 @@ export {
   type BatchRef,
   type ChatMessage,
   type ErrorType,
+  type ExistingBatchQuery,
   type JobKind,
   type NormalizedError,
   type NormalizedResult,

@@ -115,6 +115,15 @@ export interface SubmitRequest {
   bytes: number;
 }
 
+export interface ExistingBatchQuery {
+  chunkKey: string;
+  /** When the chunk was planned: a batch created for it cannot be older. */
+  createdAfter: Date;
+  requestCount: number;
+  /** Provider batch ids Tranche already recorded for other chunks: never adopt one of those. */
+  knownBatchIds: ReadonlySet<string>;
+}
+
 export interface SubmitResult {
   providerBatchId: string;
   inputFileId?: string | null;
@@ -126,8 +135,8 @@ export interface BatchAdapter {
   readonly kinds: readonly JobKind[];
   /** One request as one line of the request file (no trailing newline). */
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string;
-  /** Finds a batch created earlier for this chunk key (a crash between create and record), if any. */
-  findExisting(chunkKey: string, createdAfter: Date): Promise<SubmitResult | null>;
+  /** Finds a batch created earlier for this chunk (a crash between create and record), if any. */
+  findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null>;
   submit(request: SubmitRequest): Promise<SubmitResult>;
   poll(ref: BatchRef): Promise<PollResult>;
   /** Every result line the provider returned, in the provider's order. */

@@ -8,6 +8,7 @@ export {
   getBatch,
   getBatchWithJob,
   insertPlannedBatch,
+  knownProviderBatchIds,
   lockJob,
   markCancelSent,
   nextRound,

@@ -19,6 +19,7 @@ import {
   insertPlannedBatch,
   isTerminal,
   type JobRow,
+  knownProviderBatchIds,
   lockJob,
   markBatchFetched,
   nextRound,
@@ -145,7 +146,15 @@ async function submitBatch(
     }
     const attempt = await countSubmitAttempt(ctx.sql, batch.id);
     // An earlier attempt may have reached the provider before its worker died: adopt that batch, never send twice.
-    let submitted = attempt > 1 ? await adapter.findExisting(batch.chunk_key, batch.created_at) : null;
+    let submitted =
+      attempt > 1
+        ? await adapter.findExisting({
+            chunkKey: batch.chunk_key,
+            createdAfter: batch.created_at,
+            requestCount: batch.request_count,
+            knownBatchIds: await knownProviderBatchIds(ctx.sql, batch.provider, batch.created_at),
+          })
+        : null;
     let bytes = batch.bytes;
     if (submitted) {
       ctx.log.warn(

@@ -11,6 +11,7 @@ import type {
   BatchAdapter,
   BatchContext,
   BatchRef,
+  ExistingBatchQuery,
   JobKind,
   NormalizedResult,
   PollResult,
@@ -82,7 +83,7 @@ export class OpenAIAdapter implements BatchAdapter {
     return JSON.stringify({ custom_id: customId, method: 'POST', url, body });
   }
 
-  async findExisting(chunkKey: string, createdAfter: Date): Promise<SubmitResult | null> {
+  async findExisting({ chunkKey, createdAfter }: ExistingBatchQuery): Promise<SubmitResult | null> {
     const since = Math.floor(createdAfter.getTime() / 1000) - ADOPT_SKEW_S;
     try {
       // Newest first: stop paging once batches are older than the chunk itself.

@@ -149,3 +149,12 @@ export async function withBatchLock<T>(
     conn.release();
   }
 }
+
+/** Provider batch ids already recorded around a chunk's time: a crashed submit must not adopt one of those. */
+export async function knownProviderBatchIds(sql: Sql, provider: string, around: Date): Promise<Set<string>> {
+  const rows = await sql<{ provider_batch_id: string }[]>`
+    select provider_batch_id from provider_batches
+    where provider = ${provider} and provider_batch_id is not null
+      and created_at > ${around}::timestamptz - interval '1 day'`;
+  return new Set(rows.map((r) => r.provider_batch_id));
+}
