@@ -4,7 +4,7 @@ export function chatJob(
   inputOf?: (i: number) => Record<string, unknown>,
 ) {
   return {
-    provider: 'openai',
+    provider: 'openai' as 'openai' | 'anthropic' | 'mistral' | 'vertex',
     model: 'gpt-4o-mini',
     inputs: Array.from(
       { length: count },

@@ -1,6 +1,7 @@
 import { connect, type Database, runMigrations } from '@tranche/db';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { JobSpec } from './intake/job-schema';
 import type { SubmitResponse } from './intake/submit-job';
 import type { JobView } from './jobs/job-view';
@@ -16,6 +17,18 @@ export interface BatchClientOptions {
   pollIntervalS?: number;
   timeoutH?: number;
   maxAttempts?: number;
+}
+
+/** A job as the SDK takes it: like the HTTP body, but `output.schema` may also be a zod schema. */
+export type SdkJobSpec = Omit<JobSpec, 'output'> & {
+  output?: { schema: Record<string, unknown> | z.ZodType; name?: string };
+};
+
+function withJsonSchema<T extends { output?: SdkJobSpec['output'] }>(spec: T): T {
+  const schema = spec.output?.schema;
+  if (!(schema instanceof z.ZodType)) return spec;
+  const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return { ...spec, output: { ...spec.output, schema: jsonSchema } };
 }
 
 const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
@@ -47,9 +60,19 @@ export class BatchClient {
     return this.migrated;
   }
 
-  async submit(spec: JobSpec): Promise<SubmitResponse> {
+  /** Submits a job. `output.schema` may be a JSON Schema or a zod schema (converted with `z.toJSONSchema`). */
+  async submit(spec: SdkJobSpec): Promise<SubmitResponse> {
     await this.ready();
-    return this.service.submit(spec);
+    return this.service.submit(withJsonSchema(spec));
+  }
+
+  /** The same job as NDJSON-style input: the inputs are read one at a time from any (async) iterable. */
+  async submitStream(
+    header: Omit<SdkJobSpec, 'inputs'>,
+    inputs: AsyncIterable<JobSpec['inputs'][number]> | Iterable<JobSpec['inputs'][number]>,
+  ): Promise<SubmitResponse> {
+    await this.ready();
+    return this.service.submitStream(withJsonSchema(header), inputs);
   }
 
   async get(jobId: string): Promise<JobView> {

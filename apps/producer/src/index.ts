@@ -1,4 +1,4 @@
-export { BatchClient, type BatchClientOptions } from './client';
+export { BatchClient, type BatchClientOptions, type SdkJobSpec } from './client';
 export { loadApiEnv } from './env';
 export { CUSTOM_ID_PATTERN, canonicalJson, deriveCustomId } from './intake/custom-id';
 export { type JobSpec, jobSpecSchema } from './intake/job-schema';

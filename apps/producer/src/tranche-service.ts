@@ -39,7 +39,7 @@ export class TrancheService {
   }
 
   /** A job whose inputs arrive one at a time (an NDJSON body): never held in memory whole. */
-  submitStream(header: unknown, inputs: AsyncIterable<unknown>): Promise<SubmitResponse> {
+  submitStream(header: unknown, inputs: AsyncIterable<unknown> | Iterable<unknown>): Promise<SubmitResponse> {
     return intakeJob(this.intakeDeps(), header, inputs);
   }
 

@@ -10,6 +10,7 @@ export { parseJsonLine, readLines } from './lines';
 export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
 export { OpenAIAdapter } from './openai/adapter';
 export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
+export { compileOutputSchema, type OutputValidator } from './output-validator';
 export { effectiveLimits, OversizedInputError, type PlannableInput, planChunks } from './plan-chunks';
 export { AdapterRegistry, ProviderNotConfiguredError } from './registry';
 export {

@@ -72,6 +72,10 @@ export const inputs = pgTable(
     attempts: integer('attempts').notNull().default(0),
     batchId: text('batch_id'),
     lastError: jsonb('last_error'),
+    /** Tokens the provider reported over every attempt, failed ones included (an invalid output is still billed). */
+    spentInputTokens: integer('spent_input_tokens').notNull().default(0),
+    spentOutputTokens: integer('spent_output_tokens').notNull().default(0),
+    spentCachedTokens: integer('spent_cached_tokens').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.jobId, t.customId] }),

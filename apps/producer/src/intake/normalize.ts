@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PROVIDER_KINDS, PROVIDER_LIMITS, type RequestParams, type UnifiedRequest } from '@tranche/adapters';
+import {
+  compileOutputSchema,
+  PROVIDER_KINDS,
+  PROVIDER_LIMITS,
+  type RequestParams,
+  type UnifiedRequest,
+} from '@tranche/adapters';
 import type { NewJob } from '@tranche/db';
 import { deriveCustomId } from './custom-id';
 import { inputSchema, type ParsedInput, type ParsedJobHeader } from './job-schema';
@@ -48,6 +54,15 @@ export function normalizeHeader(
   }
   if (header.output && header.output.schema.type !== 'object') {
     problems.push({ field: 'output.schema.type', message: 'the root of an output schema must be "object"' });
+  } else if (header.output) {
+    try {
+      compileOutputSchema(header.output.schema);
+    } catch (error) {
+      problems.push({
+        field: 'output.schema',
+        message: `not a usable JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
   }
   const options = header.options ?? {};
   const storedSpec: Record<string, unknown> = {};

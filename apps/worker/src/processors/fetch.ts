@@ -1,4 +1,10 @@
-import type { NormalizedResult, Provider } from '@tranche/adapters';
+import {
+  compileOutputSchema,
+  type NormalizedResult,
+  normalizedError,
+  type OutputValidator,
+  type Provider,
+} from '@tranche/adapters';
 import type { BatchRow, IncomingResult, JobRow, Sql, StoredError } from '@tranche/db';
 import {
   applyResults,
@@ -23,6 +29,32 @@ const SLICE_MAX_BYTES = 8 * 1024 * 1024;
 function approximateBytes(result: NormalizedResult): number {
   if (result.status === 'failed') return 256 + result.error.message.length;
   return 256 + (result.output.text?.length ?? 0) + (result.output.embedding?.length ?? 0) * 20;
+}
+
+/**
+ * A structured output must parse and match the job's schema: otherwise the result is an `invalid_output` failure
+ * (retried within max_attempts), and the tokens it cost are still counted.
+ */
+function checkOutput(result: NormalizedResult, validator: OutputValidator | null): NormalizedResult {
+  if (result.status !== 'succeeded' || !validator) return result;
+  const invalid = (message: string): NormalizedResult => ({
+    customId: result.customId,
+    status: 'failed',
+    usage: result.usage,
+    error: normalizedError('invalid_output', 'schema_mismatch', message),
+  });
+  let json = result.output.json;
+  if (json === undefined) {
+    try {
+      json = JSON.parse(result.output.text ?? '');
+    } catch (error) {
+      return invalid(`the output is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const problem = validator(json);
+  return problem
+    ? invalid(`the output does not match the schema: ${problem}`)
+    : { ...result, output: { ...result.output, json } };
 }
 
 function toIncoming(result: NormalizedResult): IncomingResult {
@@ -175,7 +207,10 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<v
     slice = [];
     sliceBytes = 0;
   };
-  for await (const result of adapter.fetchResults(ref, batchContextOf(job))) {
+  const context = batchContextOf(job);
+  const validator = context.output ? compileOutputSchema(context.output.schema) : null;
+  for await (const raw of adapter.fetchResults(ref, context)) {
+    const result = checkOutput(raw, validator);
     slice.push(toIncoming(result));
     sliceBytes += approximateBytes(result);
     if (slice.length >= ctx.env.FETCH_SLICE || sliceBytes >= SLICE_MAX_BYTES) await flush();

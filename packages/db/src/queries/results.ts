@@ -59,14 +59,22 @@ async function writeFinal(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | nu
     where i.job_id = ${job.id} and i.custom_id = r.custom_id`;
 }
 
-function finalRow(result: IncomingResult, attempts: number): FinalRow {
+interface SpentTokens {
+  spent_input_tokens: number;
+  spent_output_tokens: number;
+  spent_cached_tokens: number;
+}
+
+/** A result row; its token counts are what every attempt of the input cost, when the provider reported any. */
+function finalRow(result: IncomingResult, attempts: number, spent?: SpentTokens): FinalRow {
+  const billed = spent && spent.spent_input_tokens + spent.spent_output_tokens > 0;
   return {
     custom_id: result.customId,
     status: result.status,
     output: result.output ?? null,
-    input_tokens: result.usage?.inputTokens ?? null,
-    output_tokens: result.usage?.outputTokens ?? null,
-    cached_tokens: result.usage?.cachedTokens ?? null,
+    input_tokens: billed ? spent.spent_input_tokens : (result.usage?.inputTokens ?? null),
+    output_tokens: billed ? spent.spent_output_tokens : (result.usage?.outputTokens ?? null),
+    cached_tokens: billed ? spent.spent_cached_tokens : (result.usage?.cachedTokens ?? null),
     usage: result.usage?.raw ?? null,
     error: result.error ?? null,
     attempts,
@@ -101,21 +109,28 @@ export async function applyResultsIn(
     status: r.status,
     retryable: retriesAllowed && r.status === 'failed' && r.error?.retryable === true,
     error: r.error ?? null,
+    input_tokens: r.usage?.inputTokens ?? 0,
+    output_tokens: r.usage?.outputTokens ?? 0,
+    cached_tokens: r.usage?.cachedTokens ?? 0,
   }));
   // One statement decides and claims: only inputs still waiting on this batch change, so a fetch run twice writes
   // nothing twice. `is not distinct from` keeps batch_id out of the index conditions: batch and job are correlated,
   // and once the table is analysed the planner, thinking `batch_id = $1 and job_id = $2` matches one row, chose a
   // nested loop over the batch's 10,000 rows instead of 1,000 primary-key probes (1.7 s per slice instead of 20 ms).
-  const changed = await tx<{ custom_id: string; state: string; attempts: number }[]>`
+  const changed = await tx<(SpentTokens & { custom_id: string; state: string; attempts: number })[]>`
     update inputs i set
       state = case when r.retryable and i.attempts < ${job.max_attempts} then 'pending' else r.status end,
       batch_id = case when r.retryable and i.attempts < ${job.max_attempts} then null else i.batch_id end,
-      last_error = r.error
+      last_error = r.error,
+      spent_input_tokens = i.spent_input_tokens + r.input_tokens,
+      spent_output_tokens = i.spent_output_tokens + r.output_tokens,
+      spent_cached_tokens = i.spent_cached_tokens + r.cached_tokens
     from jsonb_to_recordset(${tx.json(decisions as never)}::jsonb)
-      as r(custom_id text, status text, retryable boolean, error jsonb)
+      as r(custom_id text, status text, retryable boolean, error jsonb, input_tokens int, output_tokens int,
+           cached_tokens int)
     where i.job_id = ${job.id} and i.custom_id = r.custom_id and i.batch_id is not distinct from ${batchId}
       and i.state = 'submitted'
-    returning i.custom_id, i.state, i.attempts`;
+    returning i.custom_id, i.state, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens`;
   const outcome: ApplyOutcome = {
     succeeded: 0,
     failed: 0,
@@ -129,7 +144,7 @@ export async function applyResultsIn(
       continue;
     }
     const result = byId.get(row.custom_id)!;
-    finals.push(finalRow(result, row.attempts));
+    finals.push(finalRow(result, row.attempts, row));
     outcome[result.status] += 1;
   }
   await insertResults(tx, job, batchId, finals);
