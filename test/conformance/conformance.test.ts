@@ -1,0 +1,179 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, resultLines, waitForJob } from '../support/api-client';
+import { chatJob, expectReconciled } from '../support/jobs';
+import { type Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { type ConformanceTarget, TARGETS } from './targets';
+
+// One stack serves every provider. Small chunk caps make every job split, so the split itself is exercised too.
+const CHUNK_MAX_REQUESTS = 150;
+const CHUNK_MAX_BYTES = 256 * 1024;
+
+const RUNNING = /^(in_progress|RUNNING|JOB_STATE_RUNNING)$/;
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({
+    name: 'conformance',
+    workers: 1,
+    env: { CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS), CHUNK_MAX_BYTES: String(CHUNK_MAX_BYTES) },
+  });
+});
+afterEach(() => stack.emulator.resetAll());
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function job(
+  target: ConformanceTarget,
+  count: number,
+  overrides: Record<string, unknown> = {},
+  inputOf?: (i: number) => Record<string, unknown>,
+) {
+  return chatJob(count, { provider: target.provider, model: target.model, ...overrides }, inputOf);
+}
+
+async function run(body: unknown) {
+  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', body);
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+  const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+  expectReconciled(view.reconciliation);
+  return { jobId: submitted.body.job_id as string, view };
+}
+
+const stats = (provider: string) => stack.emulator.stats()[provider] ?? { batches: 0, requests: 0, bytes: 0 };
+
+describe.each(TARGETS)('conformance: $provider', (target) => {
+  it('completes a job, results in input order whatever order the provider answered in', async () => {
+    const { view, jobId } = await run(job(target, 200));
+    expect(view.status).toBe('completed');
+    expect(view.reconciliation).toMatchObject({ submitted: 200, succeeded: 200, failed: 0, pending: 0 });
+    expect(view.usage.input_tokens).toBeGreaterThan(0);
+    expect(view.usage.output_tokens).toBeGreaterThan(0);
+    const lines = await resultLines(stack.apiUrl, jobId);
+    expect(lines.map((l) => l.id)).toEqual(Array.from({ length: 200 }, (_, i) => `doc-${i}`));
+    expect(
+      lines.every((l) => l.status === 'succeeded' && (l.usage as { input_tokens: number }).input_tokens > 0),
+    ).toBe(true);
+    expect(stats(target.provider)).toMatchObject({ batches: 2, requests: 200 });
+  });
+
+  it('reschedules per-request failures into a new batch', async () => {
+    stack.emulator.setFaults({
+      seed: 3,
+      request_errors: { provider: target.provider, rate: 0.1, status: 500, max_per_custom_id: 1 },
+    });
+    const { view } = await run(job(target, 120));
+    expect(view.status).toBe('completed');
+    expect(view.reconciliation.retried).toBeGreaterThan(0);
+    expect(stats(target.provider).requests).toBe(120 + view.reconciliation.retried);
+  });
+
+  it('keeps the partial results of an expired batch and sends only the rest again', async () => {
+    stack.emulator.setFaults({ expire: { provider: target.provider, fraction_completed: 0.5, times: 1 } });
+    const { view } = await run(job(target, 100));
+    expect(view.status).toBe('completed');
+    const expired = view.batches.filter((b: { outcome: string }) => b.outcome === 'expired');
+    expect(expired).toHaveLength(1);
+    expect(stats(target.provider).requests).toBeGreaterThan(100);
+    expect(stats(target.provider).requests).toBeLessThan(200);
+  });
+
+  it('cancels mid-run, keeping what finished', async () => {
+    stack.emulator.setFaults({ slow_factor: 40 });
+    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job(target, 100));
+    const jobId = submitted.body.job_id;
+    // Every provider names its running state differently; once there, half a (slowed) step lets some requests end.
+    await waitFor('the batch to be running', async () => {
+      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
+      return body.batches.some((b: { provider_status: string | null }) =>
+        RUNNING.test(b.provider_status ?? ''),
+      );
+    });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`)).status).toBe(200);
+    const view = await waitForJob(stack.apiUrl, jobId);
+    expectReconciled(view.reconciliation);
+    expect(view.status).toBe('cancelled');
+    expect(view.reconciliation.pending).toBe(0);
+    expect(view.reconciliation.succeeded).toBeGreaterThan(0);
+    expect(view.reconciliation.failed_by_reason.cancelled).toBe(100 - view.reconciliation.succeeded);
+  });
+
+  it('absorbs 429 and 5xx answers on API calls without a second batch', async () => {
+    stack.emulator.setFaults({
+      http: [
+        { provider: target.provider, method: 'POST', status: 429, times: 2, retry_after_ms: 10 },
+        { provider: target.provider, method: 'GET', status: 503, times: 2, retry_after_ms: 10 },
+      ],
+    });
+    const { view } = await run(job(target, 40));
+    expect(view.status).toBe('completed');
+    expect(stats(target.provider).batches).toBe(1);
+  });
+
+  it('splits chunks at the request and byte caps', async () => {
+    const doc = (i: number) => `Document ${i}: ${'contract clause '.repeat(5_000)}`;
+    const { view } = await run(
+      job(target, 310, {}, (i) => ({ id: `d${i}`, prompt: i < 8 ? doc(i) : `short ${i}` })),
+    );
+    expect(view.status).toBe('completed');
+    const batches = view.batches as Array<{ requests: number; bytes: number }>;
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    for (const batch of batches) {
+      expect(batch.requests).toBeLessThanOrEqual(CHUNK_MAX_REQUESTS);
+      expect(batch.bytes).toBeLessThanOrEqual(CHUNK_MAX_BYTES * 1.1);
+    }
+    expect(batches.reduce((sum, b) => sum + b.requests, 0)).toBe(310);
+  });
+
+  it('carries a 1 MB single input', async () => {
+    const big = `Summarise: ${'lorem ipsum dolor sit amet '.repeat(40_000)}`;
+    expect(big.length).toBeGreaterThan(1_000_000);
+    const { view, jobId } = await run(job(target, 1, {}, () => ({ id: 'big', prompt: big })));
+    expect(view.status).toBe('completed');
+    const [line] = await resultLines(stack.apiUrl, jobId);
+    expect((line?.usage as { input_tokens: number }).input_tokens).toBeGreaterThan(200_000);
+  });
+
+  it('keeps unicode and emoji intact both ways', async () => {
+    const prompts = ['Résumé: naïve café 🥐', '日本語のテキスト 🎌', 'emoji 👩‍💻🚀 and Ω≈ç√'];
+    const { jobId } = await run(
+      job(target, prompts.length, {}, (i) => ({ id: `u${i}`, prompt: prompts[i] })),
+    );
+    const lines = await resultLines(stack.apiUrl, jobId);
+    lines.forEach((line, i) => {
+      expect(line.status).toBe('succeeded');
+      expect(JSON.stringify(line.output)).toContain(prompts[i]);
+    });
+  });
+});
+
+describe('one job spec on every provider', () => {
+  it('completes with only provider and model changed', async () => {
+    const spec = chatJob(30, { defaults: { system: 'Answer in one sentence.', params: { max_tokens: 64 } } });
+    const jobs = await Promise.all(
+      TARGETS.map(async (target) => {
+        const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', {
+          ...spec,
+          provider: target.provider,
+          model: target.model,
+        });
+        expect(submitted.status).toBe(202);
+        return { target, jobId: submitted.body.job_id as string };
+      }),
+    );
+    for (const { target, jobId } of jobs) {
+      const view = await waitForJob(stack.apiUrl, jobId);
+      expect(view, target.provider).toMatchObject({
+        status: 'completed',
+        provider: target.provider,
+        model: target.model,
+      });
+      expect(view.reconciliation).toMatchObject({ submitted: 30, succeeded: 30 });
+      expect(view.usage.input_tokens).toBeGreaterThan(0);
+      expectReconciled(view.reconciliation);
+    }
+  });
+});
