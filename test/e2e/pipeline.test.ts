@@ -1,12 +1,18 @@
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, resultLines, waitForJob } from '../support/api-client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'pipeline', workers: 2, env: { CHUNK_MAX_REQUESTS: '1000' } });
+  stack = await startStack({
+    name: 'pipeline',
+    workers: 2,
+    env: { CHUNK_MAX_REQUESTS: '1000', PROVIDER_FILE_RETENTION_H: '0' },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -39,5 +45,18 @@ describe('a job through API → worker → emulator → results', () => {
     const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
     expect(replayLines.map((l) => l.output)).toEqual(lines.map((l) => l.output));
     expect(stack.emulator.stats().openai).toMatchObject({ batches: 3, requests: 3000 });
+  });
+
+  it('deletes the provider-side files of fetched batches once the retention has passed', async () => {
+    const client = new OpenAI({ apiKey: 'test', baseURL: stack.emulator.openaiBaseUrl });
+    await waitFor('every batch to be cleaned', async () => {
+      const [row] = await stack.sql<
+        { n: number }[]
+      >`select count(*)::int as n from provider_batches where cleaned_at is null`;
+      return row?.n === 0;
+    });
+    const files = [];
+    for await (const file of client.files.list()) files.push(file);
+    expect(files).toEqual([]);
   });
 });

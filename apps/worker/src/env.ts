@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export const workerEnvSchema = baseEnvSchema.extend(providerEnvSchema.shape).extend({
   SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
+  /** How long request and result files stay at the provider (or in GCS) after their results are stored. */
+  PROVIDER_FILE_RETENTION_H: z.coerce.number().min(0).default(72),
   /** The operator's cap on one provider batch, under the provider's own limits. */
   CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
   CHUNK_MAX_BYTES: z.coerce

@@ -3,6 +3,7 @@ export { copyRows } from './copy';
 export { runMigrations } from './migrate';
 export {
   batchCustomIdsInFileOrder,
+  batchesToClean,
   batchRequestsCursor,
   countSubmitAttempt,
   getBatch,
@@ -10,6 +11,7 @@ export {
   insertPlannedBatch,
   knownProviderBatchIds,
   lockJob,
+  markBatchCleaned,
   markCancelSent,
   nextRound,
   type PlannedBatch,

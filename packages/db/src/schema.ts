@@ -117,6 +117,8 @@ export const providerBatches = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     fetchedAt: timestamp('fetched_at', { withTimezone: true }),
     cancelSentAt: timestamp('cancel_sent_at', { withTimezone: true }),
+    /** When the provider-side objects of this batch (request and result files) were deleted. */
+    cleanedAt: timestamp('cleaned_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('provider_batches_chunk_key_idx').on(t.chunkKey),

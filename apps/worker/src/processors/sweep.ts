@@ -1,4 +1,12 @@
-import { finishJobIfDone, requestCancel, type Sql, sweepTargets } from '@tranche/db';
+import type { BatchAdapter, Provider } from '@tranche/adapters';
+import {
+  batchesToClean,
+  finishJobIfDone,
+  markBatchCleaned,
+  requestCancel,
+  type Sql,
+  sweepTargets,
+} from '@tranche/db';
 import type { WorkerContext } from '../context';
 
 /**
@@ -21,5 +29,32 @@ export async function processSweep(ctx: WorkerContext): Promise<void> {
   for (const batchId of targets.batchesToFetch) await ctx.queues.enqueueFetch(batchId);
   for (const jobId of targets.jobsToFinish) {
     await ctx.sql.begin((tx) => finishJobIfDone(tx as unknown as Sql, jobId));
+  }
+  await cleanProviderFiles(ctx);
+}
+
+/** Deletes what providers keep for batches whose results are stored and retained long enough. */
+async function cleanProviderFiles(ctx: WorkerContext): Promise<void> {
+  for (const batch of await batchesToClean(ctx.sql, ctx.env.PROVIDER_FILE_RETENTION_H)) {
+    let adapter: BatchAdapter;
+    try {
+      adapter = ctx.adapters.get(batch.provider as Provider);
+    } catch {
+      continue; // not configured on this worker: another one may be
+    }
+    try {
+      await adapter.cleanup?.({
+        providerBatchId: batch.provider_batch_id ?? '',
+        inputFileId: batch.input_file_id,
+        outputFileId: batch.output_file_id,
+        errorFileId: batch.error_file_id,
+      });
+      await markBatchCleaned(ctx.sql, batch.id);
+    } catch (error) {
+      ctx.log.warn(
+        { batchId: batch.id, err: error instanceof Error ? error.message : String(error) },
+        'cleanup failed',
+      );
+    }
   }
 }

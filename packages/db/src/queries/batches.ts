@@ -158,3 +158,16 @@ export async function knownProviderBatchIds(sql: Sql, provider: string, around: 
       and created_at > ${around}::timestamptz - interval '1 day'`;
   return new Set(rows.map((r) => r.provider_batch_id));
 }
+
+/** Fetched batches whose provider-side files have been kept long enough. */
+export async function batchesToClean(sql: Sql, retentionHours: number, limit = 50): Promise<BatchRow[]> {
+  return sql<BatchRow[]>`
+    select * from provider_batches
+    where state = 'fetched' and cleaned_at is null and provider_batch_id is not null
+      and fetched_at < now() - make_interval(secs => ${retentionHours * 3600})
+    order by fetched_at limit ${limit}`;
+}
+
+export async function markBatchCleaned(sql: Sql, batchId: string): Promise<void> {
+  await sql`update provider_batches set cleaned_at = now() where id = ${batchId}`;
+}

@@ -70,6 +70,7 @@ export interface BatchRow {
   ended_at: Date | null;
   fetched_at: Date | null;
   cancel_sent_at: Date | null;
+  cleaned_at: Date | null;
 }
 
 export interface StoredError {

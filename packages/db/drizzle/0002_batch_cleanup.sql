@@ -1,0 +1,1 @@
+ALTER TABLE "provider_batches" ADD COLUMN "cleaned_at" timestamp with time zone;
