@@ -6,7 +6,12 @@ import { type Stack, startStack } from '../support/stack';
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'faults', workers: 1, env: { CHUNK_MAX_REQUESTS: '500' } });
+  // No Mistral key on these workers: one test checks a job for an unconfigured provider fails at once.
+  stack = await startStack({
+    name: 'faults',
+    workers: 1,
+    env: { CHUNK_MAX_REQUESTS: '500', MISTRAL_API_KEY: '' },
+  });
 });
 afterEach(() => stack.emulator.resetAll());
 afterAll(async () => {
