@@ -1,9 +1,10 @@
+import { PROVIDER_KINDS } from '@tranche/adapters';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, resultLines, waitForJob } from '../support/api-client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
-import { type ConformanceTarget, TARGETS } from './targets';
+import { type ConformanceTarget, EMBEDDING_MODELS, TARGETS } from './targets';
 
 // One stack serves every provider. Small chunk caps make every job split, so the split itself is exercised too.
 const CHUNK_MAX_REQUESTS = 150;
@@ -135,6 +136,35 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(view.status).toBe('completed');
     const [line] = await resultLines(stack.apiUrl, jobId);
     expect((line?.usage as { input_tokens: number }).input_tokens).toBeGreaterThan(200_000);
+  });
+
+  it('embeds text where the provider has embeddings, and refuses at intake where it has none', async () => {
+    const texts = ['first passage', 'second passage 🧭', 'third passage'];
+    const body = job(
+      target,
+      texts.length,
+      { kind: 'embedding', model: EMBEDDING_MODELS[target.provider] },
+      (i) => ({
+        id: `e${i}`,
+        text: texts[i],
+      }),
+    );
+    if (!PROVIDER_KINDS[target.provider].includes('embedding')) {
+      const refused = await call(stack.apiUrl, 'POST', '/v1/jobs', body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toContain(`kind: ${target.provider} has no embedding batch API`);
+      return;
+    }
+    const { view, jobId } = await run(body);
+    expect(view.status).toBe('completed');
+    const lines = await resultLines(stack.apiUrl, jobId);
+    const vectors = lines.map((l) => (l.output as { embedding: number[] }).embedding);
+    for (const vector of vectors) {
+      expect(vector.length).toBeGreaterThan(0);
+      expect(vector.every((x) => typeof x === 'number')).toBe(true);
+    }
+    expect(vectors[0]).not.toEqual(vectors[1]);
+    expect((lines[0]?.usage as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
   });
 
   it('keeps unicode and emoji intact both ways', async () => {
