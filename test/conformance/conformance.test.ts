@@ -10,6 +10,9 @@ import { type ConformanceTarget, EMBEDDING_MODELS, TARGETS } from './targets';
 const CHUNK_MAX_REQUESTS = 150;
 const CHUNK_MAX_BYTES = 256 * 1024;
 
+// The stack's emulator step (see support/stack.ts), slowed down for the cancel case.
+const STEP_MS = 100;
+const SLOW_FACTOR = 40;
 const RUNNING = /^(in_progress|RUNNING|JOB_STATE_RUNNING)$/;
 
 let stack: Stack;
@@ -82,7 +85,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
   });
 
   it('cancels mid-run, keeping what finished', async () => {
-    stack.emulator.setFaults({ slow_factor: 40 });
+    stack.emulator.setFaults({ slow_factor: SLOW_FACTOR });
     const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job(target, 100));
     const jobId = submitted.body.job_id;
     // Every provider names its running state differently; once there, half a (slowed) step lets some requests end.
@@ -92,7 +95,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
         RUNNING.test(b.provider_status ?? ''),
       );
     });
-    await new Promise((r) => setTimeout(r, 2_000));
+    await new Promise((r) => setTimeout(r, target.stepsToPartialProgress * STEP_MS * SLOW_FACTOR));
     expect((await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`)).status).toBe(200);
     const view = await waitForJob(stack.apiUrl, jobId);
     expectReconciled(view.reconciliation);

@@ -3,6 +3,11 @@ import type { Provider } from '@tranche/adapters';
 export interface ConformanceTarget {
   provider: Provider;
   model: string;
+  /**
+   * How long after the batch reports its running state some requests have finished, in emulator steps: the
+   * Anthropic emulator (like Anthropic) queues for a step inside `in_progress` before requests start ending.
+   */
+  stepsToPartialProgress: number;
 }
 
 export const EMBEDDING_MODELS: Record<Provider, string> = {
@@ -13,4 +18,7 @@ export const EMBEDDING_MODELS: Record<Provider, string> = {
 };
 
 /** A new provider joins the suite with one line here (and its adapter and emulator routes). */
-export const TARGETS: ConformanceTarget[] = [{ provider: 'openai', model: 'gpt-4o-mini' }];
+export const TARGETS: ConformanceTarget[] = [
+  { provider: 'openai', model: 'gpt-4o-mini', stepsToPartialProgress: 0.5 },
+  { provider: 'anthropic', model: 'claude-sonnet-4-5', stepsToPartialProgress: 1.5 },
+];

@@ -1,9 +1,12 @@
 import type { JobKind, Provider, ProviderLimits } from './types';
 
-/** Each provider's hard per-batch limits (provider-apis.md §0) and what kinds of work it batches. */
+/**
+ * Each provider's hard per-batch limits (provider-apis.md §0) and what kinds of work it batches. Where the docs say
+ * "200 MB" without saying which megabyte, the decimal one: the stricter reading never gets a batch refused.
+ */
 export const PROVIDER_LIMITS: Record<Provider, ProviderLimits> = {
-  openai: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
-  anthropic: { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 },
+  openai: { maxRequests: 50_000, maxBytes: 200_000_000 },
+  anthropic: { maxRequests: 100_000, maxBytes: 256_000_000 },
   mistral: { maxRequests: 1_000_000, maxBytes: 512 * 1024 * 1024 },
   vertex: { maxRequests: 200_000, maxBytes: 1024 * 1024 * 1024 },
 };

@@ -1,4 +1,5 @@
 import type { ProviderEnv } from '@tranche/config';
+import { AnthropicAdapter } from './anthropic/adapter';
 import { OpenAIAdapter } from './openai/adapter';
 import type { BatchAdapter, Provider } from './types';
 
@@ -31,6 +32,13 @@ export class AdapterRegistry {
       case 'openai': {
         if (!this.env.OPENAI_API_KEY) throw new ProviderNotConfiguredError(provider, 'OPENAI_API_KEY');
         return new OpenAIAdapter({ apiKey: this.env.OPENAI_API_KEY, baseURL: this.env.OPENAI_BASE_URL });
+      }
+      case 'anthropic': {
+        if (!this.env.ANTHROPIC_API_KEY) throw new ProviderNotConfiguredError(provider, 'ANTHROPIC_API_KEY');
+        return new AnthropicAdapter({
+          apiKey: this.env.ANTHROPIC_API_KEY,
+          baseURL: this.env.ANTHROPIC_BASE_URL,
+        });
       }
       default:
         throw new ProviderNotConfiguredError(provider, `${provider.toUpperCase()} support (not built yet)`);

@@ -26,5 +26,7 @@ export type BaseEnv = z.infer<typeof baseEnvSchema>;
 export const providerEnvSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: url(['http:', 'https:']).optional(),
 });
 export type ProviderEnv = z.infer<typeof providerEnvSchema>;

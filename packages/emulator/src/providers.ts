@@ -1,7 +1,8 @@
+import { createAnthropicProvider } from './anthropic/provider';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
 import { createOpenAIProvider } from './openai/provider';
 
 /** Builds one provider's routes (or several that share state, like Vertex and the GCS it reads and writes). */
 export type ProviderFactory = (ctx: EmulatorContext) => EmulatorProvider | EmulatorProvider[];
 
-export const DEFAULT_PROVIDERS: ProviderFactory[] = [createOpenAIProvider];
+export const DEFAULT_PROVIDERS: ProviderFactory[] = [createOpenAIProvider, createAnthropicProvider];

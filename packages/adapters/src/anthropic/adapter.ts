@@ -1,0 +1,147 @@
+import { createReadStream } from 'node:fs';
+import Anthropic from '@anthropic-ai/sdk';
+import type { BatchCreateParams } from '@anthropic-ai/sdk/resources/messages/batches';
+import { classifyCallError } from '../errors';
+import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
+import { parseJsonLine, readLines } from '../lines';
+import type {
+  BatchAdapter,
+  BatchContext,
+  BatchRef,
+  ExistingBatchQuery,
+  NormalizedResult,
+  PollResult,
+  SubmitRequest,
+  SubmitResult,
+  UnifiedRequest,
+} from '../types';
+import { adoptableBatch } from './adoptable-batch';
+import { parseResult } from './parse-result';
+import { pollResult } from './poll-result';
+import { DEFAULT_MAX_TOKENS, messageParams } from './request-params';
+
+export interface AnthropicAdapterOptions {
+  apiKey: string;
+  /** Without `/v1` (the SDK's paths carry it), e.g. `http://127.0.0.1:8788/anthropic`. */
+  baseURL?: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+  /** `max_tokens` for inputs that set none (Anthropic requires one). */
+  defaultMaxTokens?: number;
+}
+
+// How far before the chunk was planned a batch created for it may look: covers clock skew with the provider.
+const ADOPT_SKEW_MS = 300_000;
+const LIST_PAGE_SIZE = 100;
+
+export class AnthropicAdapter implements BatchAdapter {
+  readonly provider = 'anthropic' as const;
+  readonly limits = PROVIDER_LIMITS.anthropic;
+  readonly kinds = PROVIDER_KINDS.anthropic;
+  private readonly client: Anthropic;
+  private readonly defaultMaxTokens: number;
+
+  constructor(options: AnthropicAdapterOptions) {
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: options.maxRetries ?? 3,
+      timeout: options.timeoutMs ?? 600_000,
+    });
+    this.defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
+  }
+
+  /** One element of the create call's `requests`: `{custom_id, params}`. */
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
+    if (context.kind !== 'chat')
+      throw new Error(`anthropic batches only run chat requests, not ${context.kind}`);
+    return JSON.stringify({
+      custom_id: customId,
+      params: messageParams(request, context, this.defaultMaxTokens),
+    });
+  }
+
+  async findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null> {
+    try {
+      const batch = await adoptableBatch(
+        this.client.messages.batches.list({ limit: LIST_PAGE_SIZE }),
+        query,
+        ADOPT_SKEW_MS,
+      );
+      return batch ? { providerBatchId: batch.id } : null;
+    } catch (error) {
+      throw classifyCallError('anthropic', error);
+    }
+  }
+
+  /**
+   * Anthropic takes the requests inline, in one JSON body. Memory: the chunk's requests are held once, as
+   * parsed objects (a 100 MB chunk is roughly 100 MB of them, more in V8's object overhead), and the SDK
+   * then serialises them into one body string of the chunk's size while the call lasts.
+   */
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const requests: BatchCreateParams.Request[] = [];
+    for await (const line of readLines(createReadStream(request.filePath))) {
+      requests.push(parseJsonLine(line, request.filePath) as unknown as BatchCreateParams.Request);
+    }
+    try {
+      const batch = await this.client.messages.batches.create({ requests });
+      return { providerBatchId: batch.id };
+    } catch (error) {
+      throw classifyCallError('anthropic', error);
+    }
+  }
+
+  async poll(ref: BatchRef): Promise<PollResult> {
+    try {
+      return pollResult(await this.client.messages.batches.retrieve(ref.providerBatchId));
+    } catch (error) {
+      throw classifyCallError('anthropic', error);
+    }
+  }
+
+  /**
+   * The SDK retrieves the batch, then streams the JSONL at its `results_url`, an absolute URL it follows
+   * whatever `baseURL` says. Lines come in any order, one per request, canceled and expired ones included.
+   */
+  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+    let lines: AsyncIterable<Anthropic.Messages.MessageBatchIndividualResponse>;
+    try {
+      lines = await this.client.messages.batches.results(ref.providerBatchId);
+    } catch (error) {
+      throw classifyCallError('anthropic', error);
+    }
+    const iterator = lines[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Anthropic.Messages.MessageBatchIndividualResponse>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw classifyCallError('anthropic', error);
+      }
+      if (next.done) return;
+      yield parseResult(next.value, context);
+    }
+  }
+
+  async cancel(ref: BatchRef): Promise<void> {
+    try {
+      await this.client.messages.batches.cancel(ref.providerBatchId);
+    } catch (error) {
+      const classified = classifyCallError('anthropic', error);
+      // A batch that has ended cannot be canceled; that is the state we wanted anyway.
+      if (classified.status !== 400 && classified.status !== 409) throw classified;
+      if ((await this.poll(ref)).phase !== 'ended') throw classified;
+    }
+  }
+
+  /** Deletes the ended batch (and its results) once they are stored. */
+  async cleanup(ref: BatchRef): Promise<void> {
+    try {
+      await this.client.messages.batches.delete(ref.providerBatchId);
+    } catch (error) {
+      const classified = classifyCallError('anthropic', error);
+      if (classified.status !== 404) throw classified;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { countPromptTokens, countTokens, generateReply } from '../core/model';
+import type { Rng } from '../core/prng';
+import type { ApiVersion } from './api-version';
+import { type CheckedParams, checkParams } from './message-params';
+import { toolInput } from './tool-input';
+import type { ErrorObject, RequestErrorType, StopReason } from './types';
+
+/** What one request produced, kept compact until the results file is written. */
+export type Outcome =
+  | {
+      kind: 'message';
+      model: string;
+      reply:
+        | { type: 'text'; text: string }
+        | { type: 'tool_use'; name: string; input: Record<string, unknown> };
+      stopReason: StopReason;
+      stopSequence: string | null;
+      inputTokens: number;
+      outputTokens: number;
+      cacheReadTokens: number;
+    }
+  | { kind: 'error'; error: ErrorObject<RequestErrorType> };
+
+export interface ExecutionOptions {
+  version: ApiVersion;
+  invalidJsonRate: number;
+  /** Share of prompt tokens reported as cache reads. */
+  cachedFraction: number;
+  /** Draws for `invalid_json_rate`. */
+  rng: Rng;
+}
+
+export function executeMessage(params: Record<string, unknown>, options: ExecutionOptions): Outcome {
+  const checked = checkParams(params, options.version);
+  if (!checked.ok) return { kind: 'error', error: checked.error };
+  const request = checked.params;
+  const promptTokens = countPromptTokens(request.messages);
+  // Anthropic: input_tokens excludes cache reads, which are reported apart.
+  const cacheReadTokens = Math.floor(promptTokens * options.cachedFraction);
+  const usage = { inputTokens: promptTokens - cacheReadTokens, cacheReadTokens };
+  return request.forcedTool
+    ? { ...toolCall(request, options), ...usage }
+    : { ...textReply(request), ...usage };
+}
+
+type Reply = Omit<Outcome & { kind: 'message' }, 'inputTokens' | 'cacheReadTokens'>;
+
+function toolCall(request: CheckedParams, options: ExecutionOptions): Reply {
+  const tool = request.forcedTool!;
+  const breakSchema = options.invalidJsonRate > 0 && options.rng.next() < options.invalidJsonRate;
+  const input = toolInput(tool.schema, breakSchema);
+  const outputTokens = countTokens(JSON.stringify(input));
+  // A call cut off by max_tokens arrives with an incomplete (here: empty) input.
+  const truncated = outputTokens > request.maxTokens;
+  return {
+    kind: 'message',
+    model: request.model,
+    reply: { type: 'tool_use', name: tool.name, input: truncated ? {} : input },
+    stopReason: truncated ? 'max_tokens' : 'tool_use',
+    stopSequence: null,
+    outputTokens: truncated ? request.maxTokens : outputTokens,
+  };
+}
+
+function textReply(request: CheckedParams): Reply {
+  const reply = generateReply({ messages: request.messages, maxTokens: request.maxTokens });
+  let text = reply.text;
+  let stopReason: StopReason = reply.finishReason === 'length' ? 'max_tokens' : 'end_turn';
+  let stopSequence: string | null = null;
+  let cutAt = text.length;
+  for (const sequence of request.stopSequences) {
+    const at = sequence.length > 0 ? text.indexOf(sequence) : -1;
+    if (at !== -1 && at < cutAt) {
+      cutAt = at;
+      stopSequence = sequence;
+    }
+  }
+  if (stopSequence !== null) {
+    text = text.slice(0, cutAt);
+    stopReason = 'stop_sequence';
+  }
+  return {
+    kind: 'message',
+    model: request.model,
+    reply: { type: 'text', text },
+    stopReason,
+    stopSequence,
+    outputTokens: stopSequence === null ? reply.completionTokens : countTokens(text),
+  };
+}
