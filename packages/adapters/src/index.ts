@@ -1,3 +1,4 @@
+export { AnthropicAdapter } from './anthropic/adapter';
 export {
   classifyCallError,
   errorTypeForStatus,
@@ -8,7 +9,6 @@ export {
 export { PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
 export { parseJsonLine, readLines } from './lines';
 export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
-export { AnthropicAdapter } from './anthropic/adapter';
 export { OpenAIAdapter } from './openai/adapter';
 export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
 export { compileOutputSchema, type OutputValidator } from './output-validator';
