@@ -61,6 +61,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     VERTEX_BASE_URL: `${emulator.url}/vertex`,
     VERTEX_GCS_BUCKET: 'tranche-test',
     GCS_API_ENDPOINT: `${emulator.url}/gcs`,
+    VERTEX_ACCESS_TOKEN: 'ya29.test-not-a-secret',
     POLL_INTERVAL_S: '0.2',
     SWEEP_INTERVAL_S: '1',
     QUEUE_LOCK_MS: '5000',

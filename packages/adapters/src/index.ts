@@ -39,3 +39,4 @@ export {
   type UnifiedRequest,
   type Usage,
 } from './types';
+export { VertexAdapter } from './vertex/adapter';

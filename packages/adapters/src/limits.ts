@@ -8,7 +8,7 @@ export const PROVIDER_LIMITS: Record<Provider, ProviderLimits> = {
   openai: { maxRequests: 50_000, maxBytes: 200_000_000 },
   anthropic: { maxRequests: 100_000, maxBytes: 256_000_000 },
   mistral: { maxRequests: 1_000_000, maxBytes: 512 * 1024 * 1024 },
-  vertex: { maxRequests: 200_000, maxBytes: 1024 * 1024 * 1024 },
+  vertex: { maxRequests: 200_000, maxBytes: 1_000_000_000 },
 };
 
 export const PROVIDER_KINDS: Record<Provider, readonly JobKind[]> = {

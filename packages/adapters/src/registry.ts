@@ -2,6 +2,8 @@ import type { ProviderEnv } from '@tranche/config';
 import { AnthropicAdapter } from './anthropic/adapter';
 import { OpenAIAdapter } from './openai/adapter';
 import type { BatchAdapter, Provider } from './types';
+import { VertexAdapter } from './vertex/adapter';
+import { vertexOptionsFromEnv } from './vertex/env';
 
 export class ProviderNotConfiguredError extends Error {
   constructor(
@@ -39,6 +41,11 @@ export class AdapterRegistry {
           apiKey: this.env.ANTHROPIC_API_KEY,
           baseURL: this.env.ANTHROPIC_BASE_URL,
         });
+      }
+      case 'vertex': {
+        const found = vertexOptionsFromEnv(this.env);
+        if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
+        return new VertexAdapter(found.options);
       }
       default:
         throw new ProviderNotConfiguredError(provider, `${provider.toUpperCase()} support (not built yet)`);

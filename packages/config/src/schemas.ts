@@ -28,5 +28,12 @@ export const providerEnvSchema = z.object({
   OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: url(['http:', 'https:']).optional(),
+  GOOGLE_CLOUD_PROJECT: z.string().optional(),
+  GOOGLE_CLOUD_LOCATION: z.string().optional(),
+  VERTEX_GCS_BUCKET: z.string().optional(),
+  VERTEX_BASE_URL: url(['http:', 'https:']).optional(),
+  GCS_API_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** A fixed OAuth token (emulators, short tests); unset, Vertex uses Application Default Credentials. */
+  VERTEX_ACCESS_TOKEN: z.string().optional(),
 });
 export type ProviderEnv = z.infer<typeof providerEnvSchema>;

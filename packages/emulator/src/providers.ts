@@ -1,8 +1,13 @@
 import { createAnthropicProvider } from './anthropic/provider';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
 import { createOpenAIProvider } from './openai/provider';
+import { createGoogleProviders } from './vertex/google-providers';
 
 /** Builds one provider's routes (or several that share state, like Vertex and the GCS it reads and writes). */
 export type ProviderFactory = (ctx: EmulatorContext) => EmulatorProvider | EmulatorProvider[];
 
-export const DEFAULT_PROVIDERS: ProviderFactory[] = [createOpenAIProvider, createAnthropicProvider];
+export const DEFAULT_PROVIDERS: ProviderFactory[] = [
+  createOpenAIProvider,
+  createAnthropicProvider,
+  createGoogleProviders,
+];

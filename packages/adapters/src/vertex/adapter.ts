@@ -1,0 +1,255 @@
+import type { BatchJob, GoogleGenAI } from '@google/genai';
+import type { Bucket, File, Storage } from '@google-cloud/storage';
+import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
+import { parseJsonLine } from '../lines';
+import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
+import type {
+  BatchAdapter,
+  BatchContext,
+  BatchRef,
+  ExistingBatchQuery,
+  NormalizedResult,
+  PollResult,
+  SubmitRequest,
+  SubmitResult,
+  UnifiedRequest,
+} from '../types';
+import { vertexCallError } from './call-errors';
+import { type ClientOptions, createGenAI, createStorage } from './clients';
+import { listObjects, objectLines } from './gcs-files';
+import { chunkFolder, gcsUri, parseGcsUri } from './gcs-location';
+import { isEnded, pollResult } from './job-state';
+import { EMBEDDING_KEY_FIELD, vertexLine } from './request-line';
+import { parseVertexLine } from './result-line';
+
+export interface VertexAdapterOptions {
+  /** `GOOGLE_CLOUD_PROJECT`. */
+  project: string;
+  /** `GOOGLE_CLOUD_LOCATION`, e.g. `us-central1` or `global`. */
+  location: string;
+  /** `VERTEX_GCS_BUCKET`: where request files go and where Vertex writes predictions. */
+  bucket: string;
+  /** `VERTEX_BASE_URL`. */
+  baseUrl?: string;
+  /** `GCS_API_ENDPOINT`. */
+  gcsApiEndpoint?: string;
+  /** `VERTEX_ACCESS_TOKEN`: a fixed bearer token (emulators); Application Default Credentials otherwise. */
+  accessToken?: string;
+  apiVersion?: 'v1' | 'v1beta1';
+  /** Attempts per API call, the first included (default 4), and the backoff between them. */
+  retries?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** Per attempt (default 600 s). */
+  timeoutMs?: number;
+  /**
+   * Resumable uploads go up in chunks of this size (a multiple of 256 KiB; default 16 MiB), so a failure resumes
+   * from the last chunk; 0 sends the whole file in one streamed request.
+   */
+  uploadChunkBytes?: number;
+  /** Folder in the bucket for Tranche's files (default `tranche`); cleanup never deletes outside it. */
+  folder?: string;
+}
+
+const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
+const CREATE_RETRY_STATUSES = [429, 503];
+const UPLOAD_CHUNK_UNIT = 256 * 1024;
+// How far back to look for a job created just before a crash: covers clock skew between us and Google.
+const ADOPT_SKEW_MS = 300_000;
+
+export class VertexAdapter implements BatchAdapter {
+  readonly provider = 'vertex' as const;
+  readonly limits = PROVIDER_LIMITS.vertex;
+  readonly kinds = PROVIDER_KINDS.vertex;
+  private readonly ai: GoogleGenAI;
+  private readonly storage: Storage;
+  private readonly bucket: Bucket;
+  private readonly folder: string;
+  private readonly uploadChunkBytes: number;
+  private readonly retry: ClientOptions['retry'];
+
+  constructor(private readonly options: VertexAdapterOptions) {
+    const clientOptions: ClientOptions = {
+      project: options.project,
+      location: options.location,
+      baseUrl: options.baseUrl,
+      apiVersion: options.apiVersion,
+      gcsApiEndpoint: options.gcsApiEndpoint,
+      accessToken: options.accessToken,
+      retry: {
+        attempts: options.retries?.attempts ?? 4,
+        initialDelayMs: options.retries?.initialDelayMs ?? 1000,
+        maxDelayMs: options.retries?.maxDelayMs ?? 30_000,
+      },
+      timeoutMs: options.timeoutMs ?? 600_000,
+    };
+    this.retry = clientOptions.retry;
+    this.ai = createGenAI(clientOptions);
+    this.storage = createStorage(clientOptions);
+    this.bucket = this.storage.bucket(options.bucket);
+    this.folder = (options.folder ?? 'tranche').replace(/^\/+|\/+$/g, '');
+    const chunk = options.uploadChunkBytes ?? DEFAULT_CHUNK_BYTES;
+    if (chunk % UPLOAD_CHUNK_UNIT !== 0) {
+      throw new Error(`vertex: uploadChunkBytes must be a multiple of ${UPLOAD_CHUNK_UNIT}`);
+    }
+    this.uploadChunkBytes = chunk;
+  }
+
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
+    return JSON.stringify(vertexLine(customId, request, context));
+  }
+
+  async findExisting({
+    chunkKey,
+    createdAfter,
+    knownBatchIds,
+  }: ExistingBatchQuery): Promise<SubmitResult | null> {
+    const since = createdAfter.getTime() - ADOPT_SKEW_MS;
+    try {
+      const pager = await this.ai.batches.list({
+        config: { pageSize: 100, filter: `display_name="${chunkKey.replace(/["\\]/g, '\\$&')}"` },
+      });
+      for await (const job of pager) {
+        if (job.displayName !== chunkKey || !job.name) continue;
+        if (knownBatchIds.has(job.name) || knownBatchIds.has(job.name.split('/').pop()!)) continue;
+        if (job.createTime && Date.parse(job.createTime) < since) continue;
+        return { providerBatchId: job.name, inputFileId: job.src?.gcsUri?.[0] ?? null };
+      }
+      return null;
+    } catch (error) {
+      throw vertexCallError(error);
+    }
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const { context, chunkKey } = request;
+    const folder = chunkFolder(this.folder, context.jobId, chunkKey);
+    const inputName = `${folder}/input.jsonl`;
+    const metadata = { [JOB_ID_METADATA]: context.jobId, [CHUNK_KEY_METADATA]: chunkKey };
+    try {
+      // Streamed from disk by a resumable upload; the SDK verifies the CRC32C the server reports.
+      await this.bucket.upload(request.filePath, {
+        destination: inputName,
+        resumable: true,
+        validation: 'crc32c',
+        contentType: 'application/jsonl',
+        metadata: { metadata },
+        ...(this.uploadChunkBytes > 0 && request.bytes > this.uploadChunkBytes
+          ? { chunkSize: this.uploadChunkBytes }
+          : {}),
+      });
+      const job = await this.ai.batches.create({
+        model: context.model,
+        src: gcsUri(this.options.bucket, inputName),
+        config: {
+          dest: gcsUri(this.options.bucket, `${folder}/output`),
+          displayName: chunkKey,
+          httpOptions: {
+            // Creating is not idempotent: retry only answers that mean "not processed". After a 500/504 or a
+            // timeout the worker asks findExisting before submitting again, instead of risking a second job.
+            retryOptions: { httpStatusCodes: CREATE_RETRY_STATUSES },
+            // The SDK's create config has no labels or instanceConfig for Vertex; extraBody puts them in the body.
+            extraBody: {
+              labels: jobLabels(metadata),
+              ...(context.kind === 'embedding' ? { instanceConfig: { keyField: EMBEDDING_KEY_FIELD } } : {}),
+            },
+          },
+        },
+      });
+      if (!job.name) throw new Error('vertex: the created batch job has no name');
+      return { providerBatchId: job.name, inputFileId: gcsUri(this.options.bucket, inputName) };
+    } catch (error) {
+      throw vertexCallError(error);
+    }
+  }
+
+  async poll(ref: BatchRef): Promise<PollResult> {
+    return pollResult(await this.getJob(ref.providerBatchId));
+  }
+
+  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+    for (const file of await this.resultFiles(ref)) {
+      const where = `vertex ${gcsUri(file.bucket.name, file.name)}`;
+      for await (const line of objectLines(file, this.retry)) {
+        yield parseVertexLine(parseJsonLine(line, where), context);
+      }
+    }
+  }
+
+  async cancel(ref: BatchRef): Promise<void> {
+    try {
+      await this.ai.batches.cancel({ name: ref.providerBatchId });
+    } catch (error) {
+      const classified = vertexCallError(error);
+      // An ended job cannot be cancelled (FAILED_PRECONDITION); that is the state we wanted anyway.
+      if (classified.status === 400 || classified.status === 409) {
+        if (isEnded(await this.getJob(ref.providerBatchId))) return;
+      }
+      throw classified;
+    }
+  }
+
+  /** Deletes the chunk's request file and predictions; the job resource itself stays (Vertex keeps it). */
+  async cleanup(ref: BatchRef & { inputFileId?: string | null }): Promise<void> {
+    let input = ref.inputFileId ?? null;
+    if (!input) input = (await this.getJob(ref.providerBatchId)).src?.gcsUri?.[0] ?? null;
+    const location = input ? parseGcsUri(input) : null;
+    if (!location || location.bucket !== this.options.bucket || !location.name.startsWith(`${this.folder}/`))
+      return;
+    const folder = location.name.slice(0, location.name.lastIndexOf('/') + 1);
+    try {
+      for await (const file of listObjects(this.bucket, folder)) {
+        await file.delete({ ignoreNotFound: true });
+      }
+    } catch (error) {
+      throw vertexCallError(error);
+    }
+  }
+
+  private async getJob(name: string): Promise<BatchJob> {
+    try {
+      return await this.ai.batches.get({ name });
+    } catch (error) {
+      throw vertexCallError(error);
+    }
+  }
+
+  /**
+   * The job's `*.jsonl` outputs, in name order: everything in `outputInfo.gcsOutputDirectory` (Vertex may shard),
+   * or every `prediction-model-*` folder under the destination prefix when the directory is not known.
+   */
+  private async resultFiles(ref: BatchRef): Promise<File[]> {
+    let directory = ref.outputFileId ?? null;
+    let prefix: string | null = null;
+    if (!directory) {
+      const job = await this.getJob(ref.providerBatchId);
+      directory = job.outputInfo?.gcsOutputDirectory ?? null;
+      prefix = job.dest?.gcsUri ?? null;
+    }
+    const where = parseGcsUri(directory ?? prefix ?? '');
+    if (!where) return [];
+    const bucket = where.bucket === this.options.bucket ? this.bucket : this.storage.bucket(where.bucket);
+    const folder = `${where.name.replace(/\/+$/, '')}/`;
+    const files: File[] = [];
+    try {
+      for await (const file of listObjects(bucket, folder)) {
+        const relative = file.name.slice(folder.length);
+        const wanted = directory ? /^[^/]+\.jsonl$/ : /^prediction-model-[^/]+\/[^/]+\.jsonl$/;
+        if (wanted.test(relative)) files.push(file);
+      }
+    } catch (error) {
+      throw vertexCallError(error);
+    }
+    return files;
+  }
+}
+
+/** Job labels follow the same rules as request labels: lowercase, digits, `_`, `-`, at most 63 characters. */
+function jobLabels(metadata: Record<string, string>): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    labels[key] = value
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-')
+      .slice(0, 63);
+  }
+  return labels;
+}
