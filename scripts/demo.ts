@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
+import type { Provider } from '@tranche/adapters';
 import { ConfigError } from '@tranche/config';
 import { type EmulatorHandle, startEmulator } from '@tranche/emulator';
 import { type JobView, loadApiEnv, type RunningApi, startApi } from '@tranche/producer';
@@ -17,12 +18,12 @@ import { emulatorStats, type TrancheApi, trancheApi } from './demo/http';
 import { demoInputs, demoJob } from './demo/inputs';
 import { ensurePostgres, ensureRedis, PreflightError, safeUrl } from './demo/preflight';
 import { Progress, seconds } from './demo/progress';
+import { DEMO_PROVIDERS, isDemoProvider } from './demo/providers';
 import { reconciliationReport, sampleReport, usageReport } from './demo/report';
 
 // A database of its own: the demo's worker must never sweep a real deployment's jobs towards the emulator.
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tranche_demo';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const LATER_PROVIDERS = new Set(['anthropic', 'mistral', 'vertex']);
 const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
 const QUEUE_PREFIX = 'demo';
 const EMULATOR_STEP_MS = 300;
@@ -135,8 +136,9 @@ async function cancelQuietly(api: TrancheApi, jobId: string): Promise<void> {
 async function run(args: DemoArgs, running: Running): Promise<number> {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  const apiKey = process.env.OPENAI_API_KEY || '';
-  const onEmulator = apiKey === '';
+  const provider = DEMO_PROVIDERS[args.provider as Provider];
+  const model = args.model ?? provider.defaultModel;
+  const onEmulator = !provider.realWhen.every((name) => process.env[name]);
 
   const generated = demoInputs(args.inputs);
   const size =
@@ -144,7 +146,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
       ? `${(generated.bytes / 1024 / 1024).toFixed(1)} MB`
       : `${Math.ceil(generated.bytes / 1024)} KB`;
   say(
-    `Tranche demo: ${args.inputs} inputs (${generated.heavy} documents of 60-100 KB, ${generated.duplicates} exact duplicate${generated.duplicates === 1 ? '' : 's'}, ${size} of prompts), provider ${args.provider}, model ${args.model}`,
+    `Tranche demo: ${args.inputs} inputs (${generated.heavy} documents of 60-100 KB, ${generated.duplicates} exact duplicate${generated.duplicates === 1 ? '' : 's'}, ${size} of prompts), provider ${args.provider}, model ${model}`,
   );
   say();
 
@@ -154,21 +156,25 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   say(`  Redis     ${safeUrl(redisUrl)}  ok`);
   checkInterrupt();
 
-  let openaiBaseUrl = process.env.OPENAI_BASE_URL || undefined;
+  let providerEnv: Record<string, string> = {};
   if (onEmulator) {
     running.emulator = await startEmulator({ port: 0, stepMs: EMULATOR_STEP_MS });
-    openaiBaseUrl = running.emulator.openaiBaseUrl;
+    providerEnv = provider.emulatorEnv(running.emulator.url);
     // Some requests fail once with a 500, as real batches do: the worker sends them again in a new batch.
-    running.emulator.setFaults({ request_errors: { rate: 0.03, status: 500, max_per_custom_id: 1 } });
+    running.emulator.setFaults({
+      request_errors: { provider: args.provider, rate: 0.03, status: 500, max_per_custom_id: 1 },
+    });
     say(
-      `  Provider  OpenAI emulator at ${openaiBaseUrl} (no OPENAI_API_KEY set: nothing leaves this machine, nothing is billed)`,
+      `  Provider  ${provider.label} emulator at ${running.emulator.url} (no ${provider.realWhen.join(' + ')} set: nothing leaves this machine, nothing is billed)`,
     );
     say('            3% of requests fail once with a 500, to show retries');
   } else {
     const tokens = Math.round(generated.bytes / 4);
-    say(`  Provider  OpenAI at ${openaiBaseUrl ?? 'https://api.openai.com/v1'} with your OPENAI_API_KEY`);
     say(
-      `            This COSTS MONEY: about ${tokens.toLocaleString('en-US')} input tokens of ${args.model} at batch prices, and`,
+      `  Provider  ${provider.label} (${provider.realEndpoint}) with your ${provider.realWhen.join(' + ')}`,
+    );
+    say(
+      `            This COSTS MONEY: about ${tokens.toLocaleString('en-US')} input tokens of ${model} at batch prices, and`,
     );
     say('            a batch can take from minutes up to the 24 h window. Ctrl-C cancels the job.');
     if (!args.yes) {
@@ -190,8 +196,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     CHUNK_MAX_REQUESTS: '100',
     POLL_INTERVAL_S: onEmulator ? '1' : process.env.POLL_INTERVAL_S || '30',
     SWEEP_INTERVAL_S: onEmulator ? '5' : '60',
-    OPENAI_API_KEY: onEmulator ? 'sk-emulator-not-a-secret' : apiKey,
-    OPENAI_BASE_URL: openaiBaseUrl,
+    ...providerEnv,
   };
   running.api = await startApi(loadApiEnv(env));
   running.worker = await startWorker(loadWorkerEnv(env));
@@ -203,7 +208,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   const runId = `demo-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const spec = demoJob({
     provider: args.provider,
-    model: args.model,
+    model,
     inputs: generated.inputs,
     owner: owner(),
     runId,
@@ -293,16 +298,8 @@ async function main(): Promise<number> {
     say(USAGE);
     return 0;
   }
-  if (args.provider !== 'openai') {
-    if (LATER_PROVIDERS.has(args.provider)) {
-      console.error(
-        `demo: ${args.provider} arrives in a later release; this one runs OpenAI batches (--provider openai).`,
-      );
-    } else {
-      console.error(
-        `demo: unknown provider "${args.provider}": use openai (anthropic, mistral and vertex come later).`,
-      );
-    }
+  if (!isDemoProvider(args.provider)) {
+    console.error(`demo: unknown provider "${args.provider}": use openai, anthropic, mistral or vertex.`);
     return 2;
   }
 

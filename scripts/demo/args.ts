@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 
 export interface DemoArgs {
   provider: string;
-  model: string;
+  /** Unset: the provider's default model. */
+  model: string | undefined;
   inputs: number;
   yes: boolean;
   help: boolean;
@@ -10,16 +11,17 @@ export interface DemoArgs {
 
 export const USAGE = `pnpm demo [-- options]
 
-Runs one batch job end to end through the HTTP API, an in-process worker and (without OPENAI_API_KEY) the
+Runs one batch job end to end through the HTTP API, an in-process worker and (without the provider's key) the
 provider emulator, then replays it with the same run_id.
 
-  --provider <name>   provider to use (default openai)
-  --model <name>      model (default gpt-4o-mini)
+  --provider <name>   openai (default), anthropic, mistral or vertex
+  --model <name>      model (default: gpt-4o-mini, claude-sonnet-4-5, mistral-small-latest, gemini-2.5-flash)
   --inputs <n>        inputs to submit (default 300, a few of them ~60-100 KB documents)
   --yes, -y           with a real provider key: start without the cost warning's pause
   --help, -h          this text
 
-Environment: DATABASE_URL, REDIS_URL, OPENAI_API_KEY (unset: the emulator is used), OPENAI_BASE_URL, LOG_LEVEL.`;
+Environment: DATABASE_URL, REDIS_URL, LOG_LEVEL, and the provider's own variables (OPENAI_API_KEY,
+ANTHROPIC_API_KEY, MISTRAL_API_KEY, or GOOGLE_CLOUD_PROJECT + VERTEX_GCS_BUCKET): unset, the emulator is used.`;
 
 export class UsageError extends Error {}
 
@@ -52,7 +54,7 @@ function parse(args: string[]) {
     allowPositionals: false,
     options: {
       provider: { type: 'string', default: 'openai' },
-      model: { type: 'string', default: 'gpt-4o-mini' },
+      model: { type: 'string' },
       inputs: { type: 'string', default: '300' },
       yes: { type: 'boolean', short: 'y', default: false },
       help: { type: 'boolean', short: 'h', default: false },

@@ -108,7 +108,7 @@ export function demoJob(options: {
     inputs: options.inputs,
     defaults: {
       system: 'You sort business documents. Answer with their category and a one-sentence summary.',
-      params: { max_tokens: 120, temperature: 0 },
+      params: { max_tokens: 120 },
     },
     output: { name: 'classification', schema: OUTPUT_SCHEMA },
     metadata: {

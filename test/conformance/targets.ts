@@ -21,5 +21,6 @@ export const EMBEDDING_MODELS: Record<Provider, string> = {
 export const TARGETS: ConformanceTarget[] = [
   { provider: 'openai', model: 'gpt-4o-mini', stepsToPartialProgress: 0.5 },
   { provider: 'anthropic', model: 'claude-sonnet-4-5', stepsToPartialProgress: 1.5 },
+  { provider: 'mistral', model: 'mistral-small-latest', stepsToPartialProgress: 0.5 },
   { provider: 'vertex', model: 'gemini-2.5-flash', stepsToPartialProgress: 0.5 },
 ];

@@ -89,6 +89,16 @@ const badJobs: Array<[string, () => unknown, string]> = [
     'output.schema.type',
   ],
   [
+    'temperature on anthropic',
+    () => ({
+      ...base(),
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      inputs: [{ prompt: 'a', params: { temperature: 0.2 } }],
+    }),
+    "inputs[0].params.temperature: anthropic's current API does not take temperature",
+  ],
+  [
     'an input over the provider batch limit',
     () => ({ ...base(), inputs: [{ prompt: 'ok' }, { prompt: big }] }),
     'inputs[1]',

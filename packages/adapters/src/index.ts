@@ -9,6 +9,7 @@ export {
 export { PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
 export { parseJsonLine, readLines } from './lines';
 export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
+export { MistralAdapter } from './mistral/adapter';
 export { OpenAIAdapter } from './openai/adapter';
 export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
 export { compileOutputSchema, type OutputValidator } from './output-validator';

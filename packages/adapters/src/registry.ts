@@ -1,5 +1,7 @@
 import type { ProviderEnv } from '@tranche/config';
 import { AnthropicAdapter } from './anthropic/adapter';
+import { MistralAdapter } from './mistral/adapter';
+import { mistralOptionsFromEnv } from './mistral/env';
 import { OpenAIAdapter } from './openai/adapter';
 import type { BatchAdapter, Provider } from './types';
 import { VertexAdapter } from './vertex/adapter';
@@ -42,13 +44,16 @@ export class AdapterRegistry {
           baseURL: this.env.ANTHROPIC_BASE_URL,
         });
       }
+      case 'mistral': {
+        const found = mistralOptionsFromEnv(this.env);
+        if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
+        return new MistralAdapter(found.options);
+      }
       case 'vertex': {
         const found = vertexOptionsFromEnv(this.env);
         if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
         return new VertexAdapter(found.options);
       }
-      default:
-        throw new ProviderNotConfiguredError(provider, `${provider.toUpperCase()} support (not built yet)`);
     }
   }
 }

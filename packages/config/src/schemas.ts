@@ -28,6 +28,8 @@ export const providerEnvSchema = z.object({
   OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: url(['http:', 'https:']).optional(),
+  MISTRAL_API_KEY: z.string().optional(),
+  MISTRAL_SERVER_URL: url(['http:', 'https:']).optional(),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   GOOGLE_CLOUD_LOCATION: z.string().optional(),
   VERTEX_GCS_BUCKET: z.string().optional(),

@@ -1,5 +1,6 @@
 import { createAnthropicProvider } from './anthropic/provider';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
+import { createMistralProvider } from './mistral/provider';
 import { createOpenAIProvider } from './openai/provider';
 import { createGoogleProviders } from './vertex/google-providers';
 
@@ -9,5 +10,6 @@ export type ProviderFactory = (ctx: EmulatorContext) => EmulatorProvider | Emula
 export const DEFAULT_PROVIDERS: ProviderFactory[] = [
   createOpenAIProvider,
   createAnthropicProvider,
+  createMistralProvider,
   createGoogleProviders,
 ];

@@ -22,6 +22,17 @@ export type JobHeaderRow = Omit<NewJob, 'status' | 'skippedDone' | 'inputCount' 
 
 type ParsedParams = NonNullable<ParsedInput['params']>;
 
+/**
+ * Sampling parameters a provider refuses outright. Anthropic's Messages API version 2026-10-21 (what
+ * @anthropic-ai/sdk 1.x sends) rejects temperature and top_p on every model: refused here, before anything is paid.
+ */
+const UNSUPPORTED_PARAMS: Record<ParsedJobHeader['provider'], ReadonlyArray<keyof RequestParams>> = {
+  openai: [],
+  anthropic: ['temperature', 'top_p'],
+  mistral: [],
+  vertex: [],
+};
+
 function mergeParams(
   defaults: ParsedParams | undefined,
   own: ParsedParams | undefined,
@@ -180,6 +191,11 @@ export class InputNormalizer {
   private toRequest(input: ParsedInput, at: string): UnifiedRequest {
     const header = this.header!;
     const params = mergeParams(header.defaults?.params, input.params);
+    for (const param of UNSUPPORTED_PARAMS[header.provider]) {
+      if (params?.[param] !== undefined) {
+        this.problem(`${at}.params.${param}`, `${header.provider}'s current API does not take ${param}`);
+      }
+    }
     if (header.kind === 'embedding') {
       if (input.text === undefined) this.problem(`${at}.text`, 'required for an embedding job');
       for (const field of ['prompt', 'messages', 'system'] as const) {

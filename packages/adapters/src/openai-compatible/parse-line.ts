@@ -72,9 +72,31 @@ function successFromBody(customId: string, body: Json, context: BatchContext): N
   }
 }
 
+/** A message that is not a string (Mistral's 422s carry an object) is kept as JSON. */
+function messageOf(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value);
+}
+
+/** Mistral writes a failed request's body as its error object JSON-encoded in a string (seen live). */
+function responseBody(body: unknown): Json {
+  if (typeof body !== 'string') return asObject(body) ?? {};
+  try {
+    return asObject(JSON.parse(body)) ?? { message: body };
+  } catch {
+    return { message: body };
+  }
+}
+
+function failed(customId: string, error: NormalizedError): NormalizedResult {
+  return { customId, status: 'failed', usage: null, error };
+}
+
 /**
  * One line of an OpenAI-format output or error file (`{custom_id, response: {status_code, body}, error}`), which
- * Mistral writes too. Every shape of provider-apis.md §1.4 lands here.
+ * Mistral writes too. Every shape of provider-apis.md §1.4 lands here, and Mistral's variants: a failed body as a
+ * JSON string, and a top-level error carrying `raw_status_code` with no `response`.
  */
 export function parseCompatibleLine(line: Json, context: BatchContext): NormalizedResult {
   const customId = asString(line.custom_id);
@@ -83,27 +105,19 @@ export function parseCompatibleLine(line: Json, context: BatchContext): Normaliz
   const topError = asObject(line.error);
   if (response) {
     const status = asNumber(response.status_code);
-    const body = asObject(response.body) ?? {};
+    const body = responseBody(response.body);
     if (status >= 200 && status < 300) return successFromBody(customId, body, context);
-    const bodyError = asObject(body.error) ?? asObject(body) ?? {};
+    const bodyError = asObject(body.error) ?? body;
     const code = asString(bodyError.code) ?? asString(bodyError.type);
-    const message = asString(bodyError.message) ?? `HTTP ${status}`;
-    const type = errorTypeForStatus(status);
-    return { customId, status: 'failed', usage: null, error: normalizedError(type, code, message) };
+    const message = messageOf(bodyError.message) ?? `HTTP ${status}`;
+    return failed(customId, normalizedError(errorTypeForStatus(status), code, message));
   }
   if (topError) {
     const code = asString(topError.code);
-    return {
-      customId,
-      status: 'failed',
-      usage: null,
-      error: errorForCode(code, asString(topError.message) ?? code ?? 'error'),
-    };
+    const message = messageOf(topError.message) ?? code ?? 'error';
+    const status = asNumber(topError.raw_status_code ?? topError.status_code);
+    if (status >= 400) return failed(customId, normalizedError(errorTypeForStatus(status), code, message));
+    return failed(customId, errorForCode(code, message));
   }
-  return {
-    customId,
-    status: 'failed',
-    usage: null,
-    error: normalizedError('unknown', null, 'result line with neither response nor error'),
-  };
+  return failed(customId, normalizedError('unknown', null, 'result line with neither response nor error'));
 }

@@ -144,12 +144,13 @@ function injectFailures(customIds: string[], outcomes: Outcome[], input: PlanInp
   }
 }
 
-function buildPlan(
+/** Shuffles the completion order and precomputes the running sums `BatchPlan` describes. */
+export function buildPlan<CustomId = string>(
   model: string,
-  customIds: string[],
+  customIds: CustomId[],
   outcomes: Outcome[],
   rng: ReturnType<typeof createRng>,
-): BatchPlan {
+): BatchPlan<CustomId> {
   const total = outcomes.length;
   const order = shuffledIndices(total, rng);
   const failedBefore = new Uint32Array(total + 1);

@@ -4,10 +4,10 @@ import type { Outcome } from './request-executor';
 import type { BatchStatus, WireBatchError } from './types';
 
 /** A validated batch: every request's outcome, and the order they complete in. */
-export interface BatchPlan {
+export interface BatchPlan<CustomId = string> {
   model: string;
   total: number;
-  customIds: string[];
+  customIds: CustomId[];
   outcomes: Outcome[];
   /** Request indices in completion order; result files follow it, so their order is shuffled. */
   order: Uint32Array;

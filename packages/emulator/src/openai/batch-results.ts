@@ -11,7 +11,7 @@ import type { WireFile } from './types';
 const OUTPUT_TTL_S = 30 * 24 * 3600;
 
 /** A result file that exists only once a line is written to it. */
-class LazyFile {
+export class LazyFile {
   path: string | null = null;
   lines = 0;
   private writer: JsonlWriter | null = null;

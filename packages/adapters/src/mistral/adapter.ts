@@ -1,0 +1,202 @@
+import { HTTPClient, Mistral } from '@mistralai/mistralai';
+import type { BatchJob } from '@mistralai/mistralai/models/components';
+import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
+import { parseJsonLine, readLines } from '../lines';
+import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
+import { parseCompatibleLine } from '../openai-compatible/parse-line';
+import type {
+  BatchAdapter,
+  BatchContext,
+  BatchRef,
+  ExistingBatchQuery,
+  JobKind,
+  NormalizedResult,
+  PollResult,
+  SubmitRequest,
+  SubmitResult,
+  UnifiedRequest,
+} from '../types';
+import { mistralCallError } from './call-error';
+import { DiskUploads } from './disk-upload';
+import { pollResult } from './job-status';
+import { encodeMistralLine } from './request-line';
+
+export interface MistralRetryOptions {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  exponent: number;
+  /** The SDK stops retrying a call after this long. */
+  maxElapsedMs: number;
+}
+
+export interface MistralAdapterOptions {
+  apiKey: string;
+  /** Without `/v1`, e.g. `https://api.mistral.ai` (the SDK's default when unset). */
+  serverURL?: string;
+  /** The SDK does not retry unless told to: these are its backoff settings (429, 500, 502, 503, 504, network). */
+  retry?: Partial<MistralRetryOptions>;
+  /** Per call (default 300 s, the SDK's). */
+  timeoutMs?: number;
+  /** For the request file upload, up to 512 MB (default 30 min). */
+  uploadTimeoutMs?: number;
+}
+
+const DEFAULT_RETRY: MistralRetryOptions = {
+  initialIntervalMs: 500,
+  maxIntervalMs: 60_000,
+  exponent: 1.5,
+  maxElapsedMs: 5 * 60_000,
+};
+
+const ENDPOINTS: Record<JobKind, '/v1/chat/completions' | '/v1/embeddings'> = {
+  chat: '/v1/chat/completions',
+  embedding: '/v1/embeddings',
+};
+
+const ENDED = new Set(['SUCCESS', 'FAILED', 'TIMEOUT_EXCEEDED', 'CANCELLED', 'CANCELLATION_REQUESTED']);
+const PAGE_SIZE = 100;
+// How far back to look for a job created just before a crash: covers clock skew between us and the provider.
+const ADOPT_SKEW_MS = 300_000;
+
+export class MistralAdapter implements BatchAdapter {
+  readonly provider = 'mistral' as const;
+  readonly limits = PROVIDER_LIMITS.mistral;
+  readonly kinds = PROVIDER_KINDS.mistral;
+  private readonly client: Mistral;
+  private readonly uploads: DiskUploads;
+  private readonly uploadTimeoutMs: number;
+
+  constructor(options: MistralAdapterOptions) {
+    const retry = { ...DEFAULT_RETRY, ...options.retry };
+    const httpClient = new HTTPClient();
+    this.uploads = new DiskUploads(httpClient);
+    this.client = new Mistral({
+      apiKey: options.apiKey,
+      serverURL: options.serverURL,
+      httpClient,
+      retryConfig: {
+        strategy: 'backoff',
+        backoff: {
+          initialInterval: retry.initialIntervalMs,
+          maxInterval: retry.maxIntervalMs,
+          exponent: retry.exponent,
+          maxElapsedTime: retry.maxElapsedMs,
+        },
+        retryConnectionErrors: true,
+      },
+      timeoutMs: options.timeoutMs ?? 300_000,
+    });
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? 30 * 60_000;
+  }
+
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
+    return encodeMistralLine(customId, request, context);
+  }
+
+  /**
+   * Lists jobs newest first, filtered by the chunk key and the chunk's age. Whether the API honours the SDK's
+   * metadata filter (it sends the object as exploded query keys) is unconfirmed, so every job is checked here too.
+   */
+  async findExisting({
+    chunkKey,
+    createdAfter,
+    knownBatchIds,
+  }: ExistingBatchQuery): Promise<SubmitResult | null> {
+    const since = new Date(createdAfter.getTime() - ADOPT_SKEW_MS);
+    const sinceS = Math.floor(since.getTime() / 1000);
+    try {
+      for (let page = 0; ; page++) {
+        const list = await this.client.batch.jobs.list({
+          page,
+          pageSize: PAGE_SIZE,
+          metadata: { [CHUNK_KEY_METADATA]: chunkKey },
+          createdAfter: since,
+          orderBy: '-created',
+        });
+        const jobs = list.data ?? [];
+        for (const job of jobs) {
+          if (job.createdAt < sinceS) return null;
+          if (job.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(job.id)) {
+            return { providerBatchId: job.id, inputFileId: job.inputFiles[0] ?? null };
+          }
+        }
+        if (jobs.length < PAGE_SIZE || (page + 1) * PAGE_SIZE >= list.total) return null;
+      }
+    } catch (error) {
+      throw mistralCallError(error);
+    }
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    try {
+      const file = await this.uploads.upload(request.filePath, (placeholder, headers) =>
+        this.client.files.upload(
+          { file: { fileName: `${request.chunkKey}.jsonl`, content: placeholder }, purpose: 'batch' },
+          { headers, timeoutMs: this.uploadTimeoutMs },
+        ),
+      );
+      const job = await this.client.batch.jobs.create({
+        inputFiles: [file.id],
+        model: request.context.model,
+        endpoint: ENDPOINTS[request.context.kind],
+        metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
+        timeoutHours: 24,
+      });
+      return { providerBatchId: job.id, inputFileId: file.id };
+    } catch (error) {
+      throw mistralCallError(error);
+    }
+  }
+
+  async poll(ref: BatchRef): Promise<PollResult> {
+    return pollResult(await this.job(ref.providerBatchId));
+  }
+
+  /** Output file (successes) then error file (failures), each streamed line by line. */
+  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+    for (const fileId of [ref.outputFileId, ref.errorFileId]) {
+      if (!fileId) continue;
+      let body: ReadableStream<Uint8Array>;
+      try {
+        body = await this.client.files.download({ fileId });
+      } catch (error) {
+        throw mistralCallError(error);
+      }
+      for await (const line of readLines(body)) {
+        yield parseCompatibleLine(parseJsonLine(line, `mistral file ${fileId}`), context);
+      }
+    }
+  }
+
+  async cancel(ref: BatchRef): Promise<void> {
+    try {
+      await this.client.batch.jobs.cancel({ jobId: ref.providerBatchId });
+    } catch (error) {
+      const classified = mistralCallError(error);
+      // A job that already ended cannot be cancelled (the API's answer is unconfirmed): that is what we wanted.
+      if (classified.retryable || classified.status === 404) throw classified;
+      const job = await this.job(ref.providerBatchId);
+      if (!ENDED.has(String(job.status))) throw classified;
+    }
+  }
+
+  async cleanup(ref: BatchRef & { inputFileId?: string | null }): Promise<void> {
+    for (const fileId of [ref.inputFileId, ref.outputFileId, ref.errorFileId]) {
+      if (!fileId) continue;
+      try {
+        await this.client.files.delete({ fileId });
+      } catch (error) {
+        const classified = mistralCallError(error);
+        if (classified.status !== 404) throw classified;
+      }
+    }
+  }
+
+  private async job(jobId: string): Promise<BatchJob> {
+    try {
+      return await this.client.batch.jobs.get({ jobId });
+    } catch (error) {
+      throw mistralCallError(error);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { compatibleBody } from '../openai-compatible/request-body';
+import type { BatchContext, UnifiedRequest } from '../types';
+
+/**
+ * `{custom_id, body}`: no method or url, the endpoint is set on the job. The model is left out of the body
+ * too: it is set once on the job, which wins anyway (seen live: a line's own `body.model` is ignored).
+ */
+export function encodeMistralLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
+  const body = compatibleBody(request, context, { maxTokensField: 'max_tokens', modelInBody: false });
+  return JSON.stringify({ custom_id: customId, body });
+}

@@ -1,0 +1,121 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { type Request, Router } from 'express';
+import { unixSeconds } from '../core/clock';
+import { receiveMultipart } from '../core/multipart';
+import type { EmulatorContext } from '../core/provider';
+import { releaseHold } from '../core/response-hold';
+import { notFound, unprocessable } from './errors';
+import { type FileRegistry, newFileId, type StoredFile } from './file-registry';
+import { queryInt, queryString } from './query';
+import { findInvalidRequestLine } from './request-file';
+import type { FilePurpose, SampleType, WireFile } from './types';
+
+const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+const PURPOSES: readonly FilePurpose[] = ['fine-tune', 'batch', 'ocr'];
+const SAMPLE_TYPES: Record<FilePurpose, SampleType> = {
+  batch: 'batch_request',
+  'fine-tune': 'instruct',
+  ocr: 'instruct',
+};
+
+export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
+  const router = Router();
+
+  router.post('/v1/files', async (req, res) => {
+    const upload = await receiveMultipart(req, {
+      fileField: 'file',
+      newPath: () => ctx.blobs.newPath('mistral-upload'),
+      maxFileBytes: MAX_UPLOAD_BYTES,
+    });
+    try {
+      const file = upload.file;
+      if (!file) throw unprocessable("Field required: 'file'.", 'file');
+      if (file.truncated) throw unprocessable('File is too large. The maximum file size is 512 MB.', 'file');
+      const purpose = parsePurpose(upload.fields.get('purpose'));
+      // `expiry` and `visibility` are accepted and ignored (provider-apis.md §6); Mistral's files do not expire.
+      if (purpose === 'batch') {
+        const problem = await findInvalidRequestLine(file.path);
+        if (problem) throw unprocessable(problem, 'file');
+      }
+      const object: WireFile = {
+        id: newFileId(),
+        object: 'file',
+        bytes: file.bytes,
+        created_at: unixSeconds(ctx.clock.now()),
+        filename: file.filename,
+        purpose,
+        sample_type: SAMPLE_TYPES[purpose],
+        source: 'upload',
+        num_lines: file.lines,
+        mimetype: file.mimeType || null,
+        signature: null,
+        expires_at: null,
+        visibility: 'workspace',
+      };
+      files.add(object, file.path);
+      ctx.stats.add('mistral', { bytes: file.bytes });
+      res.json(object);
+    } catch (error) {
+      if (upload.file) await ctx.blobs.remove(upload.file.path);
+      throw error;
+    }
+  });
+
+  router.get('/v1/files', (req, res) => {
+    res.json(
+      files.list({
+        page: queryInt(req.query.page, 'page', 0, Number.MAX_SAFE_INTEGER, 0),
+        pageSize: queryInt(req.query.page_size, 'page_size', 1, 10_000, 100),
+        purpose: queryString(req.query.purpose, 'purpose'),
+        sampleType: queryString(req.query.sample_type, 'sample_type'),
+        source: queryString(req.query.source, 'source'),
+        search: queryString(req.query.search, 'search'),
+      }),
+    );
+  });
+
+  router.get('/v1/files/:id', (req, res) => {
+    res.json({ ...findFile(files, req).object, deleted: false });
+  });
+
+  router.get('/v1/files/:id/content', async (req, res) => {
+    const file = findFile(files, req);
+    await releaseHold(res);
+    res.status(200);
+    // The SDK accepts only octet-stream here: `application/jsonl` would fail its content-type match.
+    res.set('content-type', 'application/octet-stream');
+    res.set('content-length', String(file.object.bytes));
+    try {
+      await pipeline(createReadStream(file.path), res);
+    } catch {
+      res.destroy();
+    }
+  });
+
+  router.delete('/v1/files/:id', async (req, res) => {
+    const file = findFile(files, req);
+    files.delete(file.object.id);
+    await ctx.blobs.remove(file.path);
+    res.json({ id: file.object.id, object: 'file', deleted: true });
+  });
+
+  return router;
+}
+
+function parsePurpose(value: string | undefined): FilePurpose {
+  // The API's default purpose is fine-tuning; the SDK sends whatever the caller gave.
+  if (value === undefined || value === '') return 'fine-tune';
+  if ((PURPOSES as readonly string[]).includes(value)) return value as FilePurpose;
+  throw unprocessable(
+    `Input should be ${PURPOSES.map((p) => `'${p}'`).join(', ')}; got '${value}'.`,
+    'purpose',
+  );
+}
+
+function findFile(files: FileRegistry, req: Request): StoredFile {
+  const id = String(req.params.id);
+  const file = files.get(id);
+  if (!file) throw notFound(`File ${id} not found`);
+  return file;
+}

@@ -1,0 +1,91 @@
+import type { BatchFaults } from '../core/faults';
+import { createRng, seedFrom } from '../core/prng';
+import type { SupportedEndpoint } from '../openai/batch-params';
+import { buildPlan } from '../openai/batch-plan';
+import { executeRequest, type Outcome, requestError } from '../openai/request-executor';
+import { errorObject } from './errors';
+import type { JobPlan } from './job-record';
+import { forEachLine } from './request-file';
+import { parseRequestLine } from './request-line';
+import type { WireBatchError } from './types';
+
+/** provider-apis.md §3.7: up to 1M requests per batch. */
+export const MAX_JOB_REQUESTS = 1_000_000;
+
+export type PlanResult = { ok: true; plan: JobPlan } | { ok: false; errors: WireBatchError[] };
+
+export interface PlanInput {
+  seq: number;
+  paths: string[];
+  endpoint: SupportedEndpoint;
+  model: string;
+  faults: BatchFaults;
+  /** Whether `customId` may take one more injected failure (the cap spans batches). */
+  allowFailure(customId: string, maxPerCustomId: number): boolean;
+}
+
+const failure = (message: string): PlanResult => ({ ok: false, errors: [{ message, count: 1 }] });
+
+/**
+ * Reads the request files once, line by line, and runs every request through the deterministic model with the
+ * job's model (seen live: a line's own `body.model` is ignored). Lines were checked at upload; a line that
+ * still does not parse becomes a failed request rather than failing the job.
+ */
+export async function planJob(input: PlanInput): Promise<PlanResult> {
+  const { faults, seq } = input;
+  if (faults.failValidation) return failure('The batch job failed validation (injected fault).');
+  const customIds: Array<string | null> = [];
+  const outcomes: Outcome[] = [];
+  const rng = createRng(seedFrom(faults.seed, 'mistral', seq, 'invalid-json'));
+  const tooMany = new Error('too many requests');
+  try {
+    for (const path of input.paths) {
+      await forEachLine(path, (raw) => {
+        if (outcomes.length >= MAX_JOB_REQUESTS) throw tooMany;
+        const parsed = parseRequestLine(raw);
+        customIds.push(parsed.ok ? parsed.customId : null);
+        outcomes.push(
+          parsed.ok
+            ? execute(input, parsed.body, rng)
+            : requestError(400, errorObject(400, `Invalid request: ${parsed.message}.`)),
+        );
+      });
+    }
+  } catch (error) {
+    if (error === tooMany) return failure(`A batch job can have at most ${MAX_JOB_REQUESTS} requests.`);
+    return failure(`The input files could not be read: ${(error as Error).message}`);
+  }
+  if (outcomes.length === 0) return failure('The batch job has no requests.');
+  injectFailures(customIds, outcomes, input);
+  const order = createRng(seedFrom(faults.seed, 'mistral', seq, 'order'));
+  return { ok: true, plan: buildPlan(input.model, customIds, outcomes, order) };
+}
+
+function execute(
+  input: PlanInput,
+  body: Record<string, unknown>,
+  rng: ReturnType<typeof createRng>,
+): Outcome {
+  // Mistral names the embedding size `output_dimension`; the shared executor reads OpenAI's `dimensions`.
+  const request =
+    input.endpoint === '/v1/embeddings' && body.output_dimension !== undefined
+      ? { ...body, dimensions: body.output_dimension }
+      : body;
+  return executeRequest(input.endpoint, request, input.model, {
+    invalidJsonRate: input.faults.invalidJsonRate,
+    cachedFraction: input.faults.cachedFraction,
+    rng,
+  });
+}
+
+function injectFailures(customIds: Array<string | null>, outcomes: Outcome[], input: PlanInput): void {
+  const policy = input.faults.requestErrors;
+  if (!policy || policy.rate <= 0) return;
+  const rng = createRng(seedFrom(input.faults.seed, 'mistral', input.seq, 'request-errors'));
+  for (let i = 0; i < outcomes.length; i++) {
+    if (outcomes[i]!.kind === 'error') continue;
+    if (rng.next() >= policy.rate) continue;
+    if (!input.allowFailure(customIds[i] ?? `#${i}`, policy.maxPerCustomId)) continue;
+    outcomes[i] = requestError(policy.status, errorObject(policy.status));
+  }
+}
