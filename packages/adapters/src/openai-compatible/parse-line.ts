@@ -1,13 +1,6 @@
 import { errorTypeForStatus, normalizedError } from '../errors';
+import { asNumber, asObject, asString, type Json } from '../json-fields';
 import type { BatchContext, NormalizedError, NormalizedResult, Usage } from '../types';
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json | null =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
-const asNumber = (value: unknown): number =>
-  typeof value === 'number' && Number.isFinite(value) ? value : 0;
-const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** Chat (`prompt_tokens`/`completion_tokens`) and Responses-style (`input_tokens`/`output_tokens`) usage alike. */
 export function compatibleUsage(raw: unknown): Usage | null {

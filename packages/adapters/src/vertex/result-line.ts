@@ -1,16 +1,9 @@
 import { normalizedError } from '../errors';
+import { asNumber, asObject, asString, type Json } from '../json-fields';
 import type { BatchContext, NormalizedResult, Usage } from '../types';
 import { customIdFromLabels } from './custom-id-labels';
 import { EMBEDDING_KEY_FIELD } from './request-line';
 import { rowStatusError } from './row-status';
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json | null =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
-const asNumber = (value: unknown): number =>
-  typeof value === 'number' && Number.isFinite(value) ? value : 0;
-const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** Finish reasons for which Gemini withheld the answer. */
 const FILTERED_FINISH = new Set([
