@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMigrations } from '@tranche/db';
-import { createTestDatabase } from '@tranche/db/testing';
+import { TEST_ADMIN_URL } from '@tranche/db/testing';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -46,17 +46,30 @@ describe('configuration is validated at start', () => {
 });
 
 describe('migrations', () => {
-  it('run once even when several processes start together', async () => {
-    const db = await createTestDatabase();
+  it('run once on a fresh database even when several processes start together', async () => {
+    const name = `tranche_migrate_${process.pid}_${Date.now()}`;
+    const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(TEST_ADMIN_URL);
+    url.pathname = `/${name}`;
     try {
-      // A clone of the migrated template: every call finds the work done, and none of them races another.
-      await Promise.all([runMigrations(db.url), runMigrations(db.url), runMigrations(db.url)]);
-      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      // An empty database: three processes booting together must take turns, not race on the same DDL.
+      await Promise.all([
+        runMigrations(url.toString()),
+        runMigrations(url.toString()),
+        runMigrations(url.toString()),
+      ]);
+      const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
+      const [table] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from information_schema.tables where table_name = 'jobs'`;
       await sql.end();
       expect(row?.n).toBe(migrationCount());
+      expect(table?.n).toBe(1);
     } finally {
-      await db.drop();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { connect, type Database, runMigrations } from '@tranche/db';
+import { connect, type Database, isTerminal, runMigrations } from '@tranche/db';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -30,8 +30,6 @@ function withJsonSchema<T extends { output?: SdkJobSpec['output'] }>(spec: T): T
   const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
   return { ...spec, output: { ...spec.output, schema: jsonSchema } };
 }
-
-const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
 
 /**
  * The producer SDK: a Node service submits jobs and reads them back directly through Postgres and Redis, on the
@@ -100,7 +98,7 @@ export class BatchClient {
     for (;;) {
       const job = await this.get(jobId);
       options.onProgress?.(job);
-      if (TERMINAL.has(job.status)) return job;
+      if (isTerminal(job.status)) return job;
       if (Date.now() > deadline)
         throw new Error(`job ${jobId} still ${job.status} after ${options.timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2_000));

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { asObject } from './json-fields';
 
 /** Non-empty lines of a byte stream, read one at a time so memory stays flat whatever the file size. */
 export async function* readLines(
@@ -15,8 +16,8 @@ export async function* readLines(
 
 export function parseJsonLine(line: string, where: string): Record<string, unknown> {
   try {
-    const value = JSON.parse(line) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    const value = asObject(JSON.parse(line));
+    if (value) return value;
   } catch {
     // fall through
   }
