@@ -54,10 +54,15 @@ export interface NormalizedError {
   retryable: boolean;
 }
 
+/**
+ * Tokens as billed, the same meaning on every provider: `inputTokens` is the whole prompt, cache reads
+ * (`cachedTokens`) and cache writes (`cacheWriteTokens`) included; `outputTokens` includes reasoning tokens.
+ */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
+  cacheWriteTokens: number;
   /** The provider's own usage object, kept verbatim. */
   raw: Record<string, unknown>;
 }

@@ -1,3 +1,10 @@
 export { createLogger, type Logger } from './logger';
 export { ConfigError, parseEnv } from './parse-env';
-export { type BaseEnv, baseEnvSchema, type ProviderEnv, providerEnvSchema } from './schemas';
+export {
+  type BaseEnv,
+  baseEnvSchema,
+  type PricingEnv,
+  type ProviderEnv,
+  pricingEnvSchema,
+  providerEnvSchema,
+} from './schemas';

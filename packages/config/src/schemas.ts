@@ -39,3 +39,9 @@ export const providerEnvSchema = z.object({
   VERTEX_ACCESS_TOKEN: z.string().optional(),
 });
 export type ProviderEnv = z.infer<typeof providerEnvSchema>;
+
+export const pricingEnvSchema = z.object({
+  /** An operator's price table laid over the built-in one (packages/pricing/prices.json): see the README. */
+  PRICES_FILE: z.string().min(1).optional(),
+});
+export type PricingEnv = z.infer<typeof pricingEnvSchema>;

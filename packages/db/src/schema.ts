@@ -37,6 +37,11 @@ export const jobs = pgTable(
     duplicates: integer('duplicates').notNull().default(0),
     skippedDone: integer('skipped_done').notNull().default(0),
     error: text('error'),
+    /**
+     * What the job can cost at most, at batch rates (estimated input tokens plus max_tokens of output per input):
+     * counted against the project's budget while the job runs. Null when the model has no price.
+     */
+    worstCaseUsd: numeric('worst_case_usd', { precision: 24, scale: 12 }),
     /** Set when a cancel or a timeout started: `user` ends as cancelled, `timeout` as timed_out. */
     cancelReason: text('cancel_reason'),
     createdAt: createdAt(),
@@ -76,6 +81,7 @@ export const inputs = pgTable(
     spentInputTokens: integer('spent_input_tokens').notNull().default(0),
     spentOutputTokens: integer('spent_output_tokens').notNull().default(0),
     spentCachedTokens: integer('spent_cached_tokens').notNull().default(0),
+    spentCacheWriteTokens: integer('spent_cache_write_tokens').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.jobId, t.customId] }),
@@ -141,13 +147,47 @@ export const results = pgTable(
     inputTokens: integer('input_tokens'),
     outputTokens: integer('output_tokens'),
     cachedTokens: integer('cached_tokens'),
+    cacheWriteTokens: integer('cache_write_tokens'),
     usage: jsonb('usage'),
-    costUsd: numeric('cost_usd', { precision: 18, scale: 9 }),
-    syncCostUsd: numeric('sync_cost_usd', { precision: 18, scale: 9 }),
+    /**
+     * What the tokens of every attempt cost at batch rates, and what they would have cost synchronously, exactly
+     * (12 decimals: a token of the cheapest model costs a few picodollars). Both null when the model has no price
+     * (`price_version` null too) or the provider reported no usage.
+     */
+    costUsd: numeric('cost_usd', { precision: 24, scale: 12 }),
+    syncCostUsd: numeric('sync_cost_usd', { precision: 24, scale: 12 }),
     priceVersion: text('price_version'),
     error: jsonb('error'),
     attempts: integer('attempts').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('results_job_idx').on(t.jobId)],
+  (t) => [index('results_job_idx').on(t.jobId), index('results_created_idx').on(t.createdAt)],
+);
+
+/** A monthly spending limit per project, enforced at submit (the calendar month, UTC). */
+export const budgets = pgTable('budgets', {
+  project: text('project').primaryKey(),
+  monthlyUsd: numeric('monthly_usd', { precision: 18, scale: 6 }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Every alert raised, once: `dedupe_key` makes raising idempotent across workers and restarts (a batch stuck in
+ * one state alerts once per state, a budget once per threshold and month).
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: text('kind').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    project: text('project'),
+    jobId: text('job_id'),
+    batchId: text('batch_id'),
+    message: text('message').notNull(),
+    details: jsonb('details').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('alerts_dedupe_idx').on(t.dedupeKey), index('alerts_created_idx').on(t.createdAt)],
 );

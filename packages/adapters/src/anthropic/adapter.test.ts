@@ -116,13 +116,14 @@ describe('AnthropicAdapter against the emulator', () => {
         inputTokens: countPromptTokens(prompt),
         outputTokens: countTokens(text),
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         raw: expect.objectContaining({ cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }),
       },
     });
     expect(emu.stats().anthropic).toMatchObject({ batches: 1, requests: 20 });
   });
 
-  it('reports cache reads as cached tokens, apart from input tokens', async () => {
+  it('reports cache reads as cached tokens, counted in the whole prompt', async () => {
     emu.setFaults({ cached_fraction: 0.5 });
     const { results } = await run(numbered(1));
     const prompt = countPromptTokens([
@@ -131,7 +132,8 @@ describe('AnthropicAdapter against the emulator', () => {
     ]);
     const usage = results[0]?.usage;
     expect(usage?.cachedTokens).toBe(Math.floor(prompt / 2));
-    expect((usage?.inputTokens ?? 0) + (usage?.cachedTokens ?? 0)).toBe(prompt);
+    expect(usage?.inputTokens).toBe(prompt);
+    expect(usage?.cacheWriteTokens).toBe(0);
   });
 
   it('maps per-request errors: injected overloads retryable, invalid params final', async () => {

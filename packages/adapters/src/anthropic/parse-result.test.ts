@@ -44,6 +44,7 @@ describe('parseResult', () => {
         inputTokens: 11,
         outputTokens: 36,
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         raw: { input_tokens: 11, output_tokens: 36 },
       },
     });
@@ -73,7 +74,13 @@ describe('parseResult', () => {
       customId: 'my-second-request',
       status: 'succeeded',
       output: { text: 'Hello, world 🌍', finishReason: 'max_tokens' },
-      usage: { inputTokens: 5, outputTokens: 7, cachedTokens: 40, raw: usage },
+      usage: {
+        inputTokens: 5 + 40 + 100,
+        outputTokens: 7,
+        cachedTokens: 40,
+        cacheWriteTokens: 100,
+        raw: usage,
+      },
     });
   });
 

@@ -18,15 +18,18 @@ const ERROR_TYPES: Record<string, ErrorType> = {
 };
 
 /**
- * `input_tokens` excludes cache reads and writes; reads are our `cachedTokens`, writes stay in `raw`
- * (`cache_creation_input_tokens`).
+ * `input_tokens` excludes cache reads and writes: our `inputTokens` adds them back, so that it means the whole
+ * prompt as on the other providers; reads are `cachedTokens`, writes `cacheWriteTokens`.
  */
 export function anthropicUsage(usage: AnthropicUsage | null | undefined): Usage | null {
   if (!usage) return null;
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
   return {
-    inputTokens: usage.input_tokens ?? 0,
+    inputTokens: (usage.input_tokens ?? 0) + cacheRead + cacheWrite,
     outputTokens: usage.output_tokens ?? 0,
-    cachedTokens: usage.cache_read_input_tokens ?? 0,
+    cachedTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
     raw: { ...usage },
   };
 }

@@ -121,6 +121,7 @@ describe('MistralAdapter against the emulator', () => {
         inputTokens: countPromptTokens(messages),
         outputTokens: countTokens(echoText(messages)),
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         raw: expect.objectContaining({ prompt_tokens: countPromptTokens(messages) }),
       },
     });

@@ -37,6 +37,7 @@ describe('parseCompatibleLine on Mistral lines', () => {
         inputTokens: 10,
         outputTokens: 128,
         cachedTokens: 0,
+        cacheWriteTokens: 0,
         raw: { prompt_tokens: 10, completion_tokens: 128, total_tokens: 138 },
       },
     });

@@ -11,6 +11,7 @@ export function compatibleUsage(raw: unknown): Usage | null {
     inputTokens: asNumber(usage.prompt_tokens ?? usage.input_tokens),
     outputTokens: asNumber(usage.completion_tokens ?? usage.output_tokens),
     cachedTokens: asNumber(promptDetails?.cached_tokens),
+    cacheWriteTokens: 0,
     raw: usage,
   };
 }

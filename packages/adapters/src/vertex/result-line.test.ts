@@ -34,7 +34,13 @@ describe('parseVertexLine (chat)', () => {
       customId: 'r-1',
       status: 'succeeded',
       output: { text: "Here's a list …", finishReason: 'STOP' },
-      usage: { inputTokens: 264, outputTokens: 110, cachedTokens: 0, raw: success.response.usageMetadata },
+      usage: {
+        inputTokens: 264,
+        outputTokens: 110,
+        cachedTokens: 0,
+        cacheWriteTokens: 0,
+        raw: success.response.usageMetadata,
+      },
     });
   });
 
@@ -165,7 +171,13 @@ describe('parseVertexLine (embeddings)', () => {
       customId: 'e-1',
       status: 'succeeded',
       output: { embedding: [0.2, -0.1] },
-      usage: { inputTokens: 8, outputTokens: 0, cachedTokens: 0, raw: { token_count: 8, truncated: false } },
+      usage: {
+        inputTokens: 8,
+        outputTokens: 0,
+        cachedTokens: 0,
+        cacheWriteTokens: 0,
+        raw: { token_count: 8, truncated: false },
+      },
     });
     const echoed = { instance: { content: 'Give…', custom_id: 'e-2' }, predictions, status: '' };
     expect(parseVertexLine(echoed, embedding)).toMatchObject({ customId: 'e-2', status: 'succeeded' });

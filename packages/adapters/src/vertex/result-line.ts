@@ -23,6 +23,7 @@ export function vertexUsage(raw: unknown): Usage | null {
     inputTokens: asNumber(usage.promptTokenCount),
     outputTokens: asNumber(usage.candidatesTokenCount) + asNumber(usage.thoughtsTokenCount),
     cachedTokens: asNumber(usage.cachedContentTokenCount),
+    cacheWriteTokens: 0,
     raw: usage,
   };
 }
@@ -51,7 +52,13 @@ function embeddingResult(customId: string, line: Json): NormalizedResult {
   const embeddings = asObject(prediction?.embeddings);
   const statistics = asObject(embeddings?.statistics);
   const usage: Usage | null = statistics
-    ? { inputTokens: asNumber(statistics.token_count), outputTokens: 0, cachedTokens: 0, raw: statistics }
+    ? {
+        inputTokens: asNumber(statistics.token_count),
+        outputTokens: 0,
+        cachedTokens: 0,
+        cacheWriteTokens: 0,
+        raw: statistics,
+      }
     : null;
   const values = embeddings?.values;
   if (!Array.isArray(values)) {

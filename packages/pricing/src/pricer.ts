@@ -1,0 +1,104 @@
+import { picoToDecimal, scaledPico, toMicro, toPpm } from './decimal';
+import type { ModelPrices, PricedProvider, PriceTable, ProviderPrices, Rates } from './price-table';
+
+/** Tokens as billed: `inputTokens` is the whole prompt, cache reads and writes included. */
+export interface BilledTokens {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+}
+
+export interface Cost {
+  /** At batch rates, in USD with 12 decimals. */
+  costUsd: string;
+  /** What the same tokens would have cost through the synchronous API. */
+  syncCostUsd: string;
+  priceVersion: string;
+}
+
+export interface ModelPrice {
+  provider: PricedProvider;
+  /** The table's key the model matched (a dated or prefixed name matches its base name). */
+  model: string;
+  prices: ModelPrices;
+  settings: ProviderPrices;
+}
+
+// `publishers/google/models/gemini-2.5-flash`, `models/…`: the base name is what the price table lists.
+const PATH_PREFIX = /^(?:projects\/[^/]+\/locations\/[^/]+\/)?(?:publishers\/[^/]+\/)?models\//;
+// Snapshots: `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`, `claude-haiku-4-5@20251001`, `mistral-large-2411`.
+const SNAPSHOT_SUFFIX = /(?:-\d{4}-\d{2}-\d{2}|[-@]\d{8}|-\d{4})$/;
+
+function candidates(model: string): string[] {
+  const bare = model.trim().replace(PATH_PREFIX, '');
+  const undated = bare.replace(SNAPSHOT_SUFFIX, '');
+  return [...new Set([model, bare, undated])];
+}
+
+function ratesFor(prices: ModelPrices, inputTokens: number): Rates {
+  const long = prices.long_context;
+  return long && inputTokens > long.above_input_tokens ? long : prices;
+}
+
+const ppmOne = 1_000_000n;
+
+export class Pricer {
+  private readonly warned = new Set<string>();
+
+  constructor(
+    readonly table: PriceTable,
+    /** Called once per provider and model that has no price, so the gap shows without flooding the log. */
+    private readonly onUnpriced: (provider: string, model: string) => void = () => {},
+  ) {}
+
+  get version(): string {
+    return this.table.version;
+  }
+
+  lookup(provider: string, model: string): ModelPrice | null {
+    const settings = this.table.providers[provider as PricedProvider];
+    if (!settings) return null;
+    for (const name of candidates(model)) {
+      const prices = settings.models[name];
+      if (prices) return { provider: provider as PricedProvider, model: name, prices, settings };
+    }
+    return null;
+  }
+
+  /** Cost of one result's tokens; null (and a warning, once per model) when the model has no price. */
+  price(provider: string, model: string, tokens: BilledTokens): Cost | null {
+    const found = this.lookup(provider, model);
+    if (!found) {
+      const key = `${provider}/${model}`;
+      if (!this.warned.has(key)) {
+        this.warned.add(key);
+        this.onUnpriced(provider, model);
+      }
+      return null;
+    }
+    return this.priceWith(found, tokens);
+  }
+
+  priceWith({ prices, settings }: ModelPrice, tokens: BilledTokens): Cost {
+    const rates = ratesFor(prices, tokens.inputTokens);
+    const cached = BigInt(Math.max(0, tokens.cachedTokens));
+    const cacheWrite = BigInt(Math.max(0, tokens.cacheWriteTokens));
+    const uncached = BigInt(Math.max(0, tokens.inputTokens - tokens.cachedTokens - tokens.cacheWriteTokens));
+    const output = BigInt(Math.max(0, tokens.outputTokens));
+    // tokens × micro-dollars per million tokens = picodollars.
+    const inputPico = uncached * toMicro(rates.input);
+    const cachedPico = cached * toMicro(rates.cached_input ?? rates.input);
+    const writePico = cacheWrite * toMicro(rates.cache_write ?? rates.input);
+    const outputPico = output * toMicro(rates.output ?? 0);
+    const batchFactor = ppmOne - toPpm(settings.batch_discount);
+    const cachedFactor = settings.batch_discount_applies_to_cached_input ? batchFactor : ppmOne;
+    const sync = inputPico + cachedPico + writePico + outputPico;
+    const batch = scaledPico((inputPico + writePico + outputPico) * batchFactor + cachedPico * cachedFactor);
+    return {
+      costUsd: picoToDecimal(batch),
+      syncCostUsd: picoToDecimal(sync),
+      priceVersion: this.table.version,
+    };
+  }
+}
