@@ -36,9 +36,18 @@ function candidates(model: string): string[] {
   return [...new Set([model, bare, undated])];
 }
 
+// A long-context tier replaces the rates it lists; a rate it leaves out keeps its normal value, so a tier that
+// names only `input` never bills output at zero.
 function ratesFor(prices: ModelPrices, inputTokens: number): Rates {
-  const long = prices.long_context;
-  return long && inputTokens > long.above_input_tokens ? long : prices;
+  const { long_context: long, note: _note, ...normal } = prices;
+  if (!long || inputTokens <= long.above_input_tokens) return normal;
+  const { above_input_tokens: _threshold, ...longRates } = long;
+  return { ...normal, ...longRates };
+}
+
+// Tables are plain objects: `constructor` or `toString` must not resolve to `Object.prototype` members.
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 const ppmOne = 1_000_000n;
@@ -57,10 +66,10 @@ export class Pricer {
   }
 
   lookup(provider: string, model: string): ModelPrice | null {
-    const settings = this.table.providers[provider as PricedProvider];
+    const settings = own(this.table.providers, provider);
     if (!settings) return null;
     for (const name of candidates(model)) {
-      const prices = settings.models[name];
+      const prices = own(settings.models, name);
       if (prices) return { provider: provider as PricedProvider, model: name, prices, settings };
     }
     return null;
