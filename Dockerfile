@@ -10,6 +10,7 @@ COPY packages/adapters/package.json packages/adapters/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/emulator/package.json packages/emulator/
+COPY packages/pricing/package.json packages/pricing/
 COPY packages/queues/package.json packages/queues/
 COPY test/package.json test/
 COPY bench/package.json bench/

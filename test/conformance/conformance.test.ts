@@ -1,10 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PROVIDER_KINDS } from '@tranche/adapters';
+import { decimalToPico, loadPriceTable, picoToDecimal } from '@tranche/pricing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, resultLines, waitForJob } from '../support/api-client';
 import { chatJob, expectReconciled } from '../support/jobs';
+import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
-import { type ConformanceTarget, EMBEDDING_MODELS, TARGETS } from './targets';
+import { handCost, type LineUsage } from './hand-cost';
+import {
+  type ConformanceTarget,
+  EMBEDDING_MODELS,
+  EMBEDDING_PRICES,
+  type HandPrices,
+  TARGETS,
+} from './targets';
 
 // One stack serves every provider. Small chunk caps make every job split, so the split itself is exercised too.
 const CHUNK_MAX_REQUESTS = 150;
@@ -48,8 +59,54 @@ async function run(body: unknown) {
 
 const stats = (provider: string) => stack.emulator.stats()[provider] ?? { batches: 0, requests: 0, bytes: 0 };
 
+/**
+ * Every result line costs what the hand-copied list prices make of its tokens, and the job view's totals are exactly
+ * their sums (picodollars, no rounding tolerance).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: job views are read loosely in tests
+function expectCostsByHand(prices: HandPrices, lines: Array<Record<string, unknown>>, view: any) {
+  let batch = 0n;
+  let sync = 0n;
+  for (const line of lines) {
+    const expected = handCost(prices, line.usage as LineUsage);
+    expect({ id: line.id, cost: line.cost_usd, sync: line.sync_cost_usd }).toEqual({
+      id: line.id,
+      cost: picoToDecimal(expected.batch),
+      sync: picoToDecimal(expected.sync),
+    });
+    batch += expected.batch;
+    sync += expected.sync;
+  }
+  expect(batch).toBeGreaterThan(0n);
+  expect(decimalToPico(view.cost.cost_usd)).toBe(batch);
+  expect(decimalToPico(view.cost.sync_cost_usd)).toBe(sync);
+  expect(decimalToPico(view.cost.savings_usd)).toBe(sync - batch);
+  expect(view.cost.unpriced_results).toBe(0);
+  expect(view.cost.price_versions).toEqual([loadPriceTable().version]);
+}
+
+interface LogLine {
+  pid?: number;
+  level?: number;
+  model?: string;
+  msg?: string;
+}
+
+/** The warnings the stack's workers logged about a model, read from their own logs (this run's processes only). */
+function workerWarningsAbout(model: string): LogLine[] {
+  return stack.workers.flatMap((worker) =>
+    readFileSync(join(OUTPUT_DIR, `${worker.name}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.pid === worker.child.pid && line.level === 40 && line.model === model),
+  );
+}
+
 describe.each(TARGETS)('conformance: $provider', (target) => {
-  it('completes a job, results in input order whatever order the provider answered in', async () => {
+  it('completes a job, results in input order whatever order the provider answered in, each priced as by hand', async () => {
+    // Part of every prompt is read from a cache (and on Anthropic part is written to one): each part has its rate.
+    stack.emulator.setFaults({ cached_fraction: 0.5, cache_write_fraction: 0.25 });
     const { view, jobId } = await run(job(target, 200));
     expect(view.status).toBe('completed');
     expect(view.reconciliation).toMatchObject({ submitted: 200, succeeded: 200, failed: 0, pending: 0 });
@@ -61,6 +118,9 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
       lines.every((l) => l.status === 'succeeded' && (l.usage as { input_tokens: number }).input_tokens > 0),
     ).toBe(true);
     expect(stats(target.provider)).toMatchObject({ batches: 2, requests: 200 });
+    expect(view.usage.cached_tokens).toBeGreaterThan(0);
+    if (target.prices.cacheWrite) expect(view.usage.cache_write_tokens).toBeGreaterThan(0);
+    expectCostsByHand(target.prices, lines, view);
   });
 
   it('reschedules per-request failures into a new batch', async () => {
@@ -103,6 +163,8 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(view.reconciliation.pending).toBe(0);
     expect(view.reconciliation.succeeded).toBeGreaterThan(0);
     expect(view.reconciliation.failed_by_reason.cancelled).toBe(100 - view.reconciliation.succeeded);
+    // Cancelled requests cost nothing, but are priced (at zero): none of them is counted as unpriced.
+    expect(view.cost.unpriced_results).toBe(0);
   });
 
   it('absorbs 429 and 5xx answers on API calls without a second batch', async () => {
@@ -168,6 +230,24 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     }
     expect(vectors[0]).not.toEqual(vectors[1]);
     expect((lines[0]?.usage as { input_tokens: number } | undefined)?.input_tokens).toBeGreaterThan(0);
+    const prices = EMBEDDING_PRICES[target.provider];
+    if (prices) {
+      expectCostsByHand(prices, lines, view);
+      return;
+    }
+    // No price for this model: no cost anywhere (never a zero), and one warning however many results.
+    expect(lines.map((l) => [l.cost_usd, l.sync_cost_usd, l.price_version])).toEqual(
+      texts.map(() => [null, null, null]),
+    );
+    expect(view.cost).toMatchObject({ unpriced_results: texts.length, price_versions: [] });
+    const model = EMBEDDING_MODELS[target.provider];
+    await waitFor(
+      'the unpriced warning in the worker log',
+      async () => workerWarningsAbout(model).length > 0,
+    );
+    const warnings = workerWarningsAbout(model);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.msg).toContain(`${model}: its results are stored with no cost`);
   });
 
   it('keeps unicode and emoji intact both ways', async () => {

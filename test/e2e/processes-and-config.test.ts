@@ -26,6 +26,8 @@ describe('configuration is validated at start', () => {
   it.each([
     ['apps/worker/src/main.ts', { DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
     ['apps/worker/src/main.ts', { SWEEP_INTERVAL_S: 'often' }, 'SWEEP_INTERVAL_S'],
+    ['apps/worker/src/main.ts', { PRICES_FILE: join(REPO_ROOT, 'package.json') }, 'PRICES_FILE'],
+    ['apps/producer/src/main.ts', { PRICES_FILE: '/nonexistent/prices.json' }, 'PRICES_FILE'],
     ['apps/producer/src/main.ts', { PORT: '70000' }, 'PORT'],
     ['apps/producer/src/main.ts', { REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
     ['packages/emulator/src/main.ts', { EMULATOR_STEP_MS: '-5' }, 'EMULATOR_STEP_MS'],

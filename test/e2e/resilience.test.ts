@@ -97,5 +97,8 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     const logs = stack.workers.map((w) => readFileSync(join(OUTPUT_DIR, `${w.name}.log`), 'utf8')).join('\n');
     const line = logs.split('\n').find((l) => l.includes('job_timed_out') && l.includes(jobId));
     expect(line && JSON.parse(line).level).toBe(50);
+    const [alerts] = await stack.sql<{ n: number }[]>`
+      select count(*)::int as n from alerts where kind = 'job_timed_out' and job_id = ${jobId}`;
+    expect(alerts?.n).toBe(1);
   });
 });

@@ -73,14 +73,14 @@ describe('the producer SDK', () => {
 });
 
 describe('operator endpoints', () => {
-  it('serves Bull Board with the four queues', async () => {
+  it('serves Bull Board with the five queues', async () => {
     const page = await fetch(`${stack.apiUrl}/admin/queues`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
     const { status, body } = await call(stack.apiUrl, 'GET', '/admin/queues/api/queues');
     expect(status).toBe(200);
     const names = body.queues.map((q: { name: string }) => q.name).sort();
-    expect(names).toEqual(['fetch', 'poll', 'submit', 'sweep']);
+    expect(names).toEqual(['fetch', 'notify', 'poll', 'submit', 'sweep']);
   });
 
   it('reports health of Postgres and Redis, and 503 when Redis does not answer', async () => {

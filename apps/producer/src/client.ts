@@ -1,12 +1,22 @@
-import { connect, type Database, isTerminal, runMigrations } from '@tranche/db';
+import {
+  type CostSummary,
+  connect,
+  costSummary,
+  type Database,
+  isTerminal,
+  runMigrations,
+} from '@tranche/db';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { type CostOptions, costRequest } from './costs/cost-query';
+import type { DryRunResponse } from './intake/dry-run';
 import type { JobSpec } from './intake/job-schema';
 import type { SubmitResponse } from './intake/submit-job';
 import type { JobView } from './jobs/job-view';
+import { loadPricer } from './jobs/pricing';
 import type { JobResult } from './jobs/result-lines';
-import { TrancheService } from './tranche-service';
+import { type BudgetView, DEFAULT_CHUNK_CAPS, TrancheService } from './tranche-service';
 
 export interface BatchClientOptions {
   databaseUrl: string;
@@ -17,6 +27,11 @@ export interface BatchClientOptions {
   pollIntervalS?: number;
   timeoutH?: number;
   maxAttempts?: number;
+  /** An operator's price table over the built-in one, as the workers' PRICES_FILE. */
+  pricesFile?: string;
+  /** The workers' CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES (default 10,000 and 100 MiB), for `estimate`'s chunks. */
+  chunkMaxRequests?: number;
+  chunkMaxBytes?: number;
 }
 
 /** A job as the SDK takes it: like the HTTP body, but `output.schema` may also be a zod schema. */
@@ -46,11 +61,20 @@ export class BatchClient {
     this.db = connect(options.databaseUrl, { max: 5 });
     this.redis = redisConnection(options.redisUrl);
     this.queues = createQueues(this.redis, options.queuePrefix ?? 'tranche');
-    this.service = new TrancheService(this.db.sql, this.queues, {
-      pollIntervalS: options.pollIntervalS ?? 300,
-      timeoutH: options.timeoutH ?? 30,
-      maxAttempts: options.maxAttempts ?? 3,
-    });
+    this.service = new TrancheService(
+      this.db.sql,
+      this.queues,
+      {
+        pollIntervalS: options.pollIntervalS ?? 300,
+        timeoutH: options.timeoutH ?? 30,
+        maxAttempts: options.maxAttempts ?? 3,
+      },
+      loadPricer(options.pricesFile),
+      {
+        maxRequests: options.chunkMaxRequests ?? DEFAULT_CHUNK_CAPS.maxRequests,
+        maxBytes: options.chunkMaxBytes ?? DEFAULT_CHUNK_CAPS.maxBytes,
+      },
+    );
   }
 
   private ready(): Promise<void> {
@@ -62,6 +86,37 @@ export class BatchClient {
   async submit(spec: SdkJobSpec): Promise<SubmitResponse> {
     await this.ready();
     return this.service.submit(withJsonSchema(spec));
+  }
+
+  /**
+   * A dry run of `submit`: the same validation (and errors), token estimates, the worst-case cost, the chunks the
+   * workers would plan and the project's budget, with nothing written or queued.
+   */
+  async estimate(spec: SdkJobSpec): Promise<DryRunResponse> {
+    await this.ready();
+    return this.service.estimate(withJsonSchema(spec));
+  }
+
+  /** Creates or replaces a project's monthly budget (USD, a number or a decimal string). */
+  async setBudget(project: string, monthlyUsd: number | string): Promise<BudgetView> {
+    await this.ready();
+    return this.service.setBudget(project, { monthly_usd: monthlyUsd });
+  }
+
+  /** The project's budget and where it stands this month; `BudgetNotFoundError` when it has none. */
+  async getBudget(project: string): Promise<BudgetView> {
+    await this.ready();
+    return this.service.getBudget(project);
+  }
+
+  async listBudgets(): Promise<BudgetView[]> {
+    await this.ready();
+    return this.service.listBudgets();
+  }
+
+  async deleteBudget(project: string): Promise<void> {
+    await this.ready();
+    return this.service.deleteBudget(project);
   }
 
   /** The same job as NDJSON-style input: the inputs are read one at a time from any (async) iterable. */
@@ -87,6 +142,16 @@ export class BatchClient {
   async cancel(jobId: string): Promise<JobView> {
     await this.ready();
     return this.service.cancel(jobId);
+  }
+
+  /**
+   * Cost, sync-equivalent cost, savings, tokens and result counts over a window (`24h`, `7d`, `30d`, default;
+   * `<ISO from>..<ISO to>`; or `from`/`to`), per group of `groupBy` keys: the same figures as `GET /v1/costs`.
+   */
+  async costs(options: CostOptions = {}): Promise<CostSummary> {
+    const request = costRequest(options);
+    await this.ready();
+    return costSummary(this.db.sql, request);
   }
 
   /** Resolves when the job reaches a terminal status. */

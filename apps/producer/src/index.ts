@@ -1,9 +1,13 @@
 export { BatchClient, type BatchClientOptions, type SdkJobSpec } from './client';
+export { type CostOptions, CostQueryError } from './costs/cost-query';
 export { loadApiEnv } from './env';
+export { BudgetExceededError, type BudgetRefusalDetails } from './intake/budget-check';
 export { CUSTOM_ID_PATTERN, canonicalJson, deriveCustomId } from './intake/custom-id';
+export type { DryRunInput, DryRunResponse } from './intake/dry-run';
 export { type JobSpec, jobSpecSchema } from './intake/job-schema';
 export type { SubmitResponse } from './intake/submit-job';
-export { type FieldProblem, JobValidationError } from './intake/validation-error';
-export type { BatchView, JobView } from './jobs/job-view';
+export { type FieldProblem, JobValidationError, RequestValidationError } from './intake/validation-error';
+export type { BatchView, JobCost, JobUsage, JobView } from './jobs/job-view';
 export type { JobResult } from './jobs/result-lines';
 export { type RunningApi, startApi } from './server';
+export { BudgetNotFoundError, type BudgetView } from './tranche-service';

@@ -4,7 +4,8 @@ import { connect, runMigrations } from '@tranche/db';
 import { createQueues, redisConnection } from '@tranche/queues';
 import type { ApiEnv } from './env';
 import { createApp } from './http/app';
-import { TrancheService } from './tranche-service';
+import { loadPricer } from './jobs/pricing';
+import { DEFAULT_CHUNK_CAPS, TrancheService } from './tranche-service';
 
 export interface RunningApi {
   url: string;
@@ -13,22 +14,38 @@ export interface RunningApi {
 
 export async function startApi(env: ApiEnv): Promise<RunningApi> {
   const log = createLogger('tranche-api', env.LOG_LEVEL);
+  const pricer = loadPricer(env.PRICES_FILE, (provider, model) =>
+    log.warn(
+      { provider, model },
+      `no price for ${provider} model ${model}: its results are stored with no cost`,
+    ),
+  );
   await runMigrations(env.DATABASE_URL);
   const db = connect(env.DATABASE_URL, { max: 10 });
   const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
   const redis = redisConnection(env.REDIS_URL, onRedisError);
   const queues = createQueues(redis, env.QUEUE_PREFIX, onRedisError);
-  const service = new TrancheService(db.sql, queues, {
-    pollIntervalS: env.POLL_INTERVAL_S,
-    timeoutH: env.JOB_TIMEOUT_H,
-    maxAttempts: env.MAX_ATTEMPTS,
-  });
+  const service = new TrancheService(
+    db.sql,
+    queues,
+    {
+      pollIntervalS: env.POLL_INTERVAL_S,
+      timeoutH: env.JOB_TIMEOUT_H,
+      maxAttempts: env.MAX_ATTEMPTS,
+    },
+    pricer,
+    {
+      maxRequests: env.CHUNK_MAX_REQUESTS ?? DEFAULT_CHUNK_CAPS.maxRequests,
+      maxBytes: env.CHUNK_MAX_BYTES ?? DEFAULT_CHUNK_CAPS.maxBytes,
+    },
+  );
   const app = createApp({
     service,
     sql: db.sql,
     redis,
     log,
     apiKeys: env.API_KEYS,
+    metricsToken: env.METRICS_TOKEN,
     maxBodyBytes: env.MAX_BODY_BYTES,
   });
   const server: Server = await new Promise((resolve) => {

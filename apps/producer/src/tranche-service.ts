@@ -1,8 +1,30 @@
-import { requestCancel, type Sql } from '@tranche/db';
+import type { ProviderLimits } from '@tranche/adapters';
+import {
+  type Budget,
+  type BudgetStatus,
+  budgetStatus,
+  budgetStatuses,
+  deleteBudget,
+  getBudget,
+  listBudgets,
+  requestCancel,
+  type Sql,
+  setBudget,
+} from '@tranche/db';
+import type { Pricer } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
+import { parseBudgetBody, parseProject } from './intake/budget-input';
+import { type DryRunResponse, dryRunJob } from './intake/dry-run';
 import type { IntakeDefaults } from './intake/normalize';
-import { intakeJob, type SubmitResponse, submitJob } from './intake/submit-job';
+import {
+  type IntakeDeps,
+  intakeJob,
+  type SubmitResponse,
+  splitJobBody,
+  submitJob,
+} from './intake/submit-job';
 import { type JobView, loadJobView } from './jobs/job-view';
+import { pricingOf } from './jobs/pricing';
 import { type JobResult, jobResults } from './jobs/result-lines';
 
 export class JobNotFoundError extends Error {
@@ -24,6 +46,26 @@ export class JobAlreadyFinishedError extends Error {
   }
 }
 
+export class BudgetNotFoundError extends Error {
+  readonly status = 404;
+  constructor(readonly project: string) {
+    super(`project ${project} has no budget`);
+    this.name = 'BudgetNotFoundError';
+  }
+}
+
+/** A budget as the API shows it: the amount, and where the project stands this month (UTC). */
+export interface BudgetView {
+  project: string;
+  monthly_usd: string;
+  created_at: string;
+  updated_at: string;
+  status: BudgetStatus;
+}
+
+/** The workers' default CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES. */
+export const DEFAULT_CHUNK_CAPS: ProviderLimits = { maxRequests: 10_000, maxBytes: 100 * 1024 * 1024 };
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The operations the SDK and the HTTP API share: one code path for both. */
@@ -32,6 +74,10 @@ export class TrancheService {
     readonly sql: Sql,
     readonly queues: TrancheQueues,
     readonly defaults: IntakeDefaults,
+    /** The price table results are priced with (the workers load the same one). */
+    readonly pricer: Pricer,
+    /** The workers' cap on one provider batch: dry runs plan their chunks under it. */
+    readonly chunkCaps: ProviderLimits = DEFAULT_CHUNK_CAPS,
   ) {}
 
   submit(spec: unknown): Promise<SubmitResponse> {
@@ -43,8 +89,67 @@ export class TrancheService {
     return intakeJob(this.intakeDeps(), header, inputs);
   }
 
-  private intakeDeps() {
-    return { sql: this.sql, queues: this.queues, defaults: this.defaults };
+  /** What a submit of this job would do and cost, without writing or queueing anything. */
+  estimate(spec: unknown): Promise<DryRunResponse> {
+    const { header, inputs } = splitJobBody(spec);
+    return dryRunJob(this.intakeDeps(), header, inputs);
+  }
+
+  estimateStream(
+    header: unknown,
+    inputs: AsyncIterable<unknown> | Iterable<unknown>,
+  ): Promise<DryRunResponse> {
+    return dryRunJob(this.intakeDeps(), header, inputs);
+  }
+
+  private intakeDeps(): IntakeDeps {
+    return {
+      sql: this.sql,
+      queues: this.queues,
+      defaults: this.defaults,
+      pricer: this.pricer,
+      chunkCaps: this.chunkCaps,
+    };
+  }
+
+  /** Creates or replaces the project's monthly budget. */
+  async setBudget(project: unknown, body: unknown): Promise<BudgetView> {
+    const name = parseProject(project);
+    const budget = await setBudget(this.sql, name, parseBudgetBody(body));
+    return this.budgetView(budget, await budgetStatus(this.sql, name));
+  }
+
+  async getBudget(project: unknown): Promise<BudgetView> {
+    const name = parseProject(project);
+    const budget = await getBudget(this.sql, name);
+    if (!budget) throw new BudgetNotFoundError(name);
+    return this.budgetView(budget, await budgetStatus(this.sql, name));
+  }
+
+  async listBudgets(): Promise<BudgetView[]> {
+    const [budgets, statuses] = await Promise.all([listBudgets(this.sql), budgetStatuses(this.sql)]);
+    const byProject = new Map(statuses.map((s) => [s.project, s]));
+    // A budget deleted between the two reads is left out.
+    return budgets.flatMap((budget) => {
+      const status = byProject.get(budget.project);
+      return status ? [this.budgetView(budget, status)] : [];
+    });
+  }
+
+  async deleteBudget(project: unknown): Promise<void> {
+    const name = parseProject(project);
+    if (!(await deleteBudget(this.sql, name))) throw new BudgetNotFoundError(name);
+  }
+
+  private budgetView(budget: Budget, status: BudgetStatus | null): BudgetView {
+    if (!status) throw new BudgetNotFoundError(budget.project);
+    return {
+      project: budget.project,
+      monthly_usd: budget.monthly_usd,
+      created_at: budget.created_at.toISOString(),
+      updated_at: budget.updated_at.toISOString(),
+      status,
+    };
   }
 
   async get(jobId: string): Promise<JobView> {
@@ -60,7 +165,7 @@ export class TrancheService {
 
   async cancel(jobId: string): Promise<JobView> {
     if (!UUID.test(jobId)) throw new JobNotFoundError(jobId);
-    const outcome = await requestCancel(this.sql, jobId, 'user');
+    const outcome = await requestCancel(this.sql, jobId, 'user', pricingOf(this.pricer));
     if (outcome.kind === 'not_found') throw new JobNotFoundError(jobId);
     if (outcome.kind === 'already_finished') throw new JobAlreadyFinishedError(jobId, outcome.status);
     for (const batchId of outcome.batchesToWake) await this.queues.pollNow(batchId);

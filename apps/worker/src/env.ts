@@ -1,25 +1,30 @@
-import { baseEnvSchema, parseEnv, providerEnvSchema } from '@tranche/config';
+import { baseEnvSchema, parseEnv, pricingEnvSchema, providerEnvSchema } from '@tranche/config';
 import { z } from 'zod';
+import { alertingEnvSchema } from './alerts/env';
 
-export const workerEnvSchema = baseEnvSchema.extend(providerEnvSchema.shape).extend({
-  SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
-  /** How long request and result files stay at the provider (or in GCS) after their results are stored. */
-  PROVIDER_FILE_RETENTION_H: z.coerce.number().min(0).default(72),
-  /** The operator's cap on one provider batch, under the provider's own limits. */
-  CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
-  CHUNK_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(100 * 1024 * 1024),
-  SUBMIT_CONCURRENCY: z.coerce.number().int().positive().default(2),
-  POLL_CONCURRENCY: z.coerce.number().int().positive().default(20),
-  FETCH_CONCURRENCY: z.coerce.number().int().positive().default(2),
-  /** How long a worker holds a queue job before BullMQ thinks it stalled (and hands it to another worker). */
-  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
-  /** Results stored per transaction while a batch is fetched. */
-  FETCH_SLICE: z.coerce.number().int().positive().default(1000),
-});
+export const workerEnvSchema = baseEnvSchema
+  .extend(providerEnvSchema.shape)
+  .extend(pricingEnvSchema.shape)
+  .extend(alertingEnvSchema.shape)
+  .extend({
+    SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
+    /** How long request and result files stay at the provider (or in GCS) after their results are stored. */
+    PROVIDER_FILE_RETENTION_H: z.coerce.number().min(0).default(72),
+    /** The operator's cap on one provider batch, under the provider's own limits. */
+    CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
+    CHUNK_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(100 * 1024 * 1024),
+    SUBMIT_CONCURRENCY: z.coerce.number().int().positive().default(2),
+    POLL_CONCURRENCY: z.coerce.number().int().positive().default(20),
+    FETCH_CONCURRENCY: z.coerce.number().int().positive().default(2),
+    /** How long a worker holds a queue job before BullMQ thinks it stalled (and hands it to another worker). */
+    QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** Results stored per transaction while a batch is fetched. */
+    FETCH_SLICE: z.coerce.number().int().positive().default(1000),
+  });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 export const loadWorkerEnv = (env: NodeJS.ProcessEnv = process.env): WorkerEnv =>

@@ -3,12 +3,16 @@ import { createLogger } from '@tranche/config';
 import { connect, runMigrations } from '@tranche/db';
 import { createQueues, QUEUE_NAMES, redisConnection } from '@tranche/queues';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
-import type { WorkerContext } from './context';
+import { createPricing, type WorkerContext } from './context';
 import type { WorkerEnv } from './env';
 import { processFetch } from './processors/fetch';
+import { processNotify } from './processors/notify';
 import { processPoll } from './processors/poll';
 import { processSubmit } from './processors/submit';
 import { processSweep } from './processors/sweep';
+
+/** Webhook deliveries in flight at once per worker: each mostly waits on the receiver. */
+const NOTIFY_CONCURRENCY = 5;
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -29,12 +33,20 @@ function failFast(processor: (job: Job, token?: string) => Promise<void>): Proce
 
 export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   const log = createLogger('tranche-worker', env.LOG_LEVEL);
+  const pricing = createPricing(env, log);
   await runMigrations(env.DATABASE_URL);
   const db = connect(env.DATABASE_URL, { max: 10 });
   const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
   const connection = redisConnection(env.REDIS_URL, onRedisError);
   const queues = createQueues(connection, env.QUEUE_PREFIX, onRedisError);
-  const ctx: WorkerContext = { env, sql: db.sql, queues, adapters: new AdapterRegistry(env), log };
+  const ctx: WorkerContext = {
+    env,
+    sql: db.sql,
+    queues,
+    adapters: new AdapterRegistry(env),
+    log,
+    ...pricing,
+  };
   const options = {
     connection,
     prefix: env.QUEUE_PREFIX,
@@ -67,6 +79,10 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
       },
     ),
     new Worker(QUEUE_NAMES.sweep, () => processSweep(ctx), { ...options, concurrency: 1 }),
+    new Worker(QUEUE_NAMES.notify, (job) => processNotify(ctx, job), {
+      ...options,
+      concurrency: NOTIFY_CONCURRENCY,
+    }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) =>
@@ -86,6 +102,9 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   await scheduleSweeps();
   const scheduler = setInterval(scheduleSweeps, Math.max(env.SWEEP_INTERVAL_S, 5) * 1000);
   scheduler.unref();
+  if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
+    log.warn('ALERT_WEBHOOK_URL is set without ALERT_WEBHOOK_SECRET: webhooks are sent unsigned');
+  }
   log.info({ prefix: env.QUEUE_PREFIX }, 'worker started');
   return {
     async close() {

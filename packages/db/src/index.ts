@@ -2,6 +2,15 @@ export { connect, type Database, type Sql } from './client';
 export { copyRows } from './copy';
 export { runMigrations } from './migrate';
 export {
+  ALERT_KINDS,
+  type AlertKind,
+  type AlertRow,
+  getAlert,
+  insertAlert,
+  type NewAlert,
+  recentAlertIds,
+} from './queries/alerts';
+export {
   batchCustomIdsInFileOrder,
   batchesToClean,
   batchRequestsCursor,
@@ -23,6 +32,36 @@ export {
   withBatchLock,
 } from './queries/batches';
 export {
+  type Budget,
+  type BudgetStatus,
+  budgetStatus,
+  budgetStatuses,
+  deleteBudget,
+  getBudget,
+  listBudgets,
+  lockProjectBudget,
+  setBudget,
+  utcMonth,
+} from './queries/budgets';
+export {
+  COST_GROUP_KEYS,
+  type CostFigures,
+  type CostGroup,
+  type CostGroupKey,
+  type CostSummary,
+  type CostWindow,
+  costSummary,
+  type DailyCosts,
+  dailyCostsByProject,
+  type JobCostLine,
+  runningJobCosts,
+  troubledJobCosts,
+  type UnpricedModel,
+  unpricedModels,
+  utcDayStart,
+} from './queries/costs';
+export { setJobWorstCase, skippedInputRequests, succeededCustomIds } from './queries/estimates';
+export {
   type IntakeOutcome,
   type IntakeTotals,
   insertJob,
@@ -41,15 +80,29 @@ export {
   sweepTargets,
 } from './queries/jobs';
 export { type CancelOutcome, type CancelReason, failUnrunnableJob, requestCancel } from './queries/lifecycle';
+export { type MetricsSnapshot, metricsSnapshot, type UsageTotals } from './queries/metrics';
+export {
+  type FinishedJobRef,
+  type FinishedJobSummary,
+  finishedJobSummary,
+  type JobCost,
+  recentlyFinishedJobs,
+  type StuckBatch,
+  stuckBatches,
+} from './queries/monitoring';
 export {
   type ApplyOutcome,
   applyResults,
   applyResultsIn,
+  type BilledTokens,
   countPendingInputs,
   failUnsent,
   type IncomingResult,
   jobResultsCursor,
   markBatchFetched,
+  type PriceResult,
+  type PricingFor,
+  type ResultCost,
   type ResultLine,
   unansweredInputs,
 } from './queries/results';

@@ -1,5 +1,18 @@
 export { decimalToPico, picoToDecimal } from './decimal';
 export {
+  APPROX_BYTES_PER_TOKEN,
+  APPROX_TOKENS_PER_MESSAGE,
+  approximateTokens,
+  CHAT_TOKENS_PER_MESSAGE,
+  CHAT_TOKENS_PER_REPLY,
+  defaultOutputLimit,
+  loadTokenEstimator,
+  type TokenEstimator,
+  type TokenizableRequest,
+  type TokenizerName,
+  tokenizerFor,
+} from './estimate-tokens';
+export {
   loadPriceTable,
   type ModelPrices,
   mergePriceTables,

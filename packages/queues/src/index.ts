@@ -2,6 +2,8 @@ export { jobIds, QUEUE_NAMES, type QueueName } from './names';
 export {
   type FetchPayload,
   fetchPayload,
+  type NotifyEvent,
+  notifyPayload,
   type PollPayload,
   pollPayload,
   type SubmitPayload,
@@ -9,4 +11,4 @@ export {
   submitPayload,
   sweepPayload,
 } from './payloads';
-export { createQueues, redisConnection, type TrancheQueues } from './queues';
+export { createQueues, type DeliveryRetry, redisConnection, type TrancheQueues } from './queues';

@@ -1,9 +1,12 @@
+import type { NotifyEvent } from './payloads';
+
 /** Queue names are nouns; every process imports them from here. */
 export const QUEUE_NAMES = {
   submit: 'submit',
   poll: 'poll',
   fetch: 'fetch',
   sweep: 'sweep',
+  notify: 'notify',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -12,4 +15,7 @@ export const jobIds = {
   submit: (jobId: string, round: number) => `submit_${jobId}_r${round}`,
   poll: (batchId: string) => `poll_${batchId}`,
   fetch: (batchId: string) => `fetch_${batchId}`,
+  /** One delivery per event: the id is also the delivery id the receiver sees. */
+  notify: (event: NotifyEvent) =>
+    event.kind === 'alert' ? `notify_alert_${event.alertId}` : `notify_job_${event.jobId}`,
 };

@@ -12,3 +12,10 @@ export type FetchPayload = z.infer<typeof fetchPayload>;
 
 export const sweepPayload = z.object({});
 export type SweepPayload = z.infer<typeof sweepPayload>;
+
+/** A webhook to deliver: an alert to ALERT_WEBHOOK_URL, or a finished job to its `options.webhook_url`. */
+export const notifyPayload = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('alert'), alertId: z.coerce.number().int().positive() }),
+  z.object({ kind: z.literal('job'), jobId: z.string().min(1) }),
+]);
+export type NotifyEvent = z.infer<typeof notifyPayload>;

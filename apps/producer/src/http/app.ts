@@ -5,8 +5,11 @@ import type { Redis } from 'ioredis';
 import type { TrancheService } from '../tranche-service';
 import { BULL_BOARD_PATH, bullBoardRouter } from './admin';
 import { bearerAuth } from './auth';
+import { budgetsRouter } from './budgets-routes';
+import { costsRouter, dashboardPageRouter } from './costs-routes';
 import { errorHandler } from './errors';
 import { jobsRouter } from './jobs-routes';
+import { metricsRouter } from './metrics';
 
 export interface AppDeps {
   service: TrancheService;
@@ -14,6 +17,8 @@ export interface AppDeps {
   redis: Redis;
   log: Logger;
   apiKeys?: string[];
+  /** Bearer token for `/metrics`; unset, it is open like `/health`. */
+  metricsToken?: string;
   maxBodyBytes: number;
 }
 
@@ -47,7 +52,11 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, redis });
   });
   app.use(BULL_BOARD_PATH, bullBoardRouter(deps.service.queues));
+  app.use(metricsRouter({ sql: deps.sql, queues: deps.service.queues, token: deps.metricsToken }));
   app.use('/v1', bearerAuth(deps.apiKeys), jobsRouter(deps.service, deps.maxBodyBytes));
+  app.use('/v1', bearerAuth(deps.apiKeys), budgetsRouter(deps.service));
+  app.use('/v1', bearerAuth(deps.apiKeys), costsRouter(deps.sql));
+  app.use('/dashboard', dashboardPageRouter());
   app.use((_req, res) => {
     res.status(404).json({ error: { type: 'not_found', message: 'no such route' } });
   });

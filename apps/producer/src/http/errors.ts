@@ -1,7 +1,9 @@
 import type { Logger } from '@tranche/config';
 import type { ErrorRequestHandler } from 'express';
-import { JobValidationError } from '../intake/validation-error';
-import { JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
+import { CostQueryError } from '../costs/cost-query';
+import { BudgetExceededError } from '../intake/budget-check';
+import { JobValidationError, RequestValidationError } from '../intake/validation-error';
+import { BudgetNotFoundError, JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
 
 /** Every error leaves as `{error: {type, message, ...}}` with the right status; internals are logged, not sent. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -12,7 +14,25 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         .json({ error: { type: 'invalid_job', message: error.message, problems: error.problems } });
       return;
     }
-    if (error instanceof JobNotFoundError) {
+    if (error instanceof CostQueryError) {
+      res
+        .status(400)
+        .json({ error: { type: 'invalid_query', message: error.message, parameter: error.parameter } });
+      return;
+    }
+    if (error instanceof RequestValidationError) {
+      res
+        .status(400)
+        .json({ error: { type: 'invalid_request', message: error.message, problems: error.problems } });
+      return;
+    }
+    if (error instanceof BudgetExceededError) {
+      res
+        .status(402)
+        .json({ error: { type: 'budget_exceeded', message: error.message, details: error.details } });
+      return;
+    }
+    if (error instanceof JobNotFoundError || error instanceof BudgetNotFoundError) {
       res.status(404).json({ error: { type: 'not_found', message: error.message } });
       return;
     }

@@ -67,7 +67,11 @@ export const jobHeaderSchema = z.strictObject({
         .max(24 * 7)
         .optional(),
       max_attempts: z.number().int().min(1).max(10).optional(),
-      webhook_url: z.url().optional(),
+      /** POSTed a signed `job.finished` body when the job reaches a terminal status. */
+      webhook_url: z
+        .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+        .max(2048)
+        .optional(),
     })
     .optional(),
 });

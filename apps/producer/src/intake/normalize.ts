@@ -111,6 +111,7 @@ export interface NormalizedInput {
   customId: string;
   seq: number;
   callerId: string | null;
+  request: UnifiedRequest;
   requestJson: string;
 }
 
@@ -177,7 +178,7 @@ export class InputNormalizer {
       return null;
     }
     this.seen.add(customId);
-    return { customId, seq, callerId: id, requestJson };
+    return { customId, seq, callerId: id, request, requestJson };
   }
 
   get distinct(): number {

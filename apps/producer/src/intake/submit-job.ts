@@ -1,7 +1,17 @@
-import { insertJob, type Sql } from '@tranche/db';
+import type { ProviderLimits, UnifiedRequest } from '@tranche/adapters';
+import { insertJob, type Sql, setJobWorstCase, skippedInputRequests } from '@tranche/db';
+import type { Pricer } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
-import { jobHeaderSchema, MAX_INPUTS } from './job-schema';
-import { InputNormalizer, type IntakeDefaults, type NormalizedInput, normalizeHeader } from './normalize';
+import { enforceBudget } from './budget-check';
+import { JobEstimate } from './job-estimate';
+import { jobHeaderSchema, MAX_INPUTS, type ParsedJobHeader } from './job-schema';
+import {
+  InputNormalizer,
+  type IntakeDefaults,
+  type JobHeaderRow,
+  type NormalizedInput,
+  normalizeHeader,
+} from './normalize';
 import { type FieldProblem, JobValidationError, problemsFromZod } from './validation-error';
 
 export interface SubmitResponse {
@@ -22,6 +32,10 @@ export interface IntakeDeps {
   sql: Sql;
   queues: TrancheQueues;
   defaults: IntakeDefaults;
+  /** Prices worst cases (budgets, dry runs): one per process. */
+  pricer: Pricer;
+  /** The operator's cap on one provider batch (the workers' CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES). */
+  chunkCaps: ProviderLimits;
 }
 
 const requiredMessage = (issue: { input?: unknown; code?: string }) =>
@@ -37,16 +51,21 @@ async function collectInputProblems(
   into.push(...normalizer.problems);
 }
 
-/**
- * The one intake path behind the SDK and both HTTP bodies (JSON and NDJSON): validates the header, then streams
- * the inputs one at a time into Postgres inside one transaction, and queues the submission once it committed. A
- * problem anywhere, header or any input, rolls everything back: no rows, no queued work.
- */
-export async function intakeJob(
+/** A job whose header is valid, ready to take its inputs: shared by a submit and a dry run. */
+export interface PreparedIntake {
+  spec: ParsedJobHeader;
+  job: JobHeaderRow;
+  headerProblems: FieldProblem[];
+  normalizer: InputNormalizer;
+  estimate: JobEstimate;
+}
+
+/** Validates the header; a bad one throws with every problem of the inputs too (which are read to the end). */
+export async function prepareIntake(
   deps: IntakeDeps,
   rawHeader: unknown,
   inputs: AsyncIterable<unknown> | Iterable<unknown>,
-): Promise<SubmitResponse> {
+): Promise<PreparedIntake> {
   const parsed = jobHeaderSchema.safeParse(rawHeader, { error: requiredMessage });
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error);
@@ -54,28 +73,82 @@ export async function intakeJob(
     throw new JobValidationError(problems);
   }
   const header = normalizeHeader(parsed.data, deps.defaults);
-  const normalizer = new InputNormalizer(parsed.data, header.job.runId);
+  return {
+    spec: parsed.data,
+    job: header.job,
+    headerProblems: header.problems,
+    normalizer: new InputNormalizer(parsed.data, header.job.runId),
+    estimate: await JobEstimate.create(deps.pricer, {
+      provider: parsed.data.provider,
+      model: parsed.data.model,
+      kind: parsed.data.kind,
+      outputSchema: parsed.data.output?.schema,
+    }),
+  };
+}
+
+/** Whether the row is to be kept: after the first problem nothing more is, though reading goes on. */
+export function acceptable(prepared: PreparedIntake, row: NormalizedInput | null): row is NormalizedInput {
+  return row !== null && prepared.normalizer.problems.length === 0 && prepared.headerProblems.length === 0;
+}
+
+/** Throws every problem of the job once all its inputs were read. */
+export function assertValid({ headerProblems, normalizer }: PreparedIntake): void {
+  const problems = [...headerProblems, ...normalizer.problems];
+  if (normalizer.count === 0) problems.push({ field: 'inputs', message: 'required: at least one input' });
+  if (normalizer.count > MAX_INPUTS)
+    problems.push({ field: 'inputs', message: `at most ${MAX_INPUTS} inputs per job` });
+  if (problems.length > 0) throw new JobValidationError(problems);
+}
+
+/** Takes the requests a replay skipped back out of the estimate: they are not sent. */
+async function uncountSkipped(tx: Sql, jobId: string, estimate: JobEstimate) {
+  for await (const page of skippedInputRequests(tx, jobId)) {
+    for (const row of page) estimate.remove(row.request as UnifiedRequest);
+  }
+}
+
+/**
+ * The one intake path behind the SDK and both HTTP bodies (JSON and NDJSON): validates the header, then streams
+ * the inputs one at a time into Postgres inside one transaction, and queues the submission once it committed. A
+ * problem anywhere, header or any input, or a project budget the job does not fit, rolls everything back: no
+ * rows, no queued work.
+ */
+export async function intakeJob(
+  deps: IntakeDeps,
+  rawHeader: unknown,
+  inputs: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<SubmitResponse> {
+  const prepared = await prepareIntake(deps, rawHeader, inputs);
+  const { job, normalizer, estimate } = prepared;
   const rows = (async function* (): AsyncGenerator<NormalizedInput> {
     for await (const raw of inputs) {
       const row = normalizer.add(raw);
-      // After the first problem nothing more is written; reading goes on to report every problem at once.
-      if (row && normalizer.problems.length === 0 && header.problems.length === 0) yield row;
+      if (!acceptable(prepared, row)) continue;
+      estimate.add(row.request);
+      yield row;
     }
   })();
-  const outcome = await insertJob(deps.sql, header.job, rows, () => {
-    const problems = [...header.problems, ...normalizer.problems];
-    if (normalizer.count === 0) problems.push({ field: 'inputs', message: 'required: at least one input' });
-    if (normalizer.count > MAX_INPUTS)
-      problems.push({ field: 'inputs', message: `at most ${MAX_INPUTS} inputs per job` });
-    if (problems.length > 0) throw new JobValidationError(problems);
+  const totals = () => {
+    assertValid(prepared);
     return { inputCount: normalizer.count, duplicates: normalizer.duplicates, aliases: normalizer.aliases };
+  };
+  const outcome = await insertJob(deps.sql, job, rows, totals, async (tx, inserted) => {
+    if (inserted.skippedDone > 0) await uncountSkipped(tx, job.id, estimate);
+    await enforceBudget(tx, {
+      project: job.project,
+      provider: job.provider,
+      model: job.model,
+      totals: estimate.totals(),
+    });
+    await setJobWorstCase(tx, job.id, estimate.worstCaseUsd());
   });
   // If Redis is down here the job is still safe in Postgres: the sweeper queues it.
-  if (outcome.toSend > 0) await deps.queues.enqueueSubmit(header.job.id, 0);
+  if (outcome.toSend > 0) await deps.queues.enqueueSubmit(job.id, 0);
   return {
-    job_id: header.job.id,
+    job_id: job.id,
     status: outcome.status,
-    run_id: header.job.runId,
+    run_id: job.runId,
     inputs: normalizer.count,
     duplicates: normalizer.duplicates,
     skipped_done: outcome.skippedDone,
@@ -83,8 +156,8 @@ export async function intakeJob(
   };
 }
 
-/** A whole job in one object (the SDK, or a JSON body). */
-export async function submitJob(deps: IntakeDeps, body: unknown): Promise<SubmitResponse> {
+/** Splits a whole job in one object (the SDK, or a JSON body) into its header and inputs. */
+export function splitJobBody(body: unknown): { header: unknown; inputs: unknown[] } {
   const { inputs, ...header } = (body && typeof body === 'object' ? body : {}) as { inputs?: unknown };
   if (!Array.isArray(inputs)) {
     const problem = {
@@ -94,5 +167,11 @@ export async function submitJob(deps: IntakeDeps, body: unknown): Promise<Submit
     const parsed = jobHeaderSchema.safeParse(header, { error: requiredMessage });
     throw new JobValidationError([...(parsed.success ? [] : problemsFromZod(parsed.error)), problem]);
   }
+  return { header, inputs };
+}
+
+/** A whole job in one object (the SDK, or a JSON body). */
+export async function submitJob(deps: IntakeDeps, body: unknown): Promise<SubmitResponse> {
+  const { header, inputs } = splitJobBody(body);
   return intakeJob(deps, header, inputs);
 }

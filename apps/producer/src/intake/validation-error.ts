@@ -31,3 +31,12 @@ export function problemsFromZod(error: z.ZodError): FieldProblem[] {
     return { field: fieldPath(issue.path), message: issue.message };
   });
 }
+
+/** A request other than a job (a budget) that cannot be accepted; every problem names its field. */
+export class RequestValidationError extends Error {
+  readonly status = 400;
+  constructor(readonly problems: FieldProblem[]) {
+    super(`invalid request: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'RequestValidationError';
+  }
+}

@@ -6,8 +6,17 @@ export interface JobResult {
   id: string | null;
   status: 'succeeded' | 'failed' | 'pending';
   output: unknown;
-  usage: { input_tokens: number; output_tokens: number; cached_tokens: number } | null;
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cached_tokens: number;
+    cache_write_tokens: number;
+  } | null;
+  /** At batch rates, over every attempt; null while pending, or when the model has no price (`price_version` null). */
   cost_usd: string | null;
+  /** What the same tokens would have cost through the synchronous API. */
+  sync_cost_usd: string | null;
+  price_version: string | null;
   error: StoredError | null;
 }
 
@@ -25,8 +34,11 @@ function toResult(row: ResultLine): JobResult {
             input_tokens: row.input_tokens,
             output_tokens: row.output_tokens ?? 0,
             cached_tokens: row.cached_tokens ?? 0,
+            cache_write_tokens: row.cache_write_tokens ?? 0,
           },
     cost_usd: row.cost_usd,
+    sync_cost_usd: row.sync_cost_usd,
+    price_version: row.price_version,
     error: status === 'failed' ? row.error : null,
   };
 }

@@ -20,6 +20,9 @@ import {
 } from '@tranche/db';
 import { fetchPayload } from '@tranche/queues';
 import type { Job } from 'bullmq';
+import { checkProjectBudget } from '../alerts/budgets';
+import { onJobFinished } from '../alerts/job-finished';
+import { quietly } from '../alerts/raise';
 import { batchContextOf, type WorkerContext } from '../context';
 
 const RETRY_GATHER_MAX_MS = 30_000;
@@ -150,6 +153,7 @@ async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
         locked,
         batch.id,
         unanswered.map((id) => ({ customId: id, status: 'failed' as const, error: errors.get(id)! })),
+        ctx.priceFor(locked),
       );
     }
     await markBatchFetched(tx, batch.id);
@@ -172,9 +176,10 @@ async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
     );
   }
   if (settled.finished) {
-    const log = settled.finished === 'timed_out' ? ctx.log.error.bind(ctx.log) : ctx.log.info.bind(ctx.log);
-    log({ jobId: job.id, status: settled.finished }, 'job finished');
+    ctx.log.info({ jobId: job.id, status: settled.finished }, 'job finished');
+    await onJobFinished(ctx, job.id);
   }
+  await quietly(ctx, 'budget alerts', () => checkProjectBudget(ctx, job.project));
 }
 
 /** Reads a batch's results as a stream, stores them slice by slice, then settles what got no answer. */
@@ -197,9 +202,10 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<v
   let slice: IncomingResult[] = [];
   let sliceBytes = 0;
   const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0 };
+  const price = ctx.priceFor(job);
   const flush = async () => {
     if (slice.length === 0) return;
-    const outcome = await applyResults(ctx.sql, job, batchId, slice);
+    const outcome = await applyResults(ctx.sql, job, batchId, slice, price);
     totals.succeeded += outcome.succeeded;
     totals.failed += outcome.failed;
     totals.retrying += outcome.retrying;

@@ -23,6 +23,7 @@ import {
   lockJob,
   markBatchFetched,
   nextRound,
+  type PriceResult,
   pendingInputsForPlanning,
   plannedBatches,
   recordSubmitted,
@@ -77,6 +78,7 @@ async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapte
         message: `the request is larger than one ${job.provider} batch may be (${adapter.limits.maxBytes} bytes)`,
         retryable: false,
       },
+      ctx.priceFor(locked),
     );
     if (locked.status === 'queued') {
       await tx`update jobs set status = 'submitting', updated_at = now() where id = ${job.id}`;
@@ -86,7 +88,7 @@ async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapte
 }
 
 /** A batch planned for a job that was cancelled meanwhile never goes out. */
-async function dropPlannedBatch(sql: Sql, batch: BatchRow) {
+async function dropPlannedBatch(sql: Sql, batch: BatchRow, price: PriceResult) {
   await sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const ids = await tx<{ custom_id: string }[]>`
@@ -102,6 +104,7 @@ async function dropPlannedBatch(sql: Sql, batch: BatchRow) {
       batch.job_id,
       ids.map((i) => i.custom_id),
       error,
+      price,
     );
     await markBatchFetched(tx, batch.id);
     await finishJobIfDone(tx, batch.job_id);
@@ -109,7 +112,7 @@ async function dropPlannedBatch(sql: Sql, batch: BatchRow) {
 }
 
 /** The provider refused the batch for good (a 4xx that retrying cannot fix): its inputs fail, the job goes on. */
-async function failRejectedBatch(sql: Sql, batch: BatchRow, error: ProviderCallError) {
+async function failRejectedBatch(sql: Sql, batch: BatchRow, error: ProviderCallError, price: PriceResult) {
   await sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const ids = await tx<{ custom_id: string }[]>`
@@ -124,6 +127,7 @@ async function failRejectedBatch(sql: Sql, batch: BatchRow, error: ProviderCallE
         message: error.message,
         retryable: false,
       },
+      price,
     );
     await markBatchFetched(tx, batch.id);
     await finishJobIfDone(tx, batch.job_id);
@@ -135,13 +139,14 @@ async function submitBatch(
   planned: BatchRow,
   adapter: BatchAdapter,
   context: BatchContext,
+  price: PriceResult,
 ) {
   await withBatchLock(ctx.sql, planned.id, async () => {
     const batch = await getBatch(ctx.sql, planned.id);
     if (batch?.state !== 'planned') return;
     const job = await getJob(ctx.sql, batch.job_id);
     if (!job || job.cancel_reason || isTerminal(job.status)) {
-      await dropPlannedBatch(ctx.sql, batch);
+      await dropPlannedBatch(ctx.sql, batch, price);
       return;
     }
     const attempt = await countSubmitAttempt(ctx.sql, batch.id);
@@ -178,7 +183,7 @@ async function submitBatch(
             { jobId: job.id, batchId: batch.id, status: error.status, err: error.message },
             'provider rejected a batch',
           );
-          await failRejectedBatch(ctx.sql, batch, error);
+          await failRejectedBatch(ctx.sql, batch, error, price);
           return;
         }
         throw error;
@@ -215,18 +220,23 @@ export async function processSubmit(ctx: WorkerContext, queueJob: Job): Promise<
       { jobId, provider: job.provider, err: error.message },
       'job cannot run: provider not configured',
     );
-    await failUnrunnableJob(ctx.sql, jobId, {
-      type: 'invalid_request',
-      code: 'provider_not_configured',
-      message: error.message,
-      retryable: false,
-    });
+    await failUnrunnableJob(
+      ctx.sql,
+      jobId,
+      {
+        type: 'invalid_request',
+        code: 'provider_not_configured',
+        message: error.message,
+        retryable: false,
+      },
+      ctx.priceFor,
+    );
     return;
   }
   const context = batchContextOf(job);
   await planPending(ctx, job, adapter, context);
   for (const batch of await plannedBatches(ctx.sql, jobId)) {
-    await submitBatch(ctx, batch, adapter, context);
+    await submitBatch(ctx, batch, adapter, context, ctx.priceFor(job));
   }
   await setJobStatus(ctx.sql, jobId, 'running', ['queued', 'submitting']);
 }

@@ -7,29 +7,38 @@ import {
   type Sql,
   sweepTargets,
 } from '@tranche/db';
+import { checkAllBudgets } from '../alerts/budgets';
+import { catchUpNotifications } from '../alerts/catch-up';
+import { onJobFinished, raiseJobTimedOut } from '../alerts/job-finished';
+import { quietly } from '../alerts/raise';
+import { raiseStuckBatchAlerts } from '../alerts/stuck-batches';
 import type { WorkerContext } from '../context';
 
 /**
  * Re-creates queue work for everything Postgres says is in flight (stable job ids make this a no-op when the work
- * is still queued), times out jobs past their deadline and ends jobs that have nothing left.
+ * is still queued), times out jobs past their deadline and ends jobs that have nothing left. Then raises the
+ * alerts only time can tell (stuck batches, budgets) and catches up on notifications that were missed.
  */
 export async function processSweep(ctx: WorkerContext): Promise<void> {
   const targets = await sweepTargets(ctx.sql);
   for (const jobId of targets.jobsTimedOut) {
-    const outcome = await requestCancel(ctx.sql, jobId, 'timeout');
+    const outcome = await requestCancel(ctx.sql, jobId, 'timeout', ctx.priceFor);
     if (outcome.kind !== 'cancelling') continue;
-    ctx.log.error(
-      { jobId, timeoutAt: outcome.job.timeout_at, alert: 'job_timed_out' },
-      'job timed out: cancelling its batches',
-    );
+    ctx.log.info({ jobId, timeoutAt: outcome.job.timeout_at }, 'job timed out: cancelling its batches');
+    await quietly(ctx, 'timeout alert', () => raiseJobTimedOut(ctx, outcome.job));
     for (const batchId of outcome.batchesToWake) await ctx.queues.pollNow(batchId);
+    if (outcome.finished) await onJobFinished(ctx, jobId);
   }
   for (const { id, round } of targets.jobsToSubmit) await ctx.queues.enqueueSubmit(id, round);
   for (const batchId of targets.batchesToPoll) await ctx.queues.enqueuePoll(batchId);
   for (const batchId of targets.batchesToFetch) await ctx.queues.enqueueFetch(batchId);
   for (const jobId of targets.jobsToFinish) {
-    await ctx.sql.begin((tx) => finishJobIfDone(tx as unknown as Sql, jobId));
+    const finished = await ctx.sql.begin((tx) => finishJobIfDone(tx as unknown as Sql, jobId));
+    if (finished) await onJobFinished(ctx, jobId);
   }
+  await quietly(ctx, 'stuck batch alerts', () => raiseStuckBatchAlerts(ctx));
+  await quietly(ctx, 'budget alerts', () => checkAllBudgets(ctx));
+  await quietly(ctx, 'notification catch-up', () => catchUpNotifications(ctx));
   await cleanProviderFiles(ctx);
 }
 

@@ -50,6 +50,8 @@ export async function insertJob(
   job: NewJob,
   inputs: AsyncIterable<NewInput> | Iterable<NewInput>,
   totals: () => IntakeTotals,
+  /** Runs last, in the same transaction (the budget check): throwing rolls the whole job back. */
+  beforeCommit?: (tx: Sql, outcome: IntakeOutcome) => Promise<void>,
 ): Promise<IntakeOutcome> {
   return sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
@@ -96,6 +98,8 @@ export async function insertJob(
       update jobs set input_count = ${inputCount}, duplicates = ${duplicates}, skipped_done = ${skippedDone},
                       status = ${status}, finished_at = case when ${status} = 'completed' then now() end
       where id = ${job.id}`;
-    return { status, distinct, skippedDone, toSend } as IntakeOutcome;
+    const outcome = { status, distinct, skippedDone, toSend } as IntakeOutcome;
+    await beforeCommit?.(tx, outcome);
+    return outcome;
   });
 }

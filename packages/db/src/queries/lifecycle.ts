@@ -1,6 +1,6 @@
 import type { Sql } from '../client';
 import { finishJobIfDone, isTerminal } from './jobs';
-import { failUnsent, markBatchFetched } from './results';
+import { failUnsent, markBatchFetched, type PricingFor } from './results';
 import type { JobRow, JobStatus, StoredError } from './types';
 
 export type CancelReason = 'user' | 'timeout';
@@ -20,7 +20,12 @@ const CANCEL_MESSAGES: Record<CancelReason, string> = {
  * dropped, and batches at the provider are returned so their poll jobs can cancel them now. What already finished
  * is kept.
  */
-export async function requestCancel(sql: Sql, jobId: string, reason: CancelReason): Promise<CancelOutcome> {
+export async function requestCancel(
+  sql: Sql,
+  jobId: string,
+  reason: CancelReason,
+  pricing: PricingFor,
+): Promise<CancelOutcome> {
   return sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const [job] = await tx<JobRow[]>`select * from jobs where id = ${jobId} for update`;
@@ -42,6 +47,7 @@ export async function requestCancel(sql: Sql, jobId: string, reason: CancelReaso
       jobId,
       pending.map((p) => p.custom_id),
       error,
+      pricing(job),
     );
     const planned = await tx<{ id: string }[]>`
       select id from provider_batches where job_id = ${jobId} and state = 'planned'`;
@@ -58,6 +64,7 @@ export async function requestCancel(sql: Sql, jobId: string, reason: CancelReaso
         jobId,
         ids.map((i) => i.custom_id),
         error,
+        pricing(job),
       );
       await markBatchFetched(tx, batch.id);
     }
@@ -77,6 +84,7 @@ export async function failUnrunnableJob(
   sql: Sql,
   jobId: string,
   error: StoredError,
+  pricing: PricingFor,
 ): Promise<JobStatus | null> {
   return sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
@@ -89,6 +97,7 @@ export async function failUnrunnableJob(
       jobId,
       pending.map((p) => p.custom_id),
       error,
+      pricing(job),
     );
     await tx`update jobs set error = ${error.message}, updated_at = now() where id = ${jobId}`;
     return finishJobIfDone(tx, jobId);

@@ -5,9 +5,36 @@ export interface IncomingResult {
   customId: string;
   status: 'succeeded' | 'failed';
   output?: unknown;
-  usage?: { inputTokens: number; outputTokens: number; cachedTokens: number; raw: unknown } | null;
+  usage?: {
+    inputTokens: number;
+    outputTokens: number;
+    cachedTokens: number;
+    cacheWriteTokens: number;
+    raw: unknown;
+  } | null;
   error?: StoredError;
 }
+
+/** Tokens as billed, over every attempt of a request: `inputTokens` includes cache reads and writes. */
+export interface BilledTokens {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** Decimal strings (12 places), as `numeric(24, 12)` stores them. */
+export interface ResultCost {
+  costUsd: string;
+  syncCostUsd: string;
+  priceVersion: string;
+}
+
+/** Prices a result's tokens at its job's provider and model; null when the model has no price. */
+export type PriceResult = (tokens: BilledTokens) => ResultCost | null;
+
+/** The price function of a job's provider and model. */
+export type PricingFor = (job: Pick<JobRow, 'provider' | 'model'>) => PriceResult;
 
 interface FinalRow {
   custom_id: string;
@@ -16,7 +43,11 @@ interface FinalRow {
   input_tokens: number | null;
   output_tokens: number | null;
   cached_tokens: number | null;
+  cache_write_tokens: number | null;
   usage: unknown;
+  cost_usd: string | null;
+  sync_cost_usd: string | null;
+  price_version: string | null;
   error: StoredError | null;
   attempts: number;
 }
@@ -31,20 +62,25 @@ export interface ApplyOutcome {
 
 async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
   if (rows.length === 0) return;
-  // A success is never overwritten; a failure from an earlier run is replaced by this newer outcome.
+  // A success is never overwritten; a failure from an earlier run is replaced by this newer outcome. The cost goes
+  // in with the row, in the same statement: a result is never stored without its cost, nor priced twice.
   await tx`
     insert into results (custom_id, job_id, batch_id, status, output, input_tokens, output_tokens, cached_tokens,
-                         usage, error, attempts)
+                         cache_write_tokens, usage, cost_usd, sync_cost_usd, price_version, error, attempts)
     select r.custom_id, ${job.id}, ${batchId}, r.status, r.output, r.input_tokens, r.output_tokens, r.cached_tokens,
-           r.usage, r.error, r.attempts
+           r.cache_write_tokens, r.usage, r.cost_usd::numeric, r.sync_cost_usd::numeric, r.price_version, r.error,
+           r.attempts
     from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as r(
       custom_id text, status text, output jsonb, input_tokens int, output_tokens int, cached_tokens int,
-      usage jsonb, error jsonb, attempts int)
+      cache_write_tokens int, usage jsonb, cost_usd text, sync_cost_usd text, price_version text, error jsonb,
+      attempts int)
     on conflict (custom_id) do update set
       job_id = excluded.job_id, batch_id = excluded.batch_id, status = excluded.status, output = excluded.output,
       input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-      cached_tokens = excluded.cached_tokens, usage = excluded.usage, error = excluded.error,
-      attempts = excluded.attempts, created_at = now()
+      cached_tokens = excluded.cached_tokens, cache_write_tokens = excluded.cache_write_tokens,
+      usage = excluded.usage, cost_usd = excluded.cost_usd, sync_cost_usd = excluded.sync_cost_usd,
+      price_version = excluded.price_version, error = excluded.error, attempts = excluded.attempts,
+      created_at = now()
     where results.status <> 'succeeded'`;
 }
 
@@ -63,35 +99,66 @@ interface SpentTokens {
   spent_input_tokens: number;
   spent_output_tokens: number;
   spent_cached_tokens: number;
+  spent_cache_write_tokens: number;
 }
 
-/** A result row; its token counts are what every attempt of the input cost, when the provider reported any. */
-function finalRow(result: IncomingResult, attempts: number, spent?: SpentTokens): FinalRow {
+/**
+ * A result row, priced: its token counts are what every attempt of the input cost, when the provider reported
+ * any. A result with no tokens on a priced model costs 0 at the table's version; on an unpriced model all is null.
+ */
+function finalRow(
+  result: IncomingResult,
+  attempts: number,
+  price: PriceResult,
+  spent?: SpentTokens,
+): FinalRow {
   const billed = spent && spent.spent_input_tokens + spent.spent_output_tokens > 0;
+  const tokens = billed
+    ? {
+        input_tokens: spent.spent_input_tokens,
+        output_tokens: spent.spent_output_tokens,
+        cached_tokens: spent.spent_cached_tokens,
+        cache_write_tokens: spent.spent_cache_write_tokens,
+      }
+    : {
+        input_tokens: result.usage?.inputTokens ?? null,
+        output_tokens: result.usage?.outputTokens ?? null,
+        cached_tokens: result.usage?.cachedTokens ?? null,
+        cache_write_tokens: result.usage?.cacheWriteTokens ?? null,
+      };
+  const cost = price({
+    inputTokens: tokens.input_tokens ?? 0,
+    outputTokens: tokens.output_tokens ?? 0,
+    cachedTokens: tokens.cached_tokens ?? 0,
+    cacheWriteTokens: tokens.cache_write_tokens ?? 0,
+  });
   return {
     custom_id: result.customId,
     status: result.status,
     output: result.output ?? null,
-    input_tokens: billed ? spent.spent_input_tokens : (result.usage?.inputTokens ?? null),
-    output_tokens: billed ? spent.spent_output_tokens : (result.usage?.outputTokens ?? null),
-    cached_tokens: billed ? spent.spent_cached_tokens : (result.usage?.cachedTokens ?? null),
+    ...tokens,
     usage: result.usage?.raw ?? null,
+    cost_usd: cost?.costUsd ?? null,
+    sync_cost_usd: cost?.syncCostUsd ?? null,
+    price_version: cost?.priceVersion ?? null,
     error: result.error ?? null,
     attempts,
   };
 }
 
 /**
- * Stores one slice of a batch's results in one transaction. Only inputs still waiting on this batch are touched,
- * so a fetch retried after a crash writes nothing twice.
+ * Stores one slice of a batch's results, with their cost (`price` is bound to the job's provider and model), in one
+ * transaction. Only inputs still waiting on this batch are touched, so a fetch retried after a crash writes and
+ * prices nothing twice.
  */
 export async function applyResults(
   sql: Sql,
   job: Pick<JobRow, 'id' | 'max_attempts' | 'cancel_reason'>,
   batchId: string,
   results: IncomingResult[],
+  price: PriceResult,
 ): Promise<ApplyOutcome> {
-  return sql.begin((tx) => applyResultsIn(tx as unknown as Sql, job, batchId, results));
+  return sql.begin((tx) => applyResultsIn(tx as unknown as Sql, job, batchId, results, price));
 }
 
 /** `applyResults` inside a transaction the caller already holds. */
@@ -100,6 +167,7 @@ export async function applyResultsIn(
   job: Pick<JobRow, 'id' | 'max_attempts' | 'cancel_reason'>,
   batchId: string,
   results: IncomingResult[],
+  price: PriceResult,
 ): Promise<ApplyOutcome> {
   const byId = new Map<string, IncomingResult>();
   for (const result of results) if (!byId.has(result.customId)) byId.set(result.customId, result);
@@ -112,6 +180,7 @@ export async function applyResultsIn(
     input_tokens: r.usage?.inputTokens ?? 0,
     output_tokens: r.usage?.outputTokens ?? 0,
     cached_tokens: r.usage?.cachedTokens ?? 0,
+    cache_write_tokens: r.usage?.cacheWriteTokens ?? 0,
   }));
   // One statement decides and claims: only inputs still waiting on this batch change, so a fetch run twice writes
   // nothing twice. `is not distinct from` keeps batch_id out of the index conditions: batch and job are correlated,
@@ -124,13 +193,15 @@ export async function applyResultsIn(
       last_error = r.error,
       spent_input_tokens = i.spent_input_tokens + r.input_tokens,
       spent_output_tokens = i.spent_output_tokens + r.output_tokens,
-      spent_cached_tokens = i.spent_cached_tokens + r.cached_tokens
+      spent_cached_tokens = i.spent_cached_tokens + r.cached_tokens,
+      spent_cache_write_tokens = i.spent_cache_write_tokens + r.cache_write_tokens
     from jsonb_to_recordset(${tx.json(decisions as never)}::jsonb)
       as r(custom_id text, status text, retryable boolean, error jsonb, input_tokens int, output_tokens int,
-           cached_tokens int)
+           cached_tokens int, cache_write_tokens int)
     where i.job_id = ${job.id} and i.custom_id = r.custom_id and i.batch_id is not distinct from ${batchId}
       and i.state = 'submitted'
-    returning i.custom_id, i.state, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens`;
+    returning i.custom_id, i.state, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens,
+              i.spent_cache_write_tokens`;
   const outcome: ApplyOutcome = {
     succeeded: 0,
     failed: 0,
@@ -144,7 +215,7 @@ export async function applyResultsIn(
       continue;
     }
     const result = byId.get(row.custom_id)!;
-    finals.push(finalRow(result, row.attempts, row));
+    finals.push(finalRow(result, row.attempts, price, row));
     outcome[result.status] += 1;
   }
   await insertResults(tx, job, batchId, finals);
@@ -158,23 +229,29 @@ export async function unansweredInputs(sql: Sql, batchId: string): Promise<strin
   return rows.map((r) => r.custom_id);
 }
 
-/** Fails inputs that never reached a provider (too large, or cancelled before submission): final, no retry. */
+/**
+ * Fails inputs that are not at a provider now (too large, or cancelled before submission): final, no retry. An
+ * input sent in earlier attempts keeps what those cost.
+ */
 export async function failUnsent(
   tx: Sql,
   jobId: string,
   customIds: string[],
   error: StoredError,
+  price: PriceResult,
 ): Promise<void> {
   if (customIds.length === 0) return;
-  const rows = await tx<{ custom_id: string; attempts: number }[]>`
-    select i.custom_id, i.attempts from inputs i
+  const rows = await tx<(SpentTokens & { custom_id: string; attempts: number })[]>`
+    select i.custom_id, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens,
+           i.spent_cache_write_tokens
+    from inputs i
     join unnest(${customIds}::text[]) as u(custom_id) on u.custom_id = i.custom_id
     where i.job_id = ${jobId}`;
   await writeFinal(
     tx,
     { id: jobId },
     null,
-    rows.map((r) => finalRow({ customId: r.custom_id, status: 'failed', error }, r.attempts)),
+    rows.map((r) => finalRow({ customId: r.custom_id, status: 'failed', error }, r.attempts, price, r)),
   );
 }
 
@@ -198,7 +275,10 @@ export interface ResultLine {
   input_tokens: number | null;
   output_tokens: number | null;
   cached_tokens: number | null;
+  cache_write_tokens: number | null;
   cost_usd: string | null;
+  sync_cost_usd: string | null;
+  price_version: string | null;
   error: StoredError | null;
   last_error: StoredError | null;
 }
@@ -207,7 +287,7 @@ export interface ResultLine {
 export function jobResultsCursor(sql: Sql, jobId: string, pageSize = 1000) {
   return sql<ResultLine[]>`
     select refs.seq, i.custom_id, refs.id, i.state, r.status, r.output, r.input_tokens, r.output_tokens,
-           r.cached_tokens, r.cost_usd, r.error, i.last_error
+           r.cached_tokens, r.cache_write_tokens, r.cost_usd, r.sync_cost_usd, r.price_version, r.error, i.last_error
     from inputs i
     cross join lateral (
       select i.seq, i.caller_id as id

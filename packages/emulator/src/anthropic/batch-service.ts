@@ -50,6 +50,7 @@ export class BatchService {
         version: call.version,
         invalidJsonRate: config.invalid_json_rate,
         cachedFraction: config.cached_fraction,
+        cacheWriteFraction: config.cache_write_fraction,
         rng: jsonRng,
       }),
     );

@@ -122,6 +122,23 @@ describe('batch lifecycle', () => {
     expect(usage.cache_read_input_tokens).toBe(Math.floor(prompt * 0.5));
     expect(usage.input_tokens + usage.cache_read_input_tokens).toBe(prompt);
   });
+
+  it('reports cache writes apart from input tokens and cache reads under cache_write_fraction', async () => {
+    emu.setFaults({ cached_fraction: 0.5, cache_write_fraction: 0.25 });
+    const [line] = await api.results(await api.waitFor((await api.create(messageRequests(1))).id));
+    const usage = messageOf(line).usage;
+    const prompt = countPromptTokens([
+      { role: 'system', text: 'You are terse.' },
+      { role: 'user', text: 'Question number 0?' },
+    ]);
+    const writes = Math.floor(prompt * 0.25);
+    expect(writes).toBeGreaterThan(0);
+    expect(usage.cache_creation_input_tokens).toBe(writes);
+    expect(usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: writes, ephemeral_1h_input_tokens: 0 });
+    expect(usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens).toBe(
+      prompt,
+    );
+  });
 });
 
 describe('params are validated asynchronously', () => {

@@ -18,6 +18,7 @@ export type Outcome =
       inputTokens: number;
       outputTokens: number;
       cacheReadTokens: number;
+      cacheWriteTokens: number;
     }
   | { kind: 'error'; error: ErrorObject<RequestErrorType> };
 
@@ -26,6 +27,8 @@ export interface ExecutionOptions {
   invalidJsonRate: number;
   /** Share of prompt tokens reported as cache reads. */
   cachedFraction: number;
+  /** Share of prompt tokens reported as cache writes (a cache breakpoint the prompt filled). */
+  cacheWriteFraction: number;
   /** Draws for `invalid_json_rate`. */
   rng: Rng;
 }
@@ -35,15 +38,23 @@ export function executeMessage(params: Record<string, unknown>, options: Executi
   if (!checked.ok) return { kind: 'error', error: checked.error };
   const request = checked.params;
   const promptTokens = countPromptTokens(request.messages);
-  // Anthropic: input_tokens excludes cache reads, which are reported apart.
+  // Anthropic: input_tokens excludes cache reads and writes, which are reported apart.
   const cacheReadTokens = Math.floor(promptTokens * options.cachedFraction);
-  const usage = { inputTokens: promptTokens - cacheReadTokens, cacheReadTokens };
+  const cacheWriteTokens = Math.min(
+    Math.floor(promptTokens * options.cacheWriteFraction),
+    promptTokens - cacheReadTokens,
+  );
+  const usage = {
+    inputTokens: promptTokens - cacheReadTokens - cacheWriteTokens,
+    cacheReadTokens,
+    cacheWriteTokens,
+  };
   return request.forcedTool
     ? { ...toolCall(request, options), ...usage }
     : { ...textReply(request), ...usage };
 }
 
-type Reply = Omit<Outcome & { kind: 'message' }, 'inputTokens' | 'cacheReadTokens'>;
+type Reply = Omit<Outcome & { kind: 'message' }, 'inputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>;
 
 function toolCall(request: CheckedParams, options: ExecutionOptions): Reply {
   const tool = request.forcedTool!;

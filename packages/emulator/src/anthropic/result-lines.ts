@@ -48,9 +48,9 @@ function message(outcome: Outcome & { kind: 'message' }, rng: Rng): Message {
     usage: {
       input_tokens: outcome.inputTokens,
       output_tokens: outcome.outputTokens,
-      cache_creation_input_tokens: 0,
+      cache_creation_input_tokens: outcome.cacheWriteTokens,
       cache_read_input_tokens: outcome.cacheReadTokens,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      cache_creation: { ephemeral_5m_input_tokens: outcome.cacheWriteTokens, ephemeral_1h_input_tokens: 0 },
       server_tool_use: null,
       output_tokens_details: null,
       inference_geo: null,

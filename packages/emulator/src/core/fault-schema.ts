@@ -66,6 +66,8 @@ export const faultInputSchema = z.strictObject({
   slow_factor: z.number().positive().max(1000).nullable().optional(),
   /** Share of prompt tokens reported as `cached_tokens`; 0 when unset. */
   cached_fraction: z.number().min(0).max(1).nullable().optional(),
+  /** Anthropic: share of prompt tokens reported as cache writes (`cache_creation_input_tokens`); 0 when unset. */
+  cache_write_fraction: z.number().min(0).max(1).nullable().optional(),
 });
 
 export type FaultInput = z.input<typeof faultInputSchema>;
@@ -85,6 +87,7 @@ export interface FaultConfig {
   invalid_json_rate: number;
   slow_factor: number;
   cached_fraction: number;
+  cache_write_fraction: number;
 }
 
 export function emptyFaults(): FaultConfig {
@@ -98,5 +101,6 @@ export function emptyFaults(): FaultConfig {
     invalid_json_rate: 0,
     slow_factor: 1,
     cached_fraction: 0,
+    cache_write_fraction: 0,
   };
 }

@@ -56,6 +56,8 @@ export class FaultRegistry {
     if (parsed.invalid_json_rate !== undefined) next.invalid_json_rate = parsed.invalid_json_rate ?? 0;
     if (parsed.slow_factor !== undefined) next.slow_factor = parsed.slow_factor ?? 1;
     if (parsed.cached_fraction !== undefined) next.cached_fraction = parsed.cached_fraction ?? 0;
+    if (parsed.cache_write_fraction !== undefined)
+      next.cache_write_fraction = parsed.cache_write_fraction ?? 0;
     return this.current();
   }
 

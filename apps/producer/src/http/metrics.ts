@@ -1,0 +1,217 @@
+import { PROVIDERS } from '@tranche/adapters';
+import {
+  ALERT_KINDS,
+  type MetricsSnapshot,
+  metricsSnapshot,
+  type Sql,
+  TERMINAL_JOB_STATUSES,
+} from '@tranche/db';
+import type { TrancheQueues } from '@tranche/queues';
+import type { JobType } from 'bullmq';
+import { type RequestHandler, Router } from 'express';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { bearerAuth } from './auth';
+
+export const METRICS_PATH = '/metrics';
+
+// Every known label value is reported, at 0 when nothing has it: a series that appears only once it is non-zero
+// makes rate() and alert rules miss the first increase.
+const JOB_STATUSES = ['queued', 'submitting', 'running', 'cancelling', ...TERMINAL_JOB_STATUSES];
+const INPUT_STATES = ['pending', 'submitted', 'succeeded', 'failed', 'skipped'];
+const RESULT_OUTCOMES = ['succeeded', 'failed'];
+const QUEUE_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed'];
+
+interface Scrape extends MetricsSnapshot {
+  queues: Array<{ queue: string; counts: Record<string, number> }>;
+}
+
+export interface MetricsDeps {
+  sql: Sql;
+  queues: TrancheQueues;
+  /** When set, a scrape needs `Authorization: Bearer <token>`; unset, `/metrics` is open like `/health`. */
+  token?: string;
+}
+
+/**
+ * One scrape reads Postgres (a few aggregate queries) and Redis (job counts per queue) once, shared by every
+ * collector: the figures are the deployment's, whichever API process answers.
+ */
+function scrapeOnce(deps: MetricsDeps): () => Promise<Scrape> {
+  let inFlight: Promise<Scrape> | null = null;
+  const load = async (): Promise<Scrape> => {
+    const [snapshot, queues] = await Promise.all([
+      metricsSnapshot(deps.sql),
+      Promise.all(
+        deps.queues.all().map(async (queue) => ({
+          queue: queue.name,
+          counts: await queue.getJobCounts(...QUEUE_STATES),
+        })),
+      ),
+    ]);
+    return { ...snapshot, queues };
+  };
+  return () => {
+    inFlight ??= load().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+}
+
+/** The collectors, on a registry of their own. Each sets its values after the last await, so a scrape is whole. */
+export function createMetricsRegistry(deps: MetricsDeps): Registry {
+  const registry = new Registry();
+  const scrape = scrapeOnce(deps);
+  const registers = [registry];
+
+  new Gauge({
+    name: 'tranche_jobs',
+    help: 'Jobs by status.',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const { jobsByStatus } = await scrape();
+      this.reset();
+      for (const status of JOB_STATUSES) this.set({ status }, 0);
+      for (const row of jobsByStatus) this.set({ status: row.status }, row.n);
+    },
+  });
+  new Gauge({
+    name: 'tranche_inputs',
+    help: 'Distinct requests by state.',
+    labelNames: ['state'],
+    registers,
+    async collect() {
+      const { inputsByState } = await scrape();
+      this.reset();
+      for (const state of INPUT_STATES) this.set({ state }, 0);
+      for (const row of inputsByState) this.set({ state: row.state }, row.n);
+    },
+  });
+  new Counter({
+    name: 'tranche_results_total',
+    help: 'Final results stored, by outcome.',
+    labelNames: ['outcome'],
+    registers,
+    async collect() {
+      const { resultsByStatus } = await scrape();
+      this.reset();
+      for (const outcome of RESULT_OUTCOMES) this.inc({ outcome }, 0);
+      for (const row of resultsByStatus) this.inc({ outcome: row.status }, row.n);
+    },
+  });
+  new Counter({
+    name: 'tranche_tokens_total',
+    help: 'Tokens of every attempt of every result, by project, provider, model and kind.',
+    labelNames: ['project', 'provider', 'model', 'kind'],
+    registers,
+    async collect() {
+      const { usage } = await scrape();
+      this.reset();
+      for (const row of usage) {
+        const labels = { project: row.project, provider: row.provider, model: row.model };
+        this.inc({ ...labels, kind: 'input' }, row.input_tokens);
+        this.inc({ ...labels, kind: 'output' }, row.output_tokens);
+        this.inc({ ...labels, kind: 'cached' }, row.cached_tokens);
+        this.inc({ ...labels, kind: 'cache_write' }, row.cache_write_tokens);
+      }
+    },
+  });
+  new Counter({
+    name: 'tranche_cost_usd_total',
+    help: 'Cost of the priced results at batch rates, in USD.',
+    labelNames: ['project', 'provider', 'model'],
+    registers,
+    async collect() {
+      const { usage } = await scrape();
+      this.reset();
+      for (const row of usage) {
+        this.inc({ project: row.project, provider: row.provider, model: row.model }, row.cost_usd);
+      }
+    },
+  });
+  new Counter({
+    name: 'tranche_sync_cost_usd_total',
+    help: 'What the priced results would have cost at synchronous rates, in USD.',
+    labelNames: ['project', 'provider', 'model'],
+    registers,
+    async collect() {
+      const { usage } = await scrape();
+      this.reset();
+      for (const row of usage) {
+        this.inc({ project: row.project, provider: row.provider, model: row.model }, row.sync_cost_usd);
+      }
+    },
+  });
+  new Counter({
+    name: 'tranche_unpriced_results_total',
+    help: 'Results of a model with no price: their cost is unknown, not zero.',
+    labelNames: ['provider', 'model'],
+    registers,
+    async collect() {
+      const { usage } = await scrape();
+      this.reset();
+      for (const row of usage) this.inc({ provider: row.provider, model: row.model }, row.unpriced_results);
+    },
+  });
+  new Gauge({
+    name: 'tranche_queue_jobs',
+    help: 'BullMQ jobs by queue and state.',
+    labelNames: ['queue', 'state'],
+    registers,
+    async collect() {
+      const { queues } = await scrape();
+      this.reset();
+      for (const { queue, counts } of queues) {
+        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'tranche_oldest_running_batch_age_seconds',
+    help: 'Age of the oldest provider batch still at the provider, by provider (0 when none).',
+    labelNames: ['provider'],
+    registers,
+    async collect() {
+      const { oldestRunningBatch } = await scrape();
+      this.reset();
+      for (const provider of PROVIDERS) this.set({ provider }, 0);
+      for (const row of oldestRunningBatch) this.set({ provider: row.provider }, row.age_s);
+    },
+  });
+  new Counter({
+    name: 'tranche_alerts_total',
+    help: 'Alerts raised, by kind.',
+    labelNames: ['kind'],
+    registers,
+    async collect() {
+      const { alertsByKind } = await scrape();
+      this.reset();
+      for (const kind of ALERT_KINDS) this.inc({ kind }, 0);
+      for (const row of alertsByKind) this.inc({ kind: row.kind }, row.n);
+    },
+  });
+  return registry;
+}
+
+function metricsHandler(registry: Registry): RequestHandler {
+  return async (_req, res, next) => {
+    try {
+      const body = await registry.metrics();
+      res.set('content-type', registry.contentType).send(body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** `GET /metrics` in the Prometheus text format. */
+export function metricsRouter(deps: MetricsDeps): Router {
+  const router = Router();
+  router.get(
+    METRICS_PATH,
+    bearerAuth(deps.token ? [deps.token] : undefined),
+    metricsHandler(createMetricsRegistry(deps)),
+  );
+  return router;
+}

@@ -1,0 +1,65 @@
+import { finishedJobSummary, getAlert, isTerminal } from '@tranche/db';
+import type { NotifyEvent } from '@tranche/queues';
+import type { WorkerContext } from '../context';
+
+export interface RenderedWebhook {
+  url: string;
+  event: 'alert' | 'job.finished';
+  body: string;
+}
+
+/**
+ * The body of a delivery, read from Postgres when it is sent. What it reads no longer changes (an alert row; a job
+ * that has ended), so every attempt of one delivery sends the same bytes under the same signature.
+ */
+export async function renderWebhook(ctx: WorkerContext, event: NotifyEvent): Promise<RenderedWebhook | null> {
+  if (event.kind === 'alert') {
+    const url = ctx.env.ALERT_WEBHOOK_URL;
+    const alert = url ? await getAlert(ctx.sql, event.alertId) : null;
+    if (!url || !alert) return null;
+    const body = {
+      type: 'alert',
+      alert: {
+        id: alert.id,
+        kind: alert.kind,
+        dedupe_key: alert.dedupe_key,
+        message: alert.message,
+        project: alert.project,
+        job_id: alert.job_id,
+        batch_id: alert.batch_id,
+        details: alert.details,
+        created_at: alert.created_at.toISOString(),
+      },
+    };
+    return { url, event: 'alert', body: JSON.stringify(body) };
+  }
+  const summary = await finishedJobSummary(ctx.sql, event.jobId);
+  if (!summary || !isTerminal(summary.job.status)) return null;
+  const { job, reconciliation, cost } = summary;
+  const url = (job.spec as { options?: { webhook_url?: string } }).options?.webhook_url;
+  if (!url) return null;
+  const body = {
+    type: 'job.finished',
+    job: {
+      id: job.id,
+      status: job.status,
+      provider: job.provider,
+      model: job.model,
+      project: job.project,
+      owner: job.owner,
+      environment: job.environment,
+      run_id: job.run_id,
+      tags: job.tags,
+      error: job.error,
+      created_at: job.created_at.toISOString(),
+      finished_at: job.finished_at?.toISOString() ?? null,
+      // Sorted: the same job must give the same bytes on every attempt, whatever order Postgres grouped in.
+      reconciliation: {
+        ...reconciliation,
+        failed_by_reason: Object.fromEntries(Object.entries(reconciliation.failed_by_reason).sort()),
+      },
+      cost,
+    },
+  };
+  return { url, event: 'job.finished', body: JSON.stringify(body) };
+}

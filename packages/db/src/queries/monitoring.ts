@@ -1,0 +1,87 @@
+import type { Sql } from '../client';
+import { type Reconciliation, reconcile } from './jobs';
+import type { BatchState, JobRow, JobStatus } from './types';
+
+export interface StuckBatch {
+  id: string;
+  job_id: string;
+  project: string;
+  provider: string;
+  provider_batch_id: string | null;
+  state: BatchState;
+  provider_status: string | null;
+  /** What the batch is stuck in: the provider's status while it is at the provider, else our own state. */
+  stuck_in: string;
+  since: Date;
+  counts: { total: number; completed: number; failed: number } | null;
+}
+
+/**
+ * Batches not yet fetched that have stayed in one state longer than `afterS` seconds (planned and never sent, one
+ * provider status, or ended and never fetched), and have not yet been alerted about in that state.
+ */
+export async function stuckBatches(sql: Sql, afterS: number): Promise<StuckBatch[]> {
+  return sql<StuckBatch[]>`
+    select * from (
+      select b.id, b.job_id, j.project, b.provider, b.provider_batch_id, b.state, b.provider_status, b.counts,
+             case when b.state = 'submitted' then coalesce(b.provider_status, 'submitted') else b.state end
+               as stuck_in,
+             case b.state when 'planned' then b.created_at when 'ended' then coalesce(b.ended_at, b.created_at)
+               else coalesce(b.status_changed_at, b.submitted_at, b.created_at) end as since
+      from provider_batches b join jobs j on j.id = b.job_id
+      where b.state in ('planned', 'submitted', 'ended')
+    ) s
+    where s.since < now() - make_interval(secs => ${afterS})
+      and not exists (select 1 from alerts a where a.dedupe_key = 'batch_stuck:' || s.id || ':' || s.stuck_in)
+    order by s.since`;
+}
+
+export interface FinishedJobRef {
+  id: string;
+  status: JobStatus;
+}
+
+/**
+ * Jobs that ended in the last `withinS` seconds and have something to say when they end: an `options.webhook_url`,
+ * or a timeout not yet alerted. The sweeper catches up on them, whichever process finished the job.
+ */
+export async function recentlyFinishedJobs(sql: Sql, withinS: number): Promise<FinishedJobRef[]> {
+  return sql<FinishedJobRef[]>`
+    select id, status from jobs j
+    where finished_at > now() - make_interval(secs => ${withinS})
+      and (spec->'options'->>'webhook_url' is not null
+           or (status = 'timed_out'
+               and not exists (select 1 from alerts a where a.dedupe_key = 'job_timed_out:' || j.id)))
+    order by finished_at`;
+}
+
+export interface JobCost {
+  cost_usd: string;
+  sync_cost_usd: string;
+  savings_usd: string;
+  /** Results of a model with no price: not counted in the figures above. */
+  unpriced_results: number;
+}
+
+export interface FinishedJobSummary {
+  job: JobRow;
+  reconciliation: Reconciliation;
+  cost: JobCost;
+}
+
+/** What a `job.finished` webhook says about a job: read once the job has ended, so it no longer changes. */
+export async function finishedJobSummary(sql: Sql, jobId: string): Promise<FinishedJobSummary | null> {
+  const [job] = await sql<JobRow[]>`select * from jobs where id = ${jobId}`;
+  if (!job) return null;
+  const [cost] = await sql<JobCost[]>`
+    select coalesce(sum(cost_usd), 0)::numeric(24, 12)::text as cost_usd,
+           coalesce(sum(sync_cost_usd), 0)::numeric(24, 12)::text as sync_cost_usd,
+           coalesce(sum(sync_cost_usd - cost_usd), 0)::numeric(24, 12)::text as savings_usd,
+           count(*) filter (where price_version is null)::int as unpriced_results
+    from results where job_id = ${jobId}`;
+  return {
+    job,
+    reconciliation: await reconcile(sql, job),
+    cost: cost ?? { cost_usd: '0', sync_cost_usd: '0', savings_usd: '0', unpriced_results: 0 },
+  };
+}

@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Database, type Sql } from '../client';
+import { createTestDatabase, type TestDatabase } from '../testing';
+import { insertPlannedBatch } from './batches';
+import { insertJob } from './intake';
+import { requestCancel } from './lifecycle';
+import { applyResults, applyResultsIn, type IncomingResult, type PriceResult } from './results';
+import type { JobRow } from './types';
+
+let testDb: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = connect(testDb.url, { max: 3 });
+});
+afterAll(async () => {
+  await db?.close();
+  await testDb?.drop();
+});
+
+const VERSION = 'test-prices-1';
+const PICO = 10n ** 12n;
+const decimal = (pico: bigint) => `${pico / PICO}.${(pico % PICO).toString().padStart(12, '0')}`;
+
+/**
+ * gpt-4o-mini's rates written out: $0.15 input, $0.075 cached input, $0.60 output per million tokens, half price in
+ * a batch. Tokens x micro-dollars per million tokens = picodollars.
+ */
+const price: PriceResult = (t) => {
+  const sync =
+    BigInt(t.inputTokens - t.cachedTokens) * 150_000n +
+    BigInt(t.cachedTokens) * 75_000n +
+    BigInt(t.outputTokens) * 600_000n;
+  return { costUsd: decimal(sync / 2n), syncCostUsd: decimal(sync), priceVersion: VERSION };
+};
+const unpriced: PriceResult = () => null;
+
+const usage = (inputTokens: number, outputTokens: number, cachedTokens = 0) => ({
+  inputTokens,
+  outputTokens,
+  cachedTokens,
+  cacheWriteTokens: 0,
+  raw: { prompt_tokens: inputTokens, completion_tokens: outputTokens },
+});
+
+async function jobWithInputs(customIds: string[], model = 'gpt-4o-mini'): Promise<JobRow> {
+  const id = randomUUID();
+  await insertJob(
+    db.sql,
+    {
+      id,
+      provider: 'openai',
+      model,
+      kind: 'chat',
+      spec: {},
+      project: 'costs',
+      owner: 'tests',
+      environment: null,
+      runId: `run-${id.slice(0, 8)}`,
+      tags: {},
+      maxAttempts: 3,
+      pollIntervalS: 300,
+      timeoutAt: new Date(Date.now() + 3_600_000),
+    },
+    customIds.map((customId, seq) => ({
+      customId: `${id}-${customId}`,
+      seq,
+      callerId: customId,
+      requestJson: '{}',
+    })),
+    () => ({ inputCount: customIds.length, duplicates: 0, aliases: new Map() }),
+  );
+  const [job] = await db.sql<JobRow[]>`select * from jobs where id = ${id}`;
+  return job!;
+}
+
+/** Plans the job's pending inputs into a batch, as the submit processor does (each attempt counted). */
+async function sendPending(job: JobRow, round: number): Promise<string> {
+  const batchId = randomUUID();
+  const pending = await db.sql<{ custom_id: string }[]>`
+    select custom_id from inputs where job_id = ${job.id} and state = 'pending'`;
+  await db.sql.begin((tx) =>
+    insertPlannedBatch(tx as unknown as Sql, {
+      id: batchId,
+      jobId: job.id,
+      provider: job.provider,
+      chunkKey: `${job.id}_r${round}_c0`,
+      round,
+      customIds: pending.map((p) => p.custom_id),
+      bytes: 2,
+    }),
+  );
+  return batchId;
+}
+
+interface StoredRow {
+  custom_id: string;
+  status: string;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cached_tokens: number | null;
+  cost_usd: string | null;
+  sync_cost_usd: string | null;
+  price_version: string | null;
+}
+
+async function storedResults(job: JobRow): Promise<Record<string, Omit<StoredRow, 'custom_id'>>> {
+  const rows = await db.sql<StoredRow[]>`
+    select custom_id, status, input_tokens, output_tokens, cached_tokens, cost_usd::text, sync_cost_usd::text,
+           price_version
+    from results where job_id = ${job.id}`;
+  return Object.fromEntries(rows.map(({ custom_id, ...row }) => [custom_id.slice(job.id.length + 1), row]));
+}
+
+async function jobTotals(job: JobRow) {
+  const [row] = await db.sql<{ cost: string | null; sync: string | null; results: number }[]>`
+    select sum(cost_usd)::text as cost, sum(sync_cost_usd)::text as sync, count(*)::int as results
+    from results where job_id = ${job.id}`;
+  return row!;
+}
+
+async function spent(job: JobRow) {
+  return db.sql<{ custom_id: string; state: string; input: number; output: number; cached: number }[]>`
+    select custom_id, state, spent_input_tokens as input, spent_output_tokens as output,
+           spent_cached_tokens as cached
+    from inputs where job_id = ${job.id} order by seq`;
+}
+
+describe('every result priced exactly once', () => {
+  it('prices the tokens of every attempt, and a slice applied twice (a fetch retried after a crash) changes nothing', async () => {
+    const job = await jobWithInputs(['a', 'b', 'c']);
+    const id = (name: string) => `${job.id}-${name}`;
+    const first = await sendPending(job, 0);
+    const slice: IncomingResult[] = [
+      { customId: id('a'), status: 'succeeded', output: { text: 'A' }, usage: usage(1000, 100, 200) },
+      {
+        customId: id('b'),
+        status: 'failed',
+        error: { type: 'invalid_output', code: 'schema_mismatch', message: 'not JSON', retryable: true },
+        usage: usage(400, 50),
+      },
+      {
+        customId: id('c'),
+        status: 'failed',
+        error: { type: 'content_filtered', code: 'content_filter', message: 'filtered', retryable: false },
+        usage: null,
+      },
+    ];
+    expect(await applyResults(db.sql, job, first, slice, price)).toEqual({
+      succeeded: 1,
+      failed: 1,
+      retrying: 1,
+      ignored: 0,
+    });
+    expect(await applyResults(db.sql, job, first, slice, price)).toEqual({
+      succeeded: 0,
+      failed: 0,
+      retrying: 0,
+      ignored: 3,
+    });
+    const retry = await sendPending(job, 1);
+    const second: IncomingResult[] = [
+      { customId: id('b'), status: 'succeeded', output: { text: 'B' }, usage: usage(400, 60, 100) },
+    ];
+    expect((await applyResults(db.sql, job, retry, second, price)).succeeded).toBe(1);
+    expect((await applyResults(db.sql, job, retry, second, price)).ignored).toBe(1);
+
+    // a: 800 x 0.15 + 200 x 0.075 + 100 x 0.60 = 195 micro-dollars synchronously, half in a batch.
+    // b: both attempts, 800 prompt tokens (100 cached) and 110 output: 700 x 0.15 + 100 x 0.075 + 110 x 0.60 = 178.5.
+    // c: no tokens reported: priced at zero, with the table's version (not unpriced).
+    expect(await storedResults(job)).toEqual({
+      a: {
+        status: 'succeeded',
+        input_tokens: 1000,
+        output_tokens: 100,
+        cached_tokens: 200,
+        cost_usd: '0.000097500000',
+        sync_cost_usd: '0.000195000000',
+        price_version: VERSION,
+      },
+      b: {
+        status: 'succeeded',
+        input_tokens: 800,
+        output_tokens: 110,
+        cached_tokens: 100,
+        cost_usd: '0.000089250000',
+        sync_cost_usd: '0.000178500000',
+        price_version: VERSION,
+      },
+      c: {
+        status: 'failed',
+        input_tokens: null,
+        output_tokens: null,
+        cached_tokens: null,
+        cost_usd: '0.000000000000',
+        sync_cost_usd: '0.000000000000',
+        price_version: VERSION,
+      },
+    });
+    expect(await jobTotals(job)).toEqual({ cost: '0.000186750000', sync: '0.000373500000', results: 3 });
+    expect((await spent(job)).map(({ input, output, cached }) => [input, output, cached])).toEqual([
+      [1000, 100, 200],
+      [800, 110, 100],
+      [0, 0, 0],
+    ]);
+  });
+
+  it('leaves no result and no cost when the transaction dies mid-write, and the retry writes them once', async () => {
+    const job = await jobWithInputs(['d', 'e']);
+    const batchId = await sendPending(job, 0);
+    const slice: IncomingResult[] = [
+      { customId: `${job.id}-d`, status: 'succeeded', output: { text: 'D' }, usage: usage(2000, 300) },
+      { customId: `${job.id}-e`, status: 'succeeded', output: { text: 'E' }, usage: usage(1000, 0, 1000) },
+    ];
+    const crash = new Error('the worker died before the commit');
+    await expect(
+      db.sql.begin(async (tx) => {
+        await applyResultsIn(tx as unknown as Sql, job, batchId, slice, price);
+        throw crash;
+      }),
+    ).rejects.toBe(crash);
+    expect(await jobTotals(job)).toEqual({ cost: null, sync: null, results: 0 });
+    expect((await spent(job)).map((r) => [r.state, r.input, r.output])).toEqual([
+      ['submitted', 0, 0],
+      ['submitted', 0, 0],
+    ]);
+
+    expect((await applyResults(db.sql, job, batchId, slice, price)).succeeded).toBe(2);
+    expect((await applyResults(db.sql, job, batchId, slice, price)).ignored).toBe(2);
+    // d: 2000 x 0.15 + 300 x 0.60 = 480 micro-dollars; e: 1000 cached x 0.075 = 75.
+    expect(await jobTotals(job)).toEqual({ cost: '0.000277500000', sync: '0.000555000000', results: 2 });
+  });
+
+  it('keeps what earlier attempts cost when a cancel fails an input waiting to be sent again', async () => {
+    const job = await jobWithInputs(['f']);
+    const batchId = await sendPending(job, 0);
+    await applyResults(
+      db.sql,
+      job,
+      batchId,
+      [
+        {
+          customId: `${job.id}-f`,
+          status: 'failed',
+          error: { type: 'invalid_output', code: 'schema_mismatch', message: 'not JSON', retryable: true },
+          usage: usage(400, 50),
+        },
+      ],
+      price,
+    );
+    expect((await spent(job))[0]?.state).toBe('pending');
+    const outcome = await requestCancel(db.sql, job.id, 'user', () => price);
+    expect(outcome.kind).toBe('cancelling');
+    // 400 x 0.15 + 50 x 0.60 = 90 micro-dollars, from the attempt before the cancel.
+    expect((await storedResults(job)).f).toMatchObject({
+      status: 'failed',
+      input_tokens: 400,
+      output_tokens: 50,
+      cost_usd: '0.000045000000',
+      sync_cost_usd: '0.000090000000',
+      price_version: VERSION,
+    });
+  });
+
+  it('stores the tokens of a model with no price, and no cost at all: never a zero', async () => {
+    const job = await jobWithInputs(['g'], 'a-model-with-no-price');
+    const batchId = await sendPending(job, 0);
+    await applyResults(
+      db.sql,
+      job,
+      batchId,
+      [{ customId: `${job.id}-g`, status: 'succeeded', output: { text: 'G' }, usage: usage(100, 10) }],
+      unpriced,
+    );
+    expect((await storedResults(job)).g).toEqual({
+      status: 'succeeded',
+      input_tokens: 100,
+      output_tokens: 10,
+      cached_tokens: 0,
+      cost_usd: null,
+      sync_cost_usd: null,
+      price_version: null,
+    });
+  });
+});

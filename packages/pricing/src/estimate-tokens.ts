@@ -1,0 +1,190 @@
+/**
+ * Token estimates of a request before it is sent: OpenAI's own tokenizers (gpt-tokenizer) for OpenAI models, a
+ * documented approximation for the other providers, whose tokenizers are not public.
+ */
+
+export type TokenizerName = 'o200k_base' | 'cl100k_base' | 'approximation';
+
+/** The parts of a request that are billed as input (the shape of `UnifiedRequest` in @tranche/adapters). */
+export interface TokenizableRequest {
+  system?: string;
+  messages?: ReadonlyArray<{ role: string; content: string }>;
+  text?: string;
+  params?: { max_tokens?: number };
+}
+
+export interface TokenEstimator {
+  readonly tokenizer: TokenizerName;
+  /** Estimated prompt tokens of one request. */
+  inputTokens(request: TokenizableRequest): number;
+  /** `max_tokens` of a request that sets none: what the provider may generate at most (0 for embeddings). */
+  readonly defaultMaxOutputTokens: number;
+  /** Where `defaultMaxOutputTokens` comes from, for messages. */
+  readonly defaultMaxOutputSource: string;
+}
+
+/**
+ * OpenAI's chat format (the cookbook's "How to count tokens with tiktoken"): every message costs 3 tokens
+ * (`<|start|>`, `<|message|>`, `<|end|>`) plus its role, and every reply is primed with 3 more.
+ */
+export const CHAT_TOKENS_PER_MESSAGE = 3;
+export const CHAT_TOKENS_PER_REPLY = 3;
+
+/** The approximation: this many UTF-8 bytes make a token (English prose averages about 4 on current tokenizers). */
+export const APPROX_BYTES_PER_TOKEN = 4;
+/** The approximation's overhead per message: role and delimiters, as in OpenAI's format. */
+export const APPROX_TOKENS_PER_MESSAGE = 4;
+
+// Models from gpt-4o on use o200k_base; gpt-4, gpt-3.5 and the text-embedding models cl100k_base.
+const CL100K_MODELS = /^(?:gpt-4(?:$|-)|gpt-3\.5|text-embedding-|davinci-002|babbage-002)/;
+
+/** `ft:gpt-4o-mini:org::id` is tokenized as its base model. */
+function baseOpenAiModel(model: string): string {
+  return model.trim().replace(/^ft:/, '').split(':')[0]!;
+}
+
+export function tokenizerFor(provider: string, model: string): TokenizerName {
+  if (provider !== 'openai') return 'approximation';
+  return CL100K_MODELS.test(baseOpenAiModel(model)) ? 'cl100k_base' : 'o200k_base';
+}
+
+/** ceil(UTF-8 bytes / 4): the approximation for one piece of text. */
+export function approximateTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text) / APPROX_BYTES_PER_TOKEN);
+}
+
+interface Encoding {
+  countTokens(text: string, options: { disallowedSpecial: Set<string> }): number;
+}
+
+// Text that looks like a special token (`<|endoftext|>`) is plain text to the API, and must count as such.
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+const encodings = new Map<TokenizerName, Promise<Encoding>>();
+
+/** Each encoding's ranks (a few MB) load once per process, on first use. */
+function loadEncoding(name: 'o200k_base' | 'cl100k_base'): Promise<Encoding> {
+  let loading = encodings.get(name);
+  if (!loading) {
+    loading =
+      name === 'o200k_base'
+        ? import('gpt-tokenizer/encoding/o200k_base')
+        : import('gpt-tokenizer/encoding/cl100k_base');
+    encodings.set(name, loading);
+  }
+  return loading;
+}
+
+function chatMessages(request: TokenizableRequest): Array<{ role: string; content: string }> {
+  const messages = request.system !== undefined ? [{ role: 'system', content: request.system }] : [];
+  return [...messages, ...(request.messages ?? [])];
+}
+
+/** Contents counted once and remembered: the system prompt and few-shot turns most jobs repeat on every input. */
+const REPEATED_CONTENT_LIMIT = 256;
+
+function tokenizerCounter(encoding: Encoding): (request: TokenizableRequest) => number {
+  const count = (text: string) => encoding.countTokens(text, PLAIN_TEXT);
+  const remembered = new Map<string, number>();
+  const countRepeated = (text: string) => {
+    let n = remembered.get(text);
+    if (n === undefined) {
+      n = count(text);
+      if (remembered.size >= REPEATED_CONTENT_LIMIT) remembered.clear();
+      remembered.set(text, n);
+    }
+    return n;
+  };
+  return (request) => {
+    if (request.text !== undefined && request.messages === undefined) return count(request.text);
+    const messages = chatMessages(request);
+    let total = CHAT_TOKENS_PER_REPLY;
+    for (const [i, message] of messages.entries()) {
+      // The last message is the one that differs from input to input.
+      const content = i === messages.length - 1 ? count(message.content) : countRepeated(message.content);
+      total += CHAT_TOKENS_PER_MESSAGE + countRepeated(message.role) + content;
+    }
+    return total;
+  };
+}
+
+function approximateCounter(request: TokenizableRequest): number {
+  if (request.text !== undefined && request.messages === undefined) return approximateTokens(request.text);
+  let total = CHAT_TOKENS_PER_REPLY;
+  for (const message of chatMessages(request)) {
+    total += APPROX_TOKENS_PER_MESSAGE + approximateTokens(message.content);
+  }
+  return total;
+}
+
+/** The Anthropic adapter sends this `max_tokens` when an input sets none (Anthropic requires one). */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
+/** An OpenAI model gpt-tokenizer does not know: the largest output of current models (gpt-5). */
+const OPENAI_UNKNOWN_MAX_OUTPUT = 128_000;
+/** Mistral bounds output by the context window only: 128k, the window of most current models. */
+const MISTRAL_MAX_OUTPUT = 128_000;
+
+interface OutputLimit {
+  tokens: number;
+  source: string;
+}
+
+async function openAiOutputLimit(model: string): Promise<OutputLimit> {
+  const specs = (await import('gpt-tokenizer/models')) as unknown as Record<
+    string,
+    { max_output_tokens?: number } | undefined
+  >;
+  const base = baseOpenAiModel(model);
+  const candidates = [base, base.replace(/-\d{4}-\d{2}-\d{2}$/, '')];
+  for (const name of candidates) {
+    const tokens = specs[name]?.max_output_tokens;
+    if (tokens) return { tokens, source: `the most ${name} can generate` };
+  }
+  return { tokens: OPENAI_UNKNOWN_MAX_OUTPUT, source: 'the most current OpenAI models can generate' };
+}
+
+function geminiOutputLimit(model: string): OutputLimit {
+  const bare = model.replace(/^.*\//, '');
+  if (/^gemini-(?:1\.|2\.0)/.test(bare)) return { tokens: 8_192, source: `the most ${bare} can generate` };
+  return { tokens: 65_536, source: `the most ${bare} can generate` };
+}
+
+/** What a request without `max_tokens` may generate at most. */
+export async function defaultOutputLimit(
+  provider: string,
+  model: string,
+  kind: 'chat' | 'embedding',
+): Promise<OutputLimit> {
+  if (kind === 'embedding') return { tokens: 0, source: 'embeddings generate no tokens' };
+  switch (provider) {
+    case 'openai':
+      return openAiOutputLimit(model);
+    case 'anthropic':
+      return { tokens: ANTHROPIC_DEFAULT_MAX_TOKENS, source: "Tranche's default max_tokens for Anthropic" };
+    case 'vertex':
+      return geminiOutputLimit(model);
+    default:
+      return { tokens: MISTRAL_MAX_OUTPUT, source: "the model's context window" };
+  }
+}
+
+/** One estimator per job: loads the tokenizer (once per process) and the output limit of the model. */
+export async function loadTokenEstimator(
+  provider: string,
+  model: string,
+  kind: 'chat' | 'embedding',
+): Promise<TokenEstimator> {
+  const tokenizer = tokenizerFor(provider, model);
+  const [count, limit] = await Promise.all([
+    tokenizer === 'approximation'
+      ? Promise.resolve(approximateCounter)
+      : loadEncoding(tokenizer).then(tokenizerCounter),
+    defaultOutputLimit(provider, model, kind),
+  ]);
+  return {
+    tokenizer,
+    inputTokens: count,
+    defaultMaxOutputTokens: limit.tokens,
+    defaultMaxOutputSource: limit.source,
+  };
+}
