@@ -19,7 +19,7 @@ import { demoInputs, demoJob } from './demo/inputs';
 import { ensurePostgres, ensureRedis, PreflightError, safeUrl } from './demo/preflight';
 import { Progress, seconds } from './demo/progress';
 import { DEMO_PROVIDERS, isDemoProvider } from './demo/providers';
-import { reconciliationReport, sampleReport, usageReport } from './demo/report';
+import { costReport, estimateReport, reconciliationReport, sampleReport, usageReport } from './demo/report';
 
 // A database of its own: the demo's worker must never sweep a real deployment's jobs towards the emulator.
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tranche_demo';
@@ -214,6 +214,8 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     runId,
   });
 
+  for (const line of estimateReport(await api.estimate(spec))) say(line);
+  say();
   const statsBefore = running.emulator ? await emulatorStats(running.emulator.url) : null;
   const startedAt = Date.now();
   const submitted = await api.submit(spec);
@@ -240,6 +242,13 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   for (const line of check.lines) say(line);
   say();
   for (const line of usageReport(job)) say(line);
+  say();
+  for (const line of costReport(job)) say(line);
+  if (onEmulator)
+    say(
+      '    (the emulator bills UTF-8 bytes / 4 as tokens, not what the real tokenizer of the dry run counts)',
+    );
+  say(`    by project, provider and model: ${running.api.url}/dashboard  (GET /v1/costs)`);
   say();
   for (const line of sampleReport(await api.results(job.job_id))) say(line);
   if (onEmulator) say('    (the emulator answers with placeholder JSON built from the output schema)');

@@ -1,4 +1,4 @@
-import type { JobResult, JobView, SubmitResponse } from '@tranche/producer';
+import type { DryRunResponse, JobResult, JobView, SubmitResponse } from '@tranche/producer';
 
 export class ApiError extends Error {
   constructor(
@@ -29,6 +29,7 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
 /** The HTTP API as the demo uses it: exactly what a caller in any language would send. */
 export const trancheApi = (base: string) => ({
   submit: (spec: unknown) => call<SubmitResponse>(base, 'POST', '/v1/jobs', spec),
+  estimate: (spec: unknown) => call<DryRunResponse>(base, 'POST', '/v1/jobs?dry_run=true', spec),
   get: (jobId: string) => call<JobView>(base, 'GET', `/v1/jobs/${jobId}`),
   cancel: (jobId: string) => call<JobView>(base, 'POST', `/v1/jobs/${jobId}/cancel`),
   async results(jobId: string): Promise<JobResult[]> {

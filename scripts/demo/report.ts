@@ -1,4 +1,4 @@
-import type { JobResult, JobView } from '@tranche/producer';
+import type { DryRunResponse, JobResult, JobView } from '@tranche/producer';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const pad = (label: string) => `    ${label.padEnd(12)}`;
@@ -37,6 +37,34 @@ export function usageReport(job: JobView): string[] {
     `${pad('output')}${num(u.output_tokens)}`,
     `${pad('cached')}${num(u.cached_tokens)}`,
   ];
+}
+
+const dollars = (decimal: string) => `$${Number(decimal).toFixed(6)}`;
+
+/** What the dry run said the job could cost, before anything was sent. */
+export function estimateReport(estimate: DryRunResponse): string[] {
+  const cost = estimate.cost;
+  const chunks = estimate.chunks.map((c) => c.requests).join(' + ');
+  return [
+    `  Dry run (POST /v1/jobs?dry_run=true: nothing written, nothing sent)`,
+    `${pad('requests')}${num(estimate.to_send)}  in ${estimate.chunks.length} provider batch(es): ${chunks}`,
+    `${pad('input')}${num(estimate.tokens.input)}  tokens estimated (${estimate.tokenizer})`,
+    cost.priced && cost.worst_case_batch_usd && cost.worst_case_sync_usd
+      ? `${pad('worst case')}${dollars(cost.worst_case_batch_usd)}  at batch rates with every max_tokens used (${dollars(cost.worst_case_sync_usd)} synchronously)`
+      : `${pad('worst case')}unpriced: ${estimate.model} is not in the price table`,
+  ];
+}
+
+/** What the job cost, from the tokens the provider reported, priced as each result was stored. */
+export function costReport(job: JobView): string[] {
+  const c = job.cost;
+  const lines = ['  Cost'];
+  lines.push(`${pad('batch')}${dollars(c.cost_usd)}  (price table ${c.price_versions.join(', ') || '-'})`);
+  lines.push(`${pad('sync')}${dollars(c.sync_cost_usd)}  the same tokens through the synchronous API`);
+  lines.push(`${pad('saved')}${dollars(c.savings_usd)}`);
+  if (c.unpriced_results > 0)
+    lines.push(`${pad('unpriced')}${num(c.unpriced_results)}  results of a model with no price`);
+  return lines;
 }
 
 function oneLine(value: unknown, max: number): string {

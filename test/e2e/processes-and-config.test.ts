@@ -82,6 +82,10 @@ describe('the demo', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/check\s+\d+ = \d+ \+ \d+ \+ \d+\s+OK/);
     expect(result.stdout).toContain('skipped_done');
+    // The dry run before, and the cost after: gpt-4o-mini is priced, so neither is unpriced.
+    expect(result.stdout).toMatch(/worst case\s+\$\d+\.\d{6}\s+at batch rates/);
+    expect(result.stdout).toMatch(/saved\s+\$\d+\.\d{6}/);
+    expect(result.stdout).not.toContain('unpriced');
   });
 });
 

@@ -252,6 +252,16 @@ describe('long-context tiers', () => {
     );
     expect(cost?.syncCostUsd).toBe('0.002502000000');
   });
+
+  it("picks the tier from one request's prompt, not from tokens summed over its attempts", () => {
+    // Two attempts of a 600-token prompt: 1,200 input tokens billed, each request under the 1,000-token tier.
+    const cost = pricer.price(
+      'anthropic',
+      'input-only-tier',
+      tokens({ inputTokens: 1_200, outputTokens: 100, requestInputTokens: 600 }),
+    );
+    expect(cost?.syncCostUsd).toBe('0.001700000000'); // 1,200 × $1 + 100 × $5
+  });
 });
 
 describe('model name normalization', () => {

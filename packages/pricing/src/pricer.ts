@@ -7,6 +7,11 @@ export interface BilledTokens {
   outputTokens: number;
   cachedTokens: number;
   cacheWriteTokens: number;
+  /**
+   * The prompt of one request, which decides a long-context tier; defaults to `inputTokens`. Tokens summed over
+   * several attempts of a 150k-token prompt must not be billed at the rates of a 300k-token one.
+   */
+  requestInputTokens?: number;
 }
 
 export interface Cost {
@@ -90,7 +95,7 @@ export class Pricer {
   }
 
   priceWith({ prices, settings }: ModelPrice, tokens: BilledTokens): Cost {
-    const rates = ratesFor(prices, tokens.inputTokens);
+    const rates = ratesFor(prices, tokens.requestInputTokens ?? tokens.inputTokens);
     const cached = BigInt(Math.max(0, tokens.cachedTokens));
     const cacheWrite = BigInt(Math.max(0, tokens.cacheWriteTokens));
     const uncached = BigInt(Math.max(0, tokens.inputTokens - tokens.cachedTokens - tokens.cacheWriteTokens));

@@ -45,7 +45,8 @@ const usage = (inputTokens: number, outputTokens: number, cachedTokens = 0) => (
   raw: { prompt_tokens: inputTokens, completion_tokens: outputTokens },
 });
 
-async function jobWithInputs(customIds: string[], model = 'gpt-4o-mini'): Promise<JobRow> {
+/** A job whose inputs' custom ids are `<prefix>-<id>`, the prefix its own id unless given (a replay shares one). */
+async function jobWithInputs(customIds: string[], model = 'gpt-4o-mini', prefix?: string): Promise<JobRow> {
   const id = randomUUID();
   await insertJob(
     db.sql,
@@ -65,7 +66,7 @@ async function jobWithInputs(customIds: string[], model = 'gpt-4o-mini'): Promis
       timeoutAt: new Date(Date.now() + 3_600_000),
     },
     customIds.map((customId, seq) => ({
-      customId: `${id}-${customId}`,
+      customId: `${prefix ?? id}-${customId}`,
       seq,
       callerId: customId,
       requestJson: '{}',
@@ -282,6 +283,44 @@ describe('every result priced exactly once', () => {
       cost_usd: null,
       sync_cost_usd: null,
       price_version: null,
+    });
+  });
+  it('carries the spend of a billed failure into the result of the replay that replaces it', async () => {
+    const run = `replay-${randomUUID().slice(0, 8)}`;
+    const first = await jobWithInputs(['h'], 'gpt-4o-mini', run);
+    const invalid = {
+      type: 'invalid_output',
+      code: 'schema_mismatch',
+      message: 'not JSON',
+      retryable: false,
+    };
+    await applyResults(
+      db.sql,
+      first,
+      await sendPending(first, 0),
+      [{ customId: `${run}-h`, status: 'failed', error: invalid, usage: usage(100, 10) }],
+      price,
+    );
+    const replay = await jobWithInputs(['h'], 'gpt-4o-mini', run);
+    await applyResults(
+      db.sql,
+      replay,
+      await sendPending(replay, 0),
+      [{ customId: `${run}-h`, status: 'succeeded', output: { text: 'H' }, usage: usage(200, 20) }],
+      price,
+    );
+    const [row] = await db.sql<(StoredRow & { job_id: string })[]>`
+      select job_id, status, input_tokens, output_tokens, cost_usd::text, sync_cost_usd::text, price_version
+      from results where custom_id = ${`${run}-h`}`;
+    // 300 input and 30 output tokens over both jobs: (300 x 0.15 + 30 x 0.60) = 63 micro-dollars, half in a batch.
+    expect(row).toEqual({
+      job_id: replay.id,
+      status: 'succeeded',
+      input_tokens: 300,
+      output_tokens: 30,
+      cost_usd: '0.000031500000',
+      sync_cost_usd: '0.000063000000',
+      price_version: VERSION,
     });
   });
 });

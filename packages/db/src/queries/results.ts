@@ -21,6 +21,11 @@ export interface BilledTokens {
   outputTokens: number;
   cachedTokens: number;
   cacheWriteTokens: number;
+  /**
+   * The prompt of one request, which decides a long-context tier; defaults to `inputTokens`. Tokens summed over
+   * several attempts of a 150k-token prompt must not be billed at the rates of a 300k-token one.
+   */
+  requestInputTokens?: number;
 }
 
 /** Decimal strings (12 places), as `numeric(24, 12)` stores them. */
@@ -60,10 +65,21 @@ export interface ApplyOutcome {
   ignored: number;
 }
 
+/** A replaced failure's tokens plus the new outcome's (null only when neither reported any). */
+const carried = (tx: Sql, column: string) =>
+  tx.unsafe(`case when excluded.${column} is null and results.${column} is null then null
+    else coalesce(excluded.${column}, 0) + coalesce(results.${column}, 0) end`);
+
+/** The replaced failure reported no tokens: it cost nothing, priced or not. */
+const earlierFree = (tx: Sql) =>
+  tx.unsafe('coalesce(results.input_tokens, 0) + coalesce(results.output_tokens, 0) = 0');
+
 async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
   if (rows.length === 0) return;
   // A success is never overwritten; a failure from an earlier run is replaced by this newer outcome. The cost goes
-  // in with the row, in the same statement: a result is never stored without its cost, nor priced twice.
+  // in with the row, in the same statement: a result is never stored without its cost, nor priced twice. What the
+  // replaced failure had cost (an invalid output is billed) is carried into the new row, so no spend is lost; when
+  // that earlier spend had no price, the sum is unknown and the row is unpriced.
   await tx`
     insert into results (custom_id, job_id, batch_id, status, output, input_tokens, output_tokens, cached_tokens,
                          cache_write_tokens, usage, cost_usd, sync_cost_usd, price_version, error, attempts)
@@ -76,11 +92,14 @@ async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string |
       attempts int)
     on conflict (custom_id) do update set
       job_id = excluded.job_id, batch_id = excluded.batch_id, status = excluded.status, output = excluded.output,
-      input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-      cached_tokens = excluded.cached_tokens, cache_write_tokens = excluded.cache_write_tokens,
-      usage = excluded.usage, cost_usd = excluded.cost_usd, sync_cost_usd = excluded.sync_cost_usd,
-      price_version = excluded.price_version, error = excluded.error, attempts = excluded.attempts,
-      created_at = now()
+      input_tokens = ${carried(tx, 'input_tokens')}, output_tokens = ${carried(tx, 'output_tokens')},
+      cached_tokens = ${carried(tx, 'cached_tokens')}, cache_write_tokens = ${carried(tx, 'cache_write_tokens')},
+      usage = excluded.usage,
+      cost_usd = case when ${earlierFree(tx)} then excluded.cost_usd else excluded.cost_usd + results.cost_usd end,
+      sync_cost_usd = case when ${earlierFree(tx)} then excluded.sync_cost_usd
+                      else excluded.sync_cost_usd + results.sync_cost_usd end,
+      price_version = case when ${earlierFree(tx)} or results.cost_usd is not null then excluded.price_version end,
+      error = excluded.error, attempts = excluded.attempts, created_at = now()
     where results.status <> 'succeeded'`;
 }
 
@@ -127,6 +146,9 @@ function finalRow(
         cache_write_tokens: result.usage?.cacheWriteTokens ?? null,
       };
   const cost = price({
+    // This attempt's prompt, else (an input failed while not at a provider) the average over its attempts.
+    requestInputTokens:
+      result.usage?.inputTokens ?? Math.ceil((tokens.input_tokens ?? 0) / Math.max(1, attempts)),
     inputTokens: tokens.input_tokens ?? 0,
     outputTokens: tokens.output_tokens ?? 0,
     cachedTokens: tokens.cached_tokens ?? 0,
