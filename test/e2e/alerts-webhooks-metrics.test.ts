@@ -15,6 +15,8 @@ import {
 } from '../support/webhook-receiver';
 
 const SECRET = 'whsec-test-not-a-real-secret';
+// Jobs' own webhooks are signed apart: their receivers must not be able to sign alerts.
+const JOB_SECRET = 'whsec-jobs-test-not-a-real-secret';
 const METRICS_TOKEN = 'metrics-test-token';
 const BACKOFF_MS = 300;
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
     env: {
       ALERT_WEBHOOK_URL: `${receiver.url}/alerts`,
       ALERT_WEBHOOK_SECRET: SECRET,
+      JOB_WEBHOOK_SECRET: JOB_SECRET,
       BATCH_STUCK_AFTER_S: '2',
       WEBHOOK_ATTEMPTS: '4',
       WEBHOOK_BACKOFF_MS: String(BACKOFF_MS),
@@ -141,7 +144,7 @@ describe('alerts', () => {
     const [finished] = await waitFor('the job webhook', async () => nonEmpty(receiver.to('/jobs/timeout')));
     expect(finished?.headers['x-tranche-event']).toBe('job.finished');
     expect(finished?.headers['x-tranche-delivery']).toBe(`notify_job_${jobId}`);
-    expect(finished?.headers['x-tranche-signature']).toBe(expectedSignature(finished!.raw, SECRET));
+    expect(finished?.headers['x-tranche-signature']).toBe(expectedSignature(finished!.raw, JOB_SECRET));
     expect(finished?.body.job).toMatchObject({ id: jobId, status: 'timed_out', project: 'ops-timeout' });
     expect(finished?.body.job.reconciliation.failed_by_reason.cancelled).toBe(20);
   });
@@ -209,7 +212,7 @@ describe('job webhooks', () => {
     const [first, second, third] = deliveries as [ReceivedWebhook, ReceivedWebhook, ReceivedWebhook];
     for (const delivery of deliveries) {
       expect(delivery.raw.equals(first.raw)).toBe(true);
-      expect(delivery.headers['x-tranche-signature']).toBe(expectedSignature(first.raw, SECRET));
+      expect(delivery.headers['x-tranche-signature']).toBe(expectedSignature(first.raw, JOB_SECRET));
       expect(delivery.headers['x-tranche-delivery']).toBe(`notify_job_${jobId}`);
       expect(delivery.headers['x-tranche-event']).toBe('job.finished');
       expect(delivery.headers['content-type']).toBe('application/json');
@@ -247,6 +250,7 @@ describe('job webhooks', () => {
     expect(JSON.parse(gaveUp)).toMatchObject({ level: 50, deliveryId, attempt: 4, attempts: 4 });
     expect(gaveUp).not.toContain('/down/done');
     expect(gaveUp).not.toContain(SECRET);
+    expect(gaveUp).not.toContain(JOB_SECRET);
     const attempts = receiver.to('/down/done');
     expect(attempts.map((d) => d.status)).toEqual([503, 503, 503, 503]);
     expect(new Set(attempts.map((d) => d.headers['x-tranche-signature'])).size).toBe(1);
@@ -329,7 +333,7 @@ describe('GET /metrics', () => {
     for (const [name, type] of [
       ['tranche_jobs', 'gauge'],
       ['tranche_inputs', 'gauge'],
-      ['tranche_results_total', 'counter'],
+      ['tranche_results', 'gauge'],
       ['tranche_tokens_total', 'counter'],
       ['tranche_cost_usd_total', 'counter'],
       ['tranche_sync_cost_usd_total', 'counter'],
@@ -358,7 +362,7 @@ describe('GET /metrics', () => {
     const results = await stack.sql<{ status: string; n: number }[]>`
       select status, count(*)::int as n from results group by status`;
     for (const row of results) {
-      expect(sampleValue(samples, 'tranche_results_total', { outcome: row.status })).toBe(row.n);
+      expect(sampleValue(samples, 'tranche_results', { outcome: row.status })).toBe(row.n);
     }
 
     const usage = await stack.sql<

@@ -126,8 +126,15 @@ describe('operator endpoints', () => {
       JOB_TIMEOUT_H: 1,
       MAX_ATTEMPTS: 1,
       POLL_INTERVAL_S: 1,
+      CHUNK_MAX_REQUESTS: 10_000,
+      CHUNK_MAX_BYTES: 100 * 1024 * 1024,
     });
     try {
+      // With no METRICS_TOKEN, per-project spend in /metrics is behind the API's keys too.
+      expect((await fetch(`${api.url}/metrics`)).status).toBe(401);
+      const scraped = await fetch(`${api.url}/metrics`, { headers: { authorization: 'Bearer k-secret-1' } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('tranche_redis_up 1');
       const anonymous = await fetch(`${api.url}/v1/jobs/x`);
       expect(anonymous.status).toBe(401);
       const wrong = await fetch(`${api.url}/v1/jobs/x`, { headers: { authorization: 'Bearer nope' } });

@@ -58,6 +58,8 @@ export class BatchClient {
   private migrated: Promise<void> | null = null;
 
   constructor(private readonly options: BatchClientOptions) {
+    // First: a bad price table must not leave connections open behind the error.
+    const pricer = loadPricer(options.pricesFile);
     this.db = connect(options.databaseUrl, { max: 5 });
     this.redis = redisConnection(options.redisUrl);
     this.queues = createQueues(this.redis, options.queuePrefix ?? 'tranche');
@@ -69,7 +71,7 @@ export class BatchClient {
         timeoutH: options.timeoutH ?? 30,
         maxAttempts: options.maxAttempts ?? 3,
       },
-      loadPricer(options.pricesFile),
+      pricer,
       {
         maxRequests: options.chunkMaxRequests ?? DEFAULT_CHUNK_CAPS.maxRequests,
         maxBytes: options.chunkMaxBytes ?? DEFAULT_CHUNK_CAPS.maxBytes,

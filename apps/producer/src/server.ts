@@ -5,7 +5,7 @@ import { createQueues, redisConnection } from '@tranche/queues';
 import type { ApiEnv } from './env';
 import { createApp } from './http/app';
 import { loadPricer } from './jobs/pricing';
-import { DEFAULT_CHUNK_CAPS, TrancheService } from './tranche-service';
+import { TrancheService } from './tranche-service';
 
 export interface RunningApi {
   url: string;
@@ -35,8 +35,8 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
     },
     pricer,
     {
-      maxRequests: env.CHUNK_MAX_REQUESTS ?? DEFAULT_CHUNK_CAPS.maxRequests,
-      maxBytes: env.CHUNK_MAX_BYTES ?? DEFAULT_CHUNK_CAPS.maxBytes,
+      maxRequests: env.CHUNK_MAX_REQUESTS,
+      maxBytes: env.CHUNK_MAX_BYTES,
     },
   );
   const app = createApp({

@@ -1,4 +1,5 @@
 import type { ProviderLimits } from '@tranche/adapters';
+import { chunkCapsEnvSchema } from '@tranche/config';
 import {
   type Budget,
   type BudgetStatus,
@@ -63,8 +64,12 @@ export interface BudgetView {
   status: BudgetStatus;
 }
 
-/** The workers' default CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES. */
-export const DEFAULT_CHUNK_CAPS: ProviderLimits = { maxRequests: 10_000, maxBytes: 100 * 1024 * 1024 };
+/** The workers' default CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES (their environment's defaults). */
+const defaultCaps = chunkCapsEnvSchema.parse({});
+export const DEFAULT_CHUNK_CAPS: ProviderLimits = {
+  maxRequests: defaultCaps.CHUNK_MAX_REQUESTS,
+  maxBytes: defaultCaps.CHUNK_MAX_BYTES,
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,4 +1,10 @@
-import { baseEnvSchema, parseEnv, pricingEnvSchema, providerEnvSchema } from '@tranche/config';
+import {
+  baseEnvSchema,
+  chunkCapsEnvSchema,
+  parseEnv,
+  pricingEnvSchema,
+  providerEnvSchema,
+} from '@tranche/config';
 import { z } from 'zod';
 import { alertingEnvSchema } from './alerts/env';
 
@@ -6,17 +12,11 @@ export const workerEnvSchema = baseEnvSchema
   .extend(providerEnvSchema.shape)
   .extend(pricingEnvSchema.shape)
   .extend(alertingEnvSchema.shape)
+  .extend(chunkCapsEnvSchema.shape)
   .extend({
     SWEEP_INTERVAL_S: z.coerce.number().positive().default(60),
     /** How long request and result files stay at the provider (or in GCS) after their results are stored. */
     PROVIDER_FILE_RETENTION_H: z.coerce.number().min(0).default(72),
-    /** The operator's cap on one provider batch, under the provider's own limits. */
-    CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
-    CHUNK_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(100 * 1024 * 1024),
     SUBMIT_CONCURRENCY: z.coerce.number().int().positive().default(2),
     POLL_CONCURRENCY: z.coerce.number().int().positive().default(20),
     FETCH_CONCURRENCY: z.coerce.number().int().positive().default(2),

@@ -13,7 +13,13 @@ export { MistralAdapter } from './mistral/adapter';
 export { OpenAIAdapter } from './openai/adapter';
 export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
 export { compileOutputSchema, type OutputValidator } from './output-validator';
-export { effectiveLimits, OversizedInputError, type PlannableInput, planChunks } from './plan-chunks';
+export {
+  effectiveLimits,
+  OversizedInputError,
+  type PlannableInput,
+  planChunks,
+  requestLineOverhead,
+} from './plan-chunks';
 export { AdapterRegistry, ProviderNotConfiguredError } from './registry';
 export {
   type BatchAdapter,

@@ -1,4 +1,4 @@
-import type { ProviderLimits } from './types';
+import type { BatchAdapter, BatchContext, ProviderLimits } from './types';
 
 export interface PlannableInput {
   customId: string;
@@ -58,4 +58,15 @@ export function planChunks<T extends PlannableInput>(
   }
   if (current.length > 0) chunks.push(current);
   return { chunks, oversized };
+}
+
+/**
+ * Bytes a request's line adds beyond the request itself (ids, method, url, model, output schema), with room for a
+ * custom id of 64 bytes: the submit worker plans with it, and a dry run must plan the same chunks.
+ */
+export function requestLineOverhead(
+  adapter: Pick<BatchAdapter, 'encodeLine'>,
+  context: BatchContext,
+): number {
+  return adapter.encodeLine('x'.repeat(64), {}, context).length + 64;
 }

@@ -3,6 +3,8 @@ export { ConfigError, parseEnv } from './parse-env';
 export {
   type BaseEnv,
   baseEnvSchema,
+  type ChunkCapsEnv,
+  chunkCapsEnvSchema,
   type PricingEnv,
   type ProviderEnv,
   pricingEnvSchema,

@@ -45,3 +45,17 @@ export const pricingEnvSchema = z.object({
   PRICES_FILE: z.string().min(1).optional(),
 });
 export type PricingEnv = z.infer<typeof pricingEnvSchema>;
+
+/**
+ * The operator's cap on one provider batch, under the provider's own limits. The workers plan with it; the API
+ * plans a dry run's chunks with it: give both the same values.
+ */
+export const chunkCapsEnvSchema = z.object({
+  CHUNK_MAX_REQUESTS: z.coerce.number().int().positive().default(10_000),
+  CHUNK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
+});
+export type ChunkCapsEnv = z.infer<typeof chunkCapsEnvSchema>;

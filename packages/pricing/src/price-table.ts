@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const PROVIDER_NAMES = ['openai', 'anthropic', 'mistral', 'vertex'] as const;
@@ -125,7 +126,7 @@ const BUILT_IN = new URL('../prices.json', import.meta.url);
 
 /** The table shipped in the repository, with the operator's `PRICES_FILE` over it when one is given. */
 export function loadPriceTable(pricesFile?: string): PriceTable {
-  const base = parsePriceTable(readJson(BUILT_IN.pathname, 'prices.json'), 'prices.json');
+  const base = parsePriceTable(readJson(fileURLToPath(BUILT_IN), 'prices.json'), 'prices.json');
   if (!pricesFile) return base;
   const parsed = priceOverridesSchema.safeParse(readJson(pricesFile, 'PRICES_FILE'));
   if (!parsed.success) throw new PriceTableError(`PRICES_FILE (${pricesFile}): ${describe(parsed.error)}`);

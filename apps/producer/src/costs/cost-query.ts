@@ -40,7 +40,8 @@ function instant(parameter: string, value: string, which: 'from' | 'to'): Date {
 
 /** `24h`, `7d`, `30d` (ending now) or `<ISO from>..<ISO to>` (from inclusive, to exclusive). */
 export function parseWindow(window: string, now: Date, parameter = 'window'): CostWindow {
-  const preset = WINDOW_PRESETS[window as WindowPreset];
+  // Own keys only: `toString` or `constructor` must not resolve to Object.prototype's members.
+  const preset = Object.hasOwn(WINDOW_PRESETS, window) ? WINDOW_PRESETS[window as WindowPreset] : undefined;
   if (preset !== undefined) return { from: new Date(now.getTime() - preset), to: now };
   const parts = window.split('..');
   if (parts.length !== 2)

@@ -17,7 +17,7 @@ export interface AppDeps {
   redis: Redis;
   log: Logger;
   apiKeys?: string[];
-  /** Bearer token for `/metrics`; unset, it is open like `/health`. */
+  /** Bearer token for `/metrics`; unset, `/metrics` takes the API keys (and is open only when there are none). */
   metricsToken?: string;
   maxBodyBytes: number;
 }
@@ -52,7 +52,14 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, redis });
   });
   app.use(BULL_BOARD_PATH, bullBoardRouter(deps.service.queues));
-  app.use(metricsRouter({ sql: deps.sql, queues: deps.service.queues, token: deps.metricsToken }));
+  app.use(
+    metricsRouter({
+      sql: deps.sql,
+      queues: deps.service.queues,
+      token: deps.metricsToken,
+      apiKeys: deps.apiKeys,
+    }),
+  );
   app.use('/v1', bearerAuth(deps.apiKeys), jobsRouter(deps.service, deps.maxBodyBytes));
   app.use('/v1', bearerAuth(deps.apiKeys), budgetsRouter(deps.service));
   app.use('/v1', bearerAuth(deps.apiKeys), costsRouter(deps.sql));

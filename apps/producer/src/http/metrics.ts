@@ -21,15 +21,41 @@ const INPUT_STATES = ['pending', 'submitted', 'succeeded', 'failed', 'skipped'];
 const RESULT_OUTCOMES = ['succeeded', 'failed'];
 const QUEUE_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed'];
 
+/** ioredis queues a command forever while Redis is down: the Postgres figures must not wait for it. */
+const REDIS_TIMEOUT_MS = 2_000;
+
 interface Scrape extends MetricsSnapshot {
-  queues: Array<{ queue: string; counts: Record<string, number> }>;
+  /** Null when Redis did not answer in time: the queue series are left out and `tranche_redis_up` is 0. */
+  queues: Array<{ queue: string; counts: Record<string, number> }> | null;
+}
+
+async function queueCounts(queues: TrancheQueues): Promise<Scrape['queues']> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), REDIS_TIMEOUT_MS);
+  });
+  const counts = Promise.all(
+    queues.all().map(async (queue) => ({
+      queue: queue.name,
+      counts: await queue.getJobCounts(...QUEUE_STATES),
+    })),
+  );
+  try {
+    return await Promise.race([counts, timeout]);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface MetricsDeps {
   sql: Sql;
   queues: TrancheQueues;
-  /** When set, a scrape needs `Authorization: Bearer <token>`; unset, `/metrics` is open like `/health`. */
+  /** When set, a scrape needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** Without a token, a scrape needs one of the API's keys (per-project spend is not public); open without both. */
+  apiKeys?: string[];
 }
 
 /**
@@ -39,15 +65,7 @@ export interface MetricsDeps {
 function scrapeOnce(deps: MetricsDeps): () => Promise<Scrape> {
   let inFlight: Promise<Scrape> | null = null;
   const load = async (): Promise<Scrape> => {
-    const [snapshot, queues] = await Promise.all([
-      metricsSnapshot(deps.sql),
-      Promise.all(
-        deps.queues.all().map(async (queue) => ({
-          queue: queue.name,
-          counts: await queue.getJobCounts(...QUEUE_STATES),
-        })),
-      ),
-    ]);
+    const [snapshot, queues] = await Promise.all([metricsSnapshot(deps.sql), queueCounts(deps.queues)]);
     return { ...snapshot, queues };
   };
   return () => {
@@ -88,16 +106,17 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
       for (const row of inputsByState) this.set({ state: row.state }, row.n);
     },
   });
-  new Counter({
-    name: 'tranche_results_total',
+  // A gauge, not a counter: a replay turns a failed result into a success, so the failed count can go down.
+  new Gauge({
+    name: 'tranche_results',
     help: 'Final results stored, by outcome.',
     labelNames: ['outcome'],
     registers,
     async collect() {
       const { resultsByStatus } = await scrape();
       this.reset();
-      for (const outcome of RESULT_OUTCOMES) this.inc({ outcome }, 0);
-      for (const row of resultsByStatus) this.inc({ outcome: row.status }, row.n);
+      for (const outcome of RESULT_OUTCOMES) this.set({ outcome }, 0);
+      for (const row of resultsByStatus) this.set({ outcome: row.status }, row.n);
     },
   });
   new Counter({
@@ -162,9 +181,18 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
     async collect() {
       const { queues } = await scrape();
       this.reset();
-      for (const { queue, counts } of queues) {
+      for (const { queue, counts } of queues ?? []) {
         for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
       }
+    },
+  });
+  new Gauge({
+    name: 'tranche_redis_up',
+    help: 'Whether Redis answered the queue counts of this scrape in time (1) or not (0).',
+    registers,
+    async collect() {
+      const { queues } = await scrape();
+      this.set(queues ? 1 : 0);
     },
   });
   new Gauge({
@@ -210,7 +238,7 @@ export function metricsRouter(deps: MetricsDeps): Router {
   const router = Router();
   router.get(
     METRICS_PATH,
-    bearerAuth(deps.token ? [deps.token] : undefined),
+    bearerAuth(deps.token ? [deps.token] : deps.apiKeys),
     metricsHandler(createMetricsRegistry(deps)),
   );
   return router;

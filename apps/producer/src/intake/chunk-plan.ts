@@ -6,6 +6,7 @@ import {
   type Provider,
   type ProviderLimits,
   planChunks,
+  requestLineOverhead,
 } from '@tranche/adapters';
 
 export interface ChunkSummary {
@@ -26,12 +27,9 @@ const lineEncoders = new AdapterRegistry({
   VERTEX_ACCESS_TOKEN: 'dry-run',
 });
 
-/**
- * Bytes a request's line adds beyond the request itself, computed exactly as the submit worker does
- * (apps/worker/src/processors/submit.ts `lineOverhead`): ids, method, url, model, output schema.
- */
+/** Bytes a request's line adds beyond the request itself, exactly as the submit worker counts them. */
 export function lineOverhead(provider: Provider, context: BatchContext): number {
-  return lineEncoders.get(provider).encodeLine('x'.repeat(64), {}, context).length + 64;
+  return requestLineOverhead(lineEncoders.get(provider), context);
 }
 
 /** The chunks the submit worker would plan for these request sizes (in input order), under the same limits. */

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { loadWorkerEnv } from '../env';
 
 describe('alerting settings', () => {
-  it('default to alerts without webhooks and batches stuck after 6 hours', () => {
+  it('default to alerts without webhooks and batches stuck after 25 hours (past the 24-hour window of the providers)', () => {
     const env = loadWorkerEnv({});
     expect(env.ALERT_WEBHOOK_URL).toBeUndefined();
     expect(env.ALERT_WEBHOOK_SECRET).toBeUndefined();
-    expect(env.BATCH_STUCK_AFTER_S).toBe(6 * 3600);
+    expect(env.BATCH_STUCK_AFTER_S).toBe(25 * 3600);
     expect(env).toMatchObject({
       WEBHOOK_ATTEMPTS: 8,
       WEBHOOK_BACKOFF_MS: 10_000,

@@ -1,7 +1,7 @@
 import { notifyPayload } from '@tranche/queues';
 import type { Job } from 'bullmq';
 import type { WorkerContext } from '../context';
-import { renderWebhook } from '../webhooks/bodies';
+import { type RenderedWebhook, renderWebhook } from '../webhooks/bodies';
 import { postWebhook, webhookOrigin } from '../webhooks/post';
 
 /**
@@ -11,7 +11,11 @@ import { postWebhook, webhookOrigin } from '../webhooks/post';
 export async function processNotify(ctx: WorkerContext, queueJob: Job): Promise<void> {
   const event = notifyPayload.parse(queueJob.data);
   const deliveryId = queueJob.id ?? '';
-  const webhook = await renderWebhook(ctx, event);
+  // Rendered once, on the first attempt, and kept with the delivery: a later attempt sends the same bytes under the
+  // same signature even if what the body reads has changed since (a replay adding to a finished job's cost).
+  const kept = (queueJob.data as { rendered?: RenderedWebhook }).rendered;
+  const webhook = kept ?? (await renderWebhook(ctx, event));
+  if (webhook && !kept) await queueJob.updateData({ ...queueJob.data, rendered: webhook });
   if (!webhook) {
     ctx.log.info({ deliveryId }, 'webhook has nowhere to go any more: dropped');
     return;
@@ -26,7 +30,11 @@ export async function processNotify(ctx: WorkerContext, queueJob: Job): Promise<
       event: webhook.event,
       deliveryId,
       attempt,
-      secret: ctx.env.ALERT_WEBHOOK_SECRET,
+      // A job's receiver is a user's service: with a secret of its own, it cannot sign alerts to the operator.
+      secret:
+        webhook.event === 'alert'
+          ? ctx.env.ALERT_WEBHOOK_SECRET
+          : (ctx.env.JOB_WEBHOOK_SECRET ?? ctx.env.ALERT_WEBHOOK_SECRET),
       timeoutMs: ctx.env.WEBHOOK_TIMEOUT_MS,
     });
     ctx.log.info({ ...where, status }, 'webhook delivered');

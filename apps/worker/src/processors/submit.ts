@@ -7,6 +7,7 @@ import {
   ProviderCallError,
   ProviderNotConfiguredError,
   planChunks,
+  requestLineOverhead,
 } from '@tranche/adapters';
 import {
   type BatchRow,
@@ -36,18 +37,13 @@ import type { Job } from 'bullmq';
 import { batchContextOf, type WorkerContext } from '../context';
 import { writeRequestFile } from '../request-file';
 
-/** Bytes a request's line adds beyond the request itself: ids, method, url, model, schema. */
-function lineOverhead(adapter: BatchAdapter, context: BatchContext): number {
-  return adapter.encodeLine('x'.repeat(64), {}, context).length + 64;
-}
-
 /** Packs the job's pending inputs into planned batches, each written to Postgres before any provider call. */
 async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapter, context: BatchContext) {
   const limits = effectiveLimits(adapter.limits, {
     maxRequests: ctx.env.CHUNK_MAX_REQUESTS,
     maxBytes: ctx.env.CHUNK_MAX_BYTES,
   });
-  const overhead = lineOverhead(adapter, context);
+  const overhead = requestLineOverhead(adapter, context);
   await ctx.sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const locked = await lockJob(tx, job.id);

@@ -8,10 +8,7 @@ export interface RenderedWebhook {
   body: string;
 }
 
-/**
- * The body of a delivery, read from Postgres when it is sent. What it reads no longer changes (an alert row; a job
- * that has ended), so every attempt of one delivery sends the same bytes under the same signature.
- */
+/** The body of a delivery, read from Postgres on its first attempt (the notify processor keeps it for the next). */
 export async function renderWebhook(ctx: WorkerContext, event: NotifyEvent): Promise<RenderedWebhook | null> {
   if (event.kind === 'alert') {
     const url = ctx.env.ALERT_WEBHOOK_URL;

@@ -74,6 +74,7 @@ async function statuses(sql: Sql, now: Date, project: string | null): Promise<Bu
       where r.created_at >= ${month.start} and r.created_at < ${month.end}
         and r.cost_usd is not null
         and (${project}::text is null or j.project = ${project}::text)
+        and j.project in (select project from budgets)
       group by j.project
     ),
     reserved as (
@@ -83,6 +84,7 @@ async function statuses(sql: Sql, now: Date, project: string | null): Promise<Bu
       from jobs j
       where j.worst_case_usd is not null and j.status <> all(${terminal}::text[])
         and (${project}::text is null or j.project = ${project}::text)
+        and j.project in (select project from budgets)
       group by j.project
     ),
     totals as (

@@ -31,7 +31,7 @@ async function seedJob(
     insert into jobs (id, status, provider, model, kind, spec, project, owner, run_id, max_attempts, poll_interval_s,
                       input_count, timeout_at, finished_at)
     values (${id}, ${status}, 'openai', 'gpt-4o-mini', 'chat', ${db.sql.json(spec)}, ${options.project ?? 'mon'},
-            'tests', ${`run-${id.slice(0, 8)}`}, 3, 300, 1, now() + interval '1 day', ${finishedAt})`;
+            'tests', ${`run-${id.slice(0, 8)}`}, 3, 5, 1, now() + interval '1 day', ${finishedAt})`;
   return id;
 }
 
@@ -88,6 +88,12 @@ describe('stuckBatches', () => {
     const again = (await stuckBatches(db.sql, 60)).find((b) => b.id === inProgress);
     expect(again?.stuck_in).toBe('finalizing');
     expect(await stuckBatches(db.sql, 3600)).toEqual([]);
+
+    // Polled every 10 minutes, a batch only sees its status change when it is polled: not stuck after 10 minutes.
+    await db.sql`update jobs set poll_interval_s = 600 where id = ${jobId}`;
+    const slow = await stuckBatches(db.sql, 60);
+    expect(slow.map((b) => b.id)).not.toContain(inProgress);
+    expect(slow.map((b) => b.id)).toContain(planned);
   });
 });
 

@@ -18,7 +18,8 @@ export interface StuckBatch {
 
 /**
  * Batches not yet fetched that have stayed in one state longer than `afterS` seconds (planned and never sent, one
- * provider status, or ended and never fetched), and have not yet been alerted about in that state.
+ * provider status, or ended and never fetched), and have not yet been alerted about in that state. A batch polled
+ * rarely only sees its status change when it is polled: it is given two poll intervals more than `afterS`.
  */
 export async function stuckBatches(sql: Sql, afterS: number): Promise<StuckBatch[]> {
   return sql<StuckBatch[]>`
@@ -27,11 +28,12 @@ export async function stuckBatches(sql: Sql, afterS: number): Promise<StuckBatch
              case when b.state = 'submitted' then coalesce(b.provider_status, 'submitted') else b.state end
                as stuck_in,
              case b.state when 'planned' then b.created_at when 'ended' then coalesce(b.ended_at, b.created_at)
-               else coalesce(b.status_changed_at, b.submitted_at, b.created_at) end as since
+               else coalesce(b.status_changed_at, b.submitted_at, b.created_at) end as since,
+             case when b.state = 'submitted' then 2 * j.poll_interval_s else 0 end as poll_slack_s
       from provider_batches b join jobs j on j.id = b.job_id
       where b.state in ('planned', 'submitted', 'ended')
     ) s
-    where s.since < now() - make_interval(secs => ${afterS})
+    where s.since < now() - make_interval(secs => ${afterS} + s.poll_slack_s)
       and not exists (select 1 from alerts a where a.dedupe_key = 'batch_stuck:' || s.id || ':' || s.stuck_in)
     order by s.since`;
 }

@@ -323,4 +323,31 @@ describe('every result priced exactly once', () => {
       price_version: VERSION,
     });
   });
+  it('adds the spend of a second success of the same request to the first, which it leaves as it was', async () => {
+    const run = `twice-${randomUUID().slice(0, 8)}`;
+    // A replay submitted while the first job still runs sends the request again: both succeed, both are billed.
+    const first = await jobWithInputs(['k'], 'gpt-4o-mini', run);
+    const second = await jobWithInputs(['k'], 'gpt-4o-mini', run);
+    const firstBatch = await sendPending(first, 0);
+    const secondBatch = await sendPending(second, 0);
+    const answer = (text: string, tokens: number): IncomingResult[] => [
+      { customId: `${run}-k`, status: 'succeeded', output: { text }, usage: usage(tokens, tokens / 10) },
+    ];
+    await applyResults(db.sql, first, firstBatch, answer('first', 100), price);
+    await applyResults(db.sql, second, secondBatch, answer('second', 200), price);
+    const [row] = await db.sql<(StoredRow & { job_id: string; output: unknown })[]>`
+      select job_id, status, output, input_tokens, output_tokens, cost_usd::text, sync_cost_usd::text,
+             price_version
+      from results where custom_id = ${`${run}-k`}`;
+    expect(row).toEqual({
+      job_id: first.id,
+      status: 'succeeded',
+      output: { text: 'first' },
+      input_tokens: 300,
+      output_tokens: 30,
+      cost_usd: '0.000031500000',
+      sync_cost_usd: '0.000063000000',
+      price_version: VERSION,
+    });
+  });
 });

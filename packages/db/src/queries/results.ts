@@ -70,16 +70,28 @@ const carried = (tx: Sql, column: string) =>
   tx.unsafe(`case when excluded.${column} is null and results.${column} is null then null
     else coalesce(excluded.${column}, 0) + coalesce(results.${column}, 0) end`);
 
-/** The replaced failure reported no tokens: it cost nothing, priced or not. */
-const earlierFree = (tx: Sql) =>
-  tx.unsafe('coalesce(results.input_tokens, 0) + coalesce(results.output_tokens, 0) = 0');
+/** An outcome that reported no tokens cost nothing, priced or not: the sum is the other side's. */
+const summed = (tx: Sql, column: string) =>
+  tx.unsafe(`case when coalesce(results.input_tokens, 0) + coalesce(results.output_tokens, 0) = 0 then excluded.${column}
+    when coalesce(excluded.input_tokens, 0) + coalesce(excluded.output_tokens, 0) = 0 then results.${column}
+    else excluded.${column} + results.${column} end`);
+
+/** The version of a summed cost: none when either side's spend had no price (the sum is unknown). */
+const summedVersion = (tx: Sql) =>
+  tx.unsafe(`case when coalesce(results.input_tokens, 0) + coalesce(results.output_tokens, 0) = 0 then excluded.price_version
+    when coalesce(excluded.input_tokens, 0) + coalesce(excluded.output_tokens, 0) = 0 then results.price_version
+    when results.cost_usd is not null and excluded.cost_usd is not null then excluded.price_version end`);
+
+/** A success stays as it is (its output, its job); a failure gives way to the newer outcome. */
+const outcome = (tx: Sql, column: string) =>
+  tx.unsafe(`case when results.status = 'succeeded' then results.${column} else excluded.${column} end`);
 
 async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
   if (rows.length === 0) return;
-  // A success is never overwritten; a failure from an earlier run is replaced by this newer outcome. The cost goes
-  // in with the row, in the same statement: a result is never stored without its cost, nor priced twice. What the
-  // replaced failure had cost (an invalid output is billed) is carried into the new row, so no spend is lost; when
-  // that earlier spend had no price, the sum is unknown and the row is unpriced.
+  // The cost goes in with the row, in the same statement: a result is never stored without its cost, nor priced
+  // twice. A custom id written again (a replay of the same run) keeps one row: a success is never overwritten, a
+  // failure gives way to the newer outcome, and the tokens and cost of both are added up, so no spend is lost (a
+  // billed invalid output replaced by a success; two jobs of one run that both sent the request).
   await tx`
     insert into results (custom_id, job_id, batch_id, status, output, input_tokens, output_tokens, cached_tokens,
                          cache_write_tokens, usage, cost_usd, sync_cost_usd, price_version, error, attempts)
@@ -91,16 +103,14 @@ async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string |
       cache_write_tokens int, usage jsonb, cost_usd text, sync_cost_usd text, price_version text, error jsonb,
       attempts int)
     on conflict (custom_id) do update set
-      job_id = excluded.job_id, batch_id = excluded.batch_id, status = excluded.status, output = excluded.output,
+      job_id = ${outcome(tx, 'job_id')}, batch_id = ${outcome(tx, 'batch_id')}, status = ${outcome(tx, 'status')},
+      output = ${outcome(tx, 'output')}, usage = ${outcome(tx, 'usage')}, error = ${outcome(tx, 'error')},
+      attempts = ${outcome(tx, 'attempts')},
+      created_at = case when results.status = 'succeeded' then results.created_at else now() end,
       input_tokens = ${carried(tx, 'input_tokens')}, output_tokens = ${carried(tx, 'output_tokens')},
       cached_tokens = ${carried(tx, 'cached_tokens')}, cache_write_tokens = ${carried(tx, 'cache_write_tokens')},
-      usage = excluded.usage,
-      cost_usd = case when ${earlierFree(tx)} then excluded.cost_usd else excluded.cost_usd + results.cost_usd end,
-      sync_cost_usd = case when ${earlierFree(tx)} then excluded.sync_cost_usd
-                      else excluded.sync_cost_usd + results.sync_cost_usd end,
-      price_version = case when ${earlierFree(tx)} or results.cost_usd is not null then excluded.price_version end,
-      error = excluded.error, attempts = excluded.attempts, created_at = now()
-    where results.status <> 'succeeded'`;
+      cost_usd = ${summed(tx, 'cost_usd')}, sync_cost_usd = ${summed(tx, 'sync_cost_usd')},
+      price_version = ${summedVersion(tx)}`;
 }
 
 /** Final outcomes for inputs the caller already owns (nothing else can be writing them). */
