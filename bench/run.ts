@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { prepareTemplateDatabase } from '@tranche/db/testing';
 import { waitForJob } from '../test/support/api-client';
 import { type Stack, startStack } from '../test/support/stack';
+import { runCostsBench } from './costs';
 import { measureFloor } from './floor';
 
 interface Scenario {
@@ -138,13 +139,16 @@ async function runScenario(scenario: Scenario) {
   }
 }
 
-const wanted = process.argv.slice(2).filter((a) => a !== '--');
-const names = wanted.length > 0 ? wanted : Object.keys(SCENARIOS);
+const args = process.argv.slice(2).filter((a) => a !== '--');
+// `pnpm bench costs [--results N ...]`: the cost-reading paths over a seeded database (bench/costs.ts).
+const costsFlags = args[0] === 'costs' ? args.slice(1) : null;
+const names = costsFlags ? [] : args.length > 0 ? args : Object.keys(SCENARIOS);
 const dropTemplate = await prepareTemplateDatabase();
 try {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; ${new Date().toISOString()}`,
   );
+  if (costsFlags) await runCostsBench(costsFlags);
   for (const name of names) {
     const scenario = SCENARIOS[name];
     if (!scenario) throw new Error(`unknown scenario ${name}: use ${Object.keys(SCENARIOS).join(', ')}`);

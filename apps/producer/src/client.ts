@@ -6,6 +6,7 @@ import {
   isTerminal,
   runMigrations,
 } from '@tranche/db';
+import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -14,7 +15,6 @@ import type { DryRunResponse } from './intake/dry-run';
 import type { JobSpec } from './intake/job-schema';
 import type { SubmitResponse } from './intake/submit-job';
 import type { JobView } from './jobs/job-view';
-import { loadPricer } from './jobs/pricing';
 import type { JobResult } from './jobs/result-lines';
 import { type BudgetView, DEFAULT_CHUNK_CAPS, TrancheService } from './tranche-service';
 

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { createLogger } from '@tranche/config';
 import { connect, runMigrations } from '@tranche/db';
+import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection } from '@tranche/queues';
 import type { ApiEnv } from './env';
 import { createApp } from './http/app';
-import { loadPricer } from './jobs/pricing';
 import { TrancheService } from './tranche-service';
 
 export interface RunningApi {

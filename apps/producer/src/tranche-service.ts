@@ -13,6 +13,7 @@ import {
   setBudget,
 } from '@tranche/db';
 import type { Pricer } from '@tranche/pricing';
+import { pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { parseBudgetBody, parseProject } from './intake/budget-input';
 import { type DryRunResponse, dryRunJob } from './intake/dry-run';
@@ -25,7 +26,6 @@ import {
   submitJob,
 } from './intake/submit-job';
 import { type JobView, loadJobView } from './jobs/job-view';
-import { pricingOf } from './jobs/pricing';
 import { type JobResult, jobResults } from './jobs/result-lines';
 
 export class JobNotFoundError extends Error {

@@ -1,7 +1,7 @@
 import type { AdapterRegistry, BatchContext, OutputSchema } from '@tranche/adapters';
-import { ConfigError, type Logger } from '@tranche/config';
+import type { Logger } from '@tranche/config';
 import type { JobRow, PricingFor, Sql } from '@tranche/db';
-import { loadPriceTable, Pricer, type PriceTable, PriceTableError } from '@tranche/pricing';
+import { loadPricer, type Pricer, pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import type { WorkerEnv } from './env';
 
@@ -36,21 +36,11 @@ export function createPricing(
   env: Pick<WorkerEnv, 'PRICES_FILE'>,
   log: Logger,
 ): Pick<WorkerContext, 'pricer' | 'priceFor'> {
-  let table: PriceTable;
-  try {
-    table = loadPriceTable(env.PRICES_FILE);
-  } catch (error) {
-    if (error instanceof PriceTableError) throw new ConfigError([error.message]);
-    throw error;
-  }
-  const pricer = new Pricer(table, (provider, model) =>
+  const pricer = loadPricer(env.PRICES_FILE, (provider, model) =>
     log.warn(
-      { provider, model, priceVersion: table.version },
+      { provider, model, priceVersion: pricer.version },
       `no price for ${provider} model ${model}: its results are stored with no cost`,
     ),
   );
-  return {
-    pricer,
-    priceFor: (job) => (tokens) => pricer.price(job.provider, job.model, tokens),
-  };
+  return { pricer, priceFor: pricingOf(pricer) };
 }

@@ -68,6 +68,7 @@ export {
   type NewInput,
   type NewJob,
 } from './queries/intake';
+export { type JobCost, type JobUsage, jobTotals } from './queries/job-totals';
 export {
   finishJobIfDone,
   getJob,
@@ -85,7 +86,6 @@ export {
   type FinishedJobRef,
   type FinishedJobSummary,
   finishedJobSummary,
-  type JobCost,
   recentlyFinishedJobs,
   type StuckBatch,
   stuckBatches,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalToPico, picoToDecimal, scaledPico, toMicro, toPpm } from './decimal';
+import { decimalToPico, formatUsd, picoToDecimal, scaledPico, toMicro, toPpm } from './decimal';
 
 describe('picoToDecimal', () => {
   it('writes 12 decimal places, padding small amounts with zeros', () => {
@@ -126,5 +126,15 @@ describe('scaledPico', () => {
   it('is exact for amounts far beyond a float', () => {
     const pico = 10n ** 24n + 1n;
     expect(scaledPico(pico * 1_000_000n)).toBe(pico);
+  });
+});
+
+describe('formatUsd', () => {
+  it('rounds to cents with thousands separators, and keeps the digits of amounts under half a cent', () => {
+    expect(formatUsd('1234.565000000000')).toBe('$1,234.57');
+    expect(formatUsd('0.000000000000')).toBe('$0.00');
+    expect(formatUsd('0.004200000000')).toBe('$0.0042');
+    expect(formatUsd('0.000000000001')).toBe('$0.000000000001');
+    expect(formatUsd('0.005000000000')).toBe('$0.01');
   });
 });

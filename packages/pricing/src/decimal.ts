@@ -40,3 +40,19 @@ export function decimalToPico(value: string): bigint {
   const pico = BigInt(whole!) * 10n ** 12n + BigInt(fraction.padEnd(12, '0'));
   return sign ? -pico : pico;
 }
+
+const CENT = 10_000_000_000n;
+
+/**
+ * An amount as people read it: `$1,234.57`; amounts under half a cent keep their digits (`$0.0042`), so a small
+ * cost never reads as `$0.00`. The one formatter of refusals, alerts and reports.
+ */
+export function formatUsd(decimal: string): string {
+  const pico = decimalToPico(decimal);
+  const negative = pico < 0n;
+  const abs = negative ? -pico : pico;
+  const sign = negative ? '-' : '';
+  if (abs > 0n && abs < CENT / 2n) return `${sign}$${picoToDecimal(abs).replace(/0+$/, '')}`;
+  const cents = (abs + CENT / 2n) / CENT;
+  return `${sign}$${(cents / 100n).toLocaleString('en-US')}.${String(cents % 100n).padStart(2, '0')}`;
+}

@@ -1,4 +1,4 @@
-export { decimalToPico, picoToDecimal } from './decimal';
+export { decimalToPico, formatUsd, picoToDecimal } from './decimal';
 export {
   APPROX_BYTES_PER_TOKEN,
   APPROX_TOKENS_PER_MESSAGE,
@@ -12,6 +12,7 @@ export {
   type TokenizerName,
   tokenizerFor,
 } from './estimate-tokens';
+export { loadPricer, pricingOf } from './load-pricer';
 export {
   loadPriceTable,
   type ModelPrices,

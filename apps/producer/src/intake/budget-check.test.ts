@@ -1,6 +1,6 @@
 import type { BudgetStatus } from '@tranche/db';
 import { describe, expect, it } from 'vitest';
-import { describeJobWorstCase, fitsBudget, formatUsd } from './budget-check';
+import { describeJobWorstCase, fitsBudget } from './budget-check';
 import type { EstimateTotals } from './job-estimate';
 
 const totals = (overrides: Partial<EstimateTotals>): EstimateTotals => ({
@@ -28,16 +28,6 @@ const status = (committed: string, monthly: string): BudgetStatus => ({
   reserved_usd: '0.000000000000',
   committed_usd: committed,
   remaining_usd: '0.000000000000',
-});
-
-describe('formatUsd', () => {
-  it('rounds to cents with thousands separators, and keeps the digits of amounts under half a cent', () => {
-    expect(formatUsd('1234.565000000000')).toBe('$1,234.57');
-    expect(formatUsd('0.000000000000')).toBe('$0.00');
-    expect(formatUsd('0.004200000000')).toBe('$0.0042');
-    expect(formatUsd('0.000000000001')).toBe('$0.000000000001');
-    expect(formatUsd('0.005000000000')).toBe('$0.01');
-  });
 });
 
 describe('describeJobWorstCase', () => {

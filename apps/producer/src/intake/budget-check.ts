@@ -1,5 +1,5 @@
 import { type BudgetStatus, budgetStatus, getBudget, lockProjectBudget, type Sql } from '@tranche/db';
-import { decimalToPico, picoToDecimal } from '@tranche/pricing';
+import { decimalToPico, formatUsd } from '@tranche/pricing';
 import type { EstimateTotals } from './job-estimate';
 
 export interface BudgetRefusalDetails {
@@ -28,19 +28,6 @@ export class BudgetExceededError extends Error {
     super(message);
     this.name = 'BudgetExceededError';
   }
-}
-
-const CENT = 10_000_000_000n;
-
-/** `$1,234.57`; amounts under a cent keep their digits (`$0.0042`), so a small cost never reads as `$0.00`. */
-export function formatUsd(decimal: string): string {
-  const pico = decimalToPico(decimal);
-  const negative = pico < 0n;
-  const abs = negative ? -pico : pico;
-  const sign = negative ? '-' : '';
-  if (abs > 0n && abs < CENT / 2n) return `${sign}$${picoToDecimal(abs).replace(/0+$/, '')}`;
-  const cents = (abs + CENT / 2n) / CENT;
-  return `${sign}$${(cents / 100n).toLocaleString('en-US')}.${String(cents % 100n).padStart(2, '0')}`;
 }
 
 export const formatCount = (n: number) => n.toLocaleString('en-US');

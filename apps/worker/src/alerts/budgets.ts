@@ -1,18 +1,12 @@
 import { type BudgetStatus, budgetStatus, budgetStatuses } from '@tranche/db';
-import { decimalToPico } from '@tranche/pricing';
+import { decimalToPico, formatUsd } from '@tranche/pricing';
 import type { WorkerContext } from '../context';
-import { raiseAlert } from './raise';
+import { quietly, raiseAlert } from './raise';
 
 const THRESHOLDS = [
   { kind: 'budget_80', percent: 80n },
   { kind: 'budget_100', percent: 100n },
 ] as const;
-
-/** `$0.85`, `$1.00`, `$0.000125`: the exact decimal without its trailing zeros, at least cents. */
-export function usd(decimal: string): string {
-  const [whole, fraction = ''] = decimal.split('.');
-  return `$${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
-}
 
 /** `85.00%` of the budget, exactly (truncated to hundredths). */
 function percentOf(spent: bigint, budget: bigint): string {
@@ -36,7 +30,7 @@ async function alertOnStatus(ctx: WorkerContext, status: BudgetStatus): Promise<
       dedupeKey: `${kind}:${status.project}:${status.month}`,
       project: status.project,
       message:
-        `project ${status.project} has spent ${usd(status.spent_usd)} of its ${usd(status.monthly_usd)} budget ` +
+        `project ${status.project} has spent ${formatUsd(status.spent_usd)} of its ${formatUsd(status.monthly_usd)} budget ` +
         `for ${status.month}${share}: past ${percent}%`,
       details: {
         month: status.month,
@@ -56,7 +50,9 @@ export async function checkProjectBudget(ctx: WorkerContext, project: string): P
   if (status) await alertOnStatus(ctx, status);
 }
 
-/** On every sweep: every budget. */
+/** On every sweep: every budget, each on its own (one project's failure does not skip the others). */
 export async function checkAllBudgets(ctx: WorkerContext): Promise<void> {
-  for (const status of await budgetStatuses(ctx.sql)) await alertOnStatus(ctx, status);
+  for (const status of await budgetStatuses(ctx.sql)) {
+    await quietly(ctx, `budget alert of ${status.project}`, () => alertOnStatus(ctx, status));
+  }
 }

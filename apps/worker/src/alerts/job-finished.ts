@@ -1,5 +1,6 @@
 import { getJob, isTerminal, type JobRow } from '@tranche/db';
 import type { WorkerContext } from '../context';
+import { jobWebhookUrl } from '../webhooks/bodies';
 import { enqueueDelivery } from '../webhooks/enqueue';
 import { quietly, raiseAlert } from './raise';
 
@@ -35,7 +36,6 @@ export async function onJobFinished(ctx: WorkerContext, jobId: string): Promise<
     const job = await getJob(ctx.sql, jobId);
     if (!job || !isTerminal(job.status)) return;
     if (job.status === 'timed_out') await raiseJobTimedOut(ctx, job);
-    const options = (job.spec as { options?: { webhook_url?: string } }).options;
-    if (options?.webhook_url) await enqueueDelivery(ctx, { kind: 'job', jobId });
+    if (jobWebhookUrl(job)) await enqueueDelivery(ctx, { kind: 'job', jobId });
   });
 }

@@ -1,6 +1,11 @@
-import { finishedJobSummary, getAlert, isTerminal } from '@tranche/db';
+import { finishedJobSummary, getAlert, isTerminal, type JobRow } from '@tranche/db';
 import type { NotifyEvent } from '@tranche/queues';
 import type { WorkerContext } from '../context';
+
+/** Where a job asked to be told it ended (`options.webhook_url`), if anywhere. */
+export function jobWebhookUrl(job: Pick<JobRow, 'spec'>): string | undefined {
+  return (job.spec as { options?: { webhook_url?: string } }).options?.webhook_url;
+}
 
 export interface RenderedWebhook {
   url: string;
@@ -33,7 +38,7 @@ export async function renderWebhook(ctx: WorkerContext, event: NotifyEvent): Pro
   const summary = await finishedJobSummary(ctx.sql, event.jobId);
   if (!summary || !isTerminal(summary.job.status)) return null;
   const { job, reconciliation, cost } = summary;
-  const url = (job.spec as { options?: { webhook_url?: string } }).options?.webhook_url;
+  const url = jobWebhookUrl(job);
   if (!url) return null;
   const body = {
     type: 'job.finished',

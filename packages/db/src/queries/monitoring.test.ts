@@ -144,6 +144,7 @@ describe('finishedJobSummary', () => {
       sync_cost_usd: '0.600000000002',
       savings_usd: '0.300000000001',
       unpriced_results: 1,
+      price_versions: ['v1'],
     });
     expect(summary?.reconciliation).toMatchObject({ submitted: 3, succeeded: 2, failed: 1, pending: 0 });
     expect(await finishedJobSummary(db.sql, randomUUID())).toBeNull();

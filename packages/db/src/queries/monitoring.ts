@@ -1,4 +1,5 @@
 import type { Sql } from '../client';
+import { type JobCost, jobTotals } from './job-totals';
 import { type Reconciliation, reconcile } from './jobs';
 import type { BatchState, JobRow, JobStatus } from './types';
 
@@ -57,14 +58,6 @@ export async function recentlyFinishedJobs(sql: Sql, withinS: number): Promise<F
     order by finished_at`;
 }
 
-export interface JobCost {
-  cost_usd: string;
-  sync_cost_usd: string;
-  savings_usd: string;
-  /** Results of a model with no price: not counted in the figures above. */
-  unpriced_results: number;
-}
-
 export interface FinishedJobSummary {
   job: JobRow;
   reconciliation: Reconciliation;
@@ -75,15 +68,6 @@ export interface FinishedJobSummary {
 export async function finishedJobSummary(sql: Sql, jobId: string): Promise<FinishedJobSummary | null> {
   const [job] = await sql<JobRow[]>`select * from jobs where id = ${jobId}`;
   if (!job) return null;
-  const [cost] = await sql<JobCost[]>`
-    select coalesce(sum(cost_usd), 0)::numeric(24, 12)::text as cost_usd,
-           coalesce(sum(sync_cost_usd), 0)::numeric(24, 12)::text as sync_cost_usd,
-           coalesce(sum(sync_cost_usd - cost_usd), 0)::numeric(24, 12)::text as savings_usd,
-           count(*) filter (where price_version is null)::int as unpriced_results
-    from results where job_id = ${jobId}`;
-  return {
-    job,
-    reconciliation: await reconcile(sql, job),
-    cost: cost ?? { cost_usd: '0', sync_cost_usd: '0', savings_usd: '0', unpriced_results: 0 },
-  };
+  const [reconciliation, { cost }] = await Promise.all([reconcile(sql, job), jobTotals(sql, jobId)]);
+  return { job, reconciliation, cost };
 }

