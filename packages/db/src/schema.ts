@@ -161,7 +161,36 @@ export const results = pgTable(
     attempts: integer('attempts').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('results_job_idx').on(t.jobId), index('results_created_idx').on(t.createdAt)],
+  (t) => [
+    // A job's results (its view, its cost) and a project's month (its budget, checked at every submit and after
+    // every fetched batch): job, then time, with the cost in the index so the month's sum reads no table pages.
+    index('results_job_created_idx').on(t.jobId, t.createdAt, t.costUsd),
+    index('results_created_idx').on(t.createdAt),
+  ],
+);
+
+/**
+ * What every result ever stored adds up to, per project, provider, model and outcome: `/metrics` reads these few
+ * rows instead of summing all results on every scrape. Kept by statement triggers on `results` (migration 0004),
+ * in the transaction that writes the results, so it is exact; results are never deleted, so it only grows.
+ */
+export const resultTotals = pgTable(
+  'result_totals',
+  {
+    project: text('project').notNull(),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    status: text('status').notNull(),
+    results: bigint('results', { mode: 'number' }).notNull().default(0),
+    unpricedResults: bigint('unpriced_results', { mode: 'number' }).notNull().default(0),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+    cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+    cacheWriteTokens: bigint('cache_write_tokens', { mode: 'number' }).notNull().default(0),
+    costUsd: numeric('cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+    syncCostUsd: numeric('sync_cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.provider, t.model, t.status] })],
 );
 
 /** A monthly spending limit per project, enforced at submit (the calendar month, UTC). */

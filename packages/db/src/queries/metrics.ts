@@ -30,18 +30,17 @@ export async function metricsSnapshot(sql: Sql): Promise<MetricsSnapshot> {
     await Promise.all([
       sql<{ status: string; n: number }[]>`select status, count(*)::float8 as n from jobs group by status`,
       sql<{ state: string; n: number }[]>`select state, count(*)::float8 as n from inputs group by state`,
-      sql<{ status: string; n: number }[]>`select status, count(*)::float8 as n from results group by status`,
+      // Results and their usage come from `result_totals`, kept by triggers as results are written: a scrape reads
+      // a few rows, not every result ever stored.
+      sql<{ status: string; n: number }[]>`
+        select status, sum(results)::float8 as n from result_totals group by status`,
       sql<UsageTotals[]>`
-        select j.project, j.provider, j.model,
-               coalesce(sum(r.input_tokens), 0)::float8 as input_tokens,
-               coalesce(sum(r.output_tokens), 0)::float8 as output_tokens,
-               coalesce(sum(r.cached_tokens), 0)::float8 as cached_tokens,
-               coalesce(sum(r.cache_write_tokens), 0)::float8 as cache_write_tokens,
-               coalesce(sum(r.cost_usd), 0)::float8 as cost_usd,
-               coalesce(sum(r.sync_cost_usd), 0)::float8 as sync_cost_usd,
-               count(*) filter (where r.price_version is null)::float8 as unpriced_results
-        from results r join jobs j on j.id = r.job_id
-        group by j.project, j.provider, j.model`,
+        select project, provider, model,
+               sum(input_tokens)::float8 as input_tokens, sum(output_tokens)::float8 as output_tokens,
+               sum(cached_tokens)::float8 as cached_tokens, sum(cache_write_tokens)::float8 as cache_write_tokens,
+               sum(cost_usd)::float8 as cost_usd, sum(sync_cost_usd)::float8 as sync_cost_usd,
+               sum(unpriced_results)::float8 as unpriced_results
+        from result_totals group by project, provider, model`,
       sql<{ provider: string; age_s: number }[]>`
         select provider, extract(epoch from now() - min(coalesce(submitted_at, created_at)))::float8 as age_s
         from provider_batches where state = 'submitted' group by provider`,

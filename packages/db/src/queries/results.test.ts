@@ -350,4 +350,24 @@ describe('every result priced exactly once', () => {
       price_version: VERSION,
     });
   });
+  it('keeps result_totals equal to what the results add up to, through every write above', async () => {
+    const columns = db.sql`
+      project, provider, model, status, results::int, unpriced_results::int, input_tokens::int,
+      output_tokens::int, cached_tokens::int, cache_write_tokens::int, cost_usd::text, sync_cost_usd::text`;
+    const kept = await db.sql`select ${columns} from result_totals order by project, provider, model, status`;
+    const summed = await db.sql`
+      select ${columns} from (
+        select j.project, j.provider, j.model, r.status, count(*) as results,
+               count(*) filter (where r.price_version is null) as unpriced_results,
+               coalesce(sum(r.input_tokens), 0) as input_tokens, coalesce(sum(r.output_tokens), 0) as output_tokens,
+               coalesce(sum(r.cached_tokens), 0) as cached_tokens,
+               coalesce(sum(r.cache_write_tokens), 0) as cache_write_tokens,
+               coalesce(sum(r.cost_usd), 0)::numeric(30, 12) as cost_usd,
+               coalesce(sum(r.sync_cost_usd), 0)::numeric(30, 12) as sync_cost_usd
+        from results r join jobs j on j.id = r.job_id
+        group by j.project, j.provider, j.model, r.status) s
+      order by project, provider, model, status`;
+    expect(summed.length).toBeGreaterThan(1);
+    expect(kept).toEqual(summed);
+  });
 });
