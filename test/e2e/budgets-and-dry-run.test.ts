@@ -414,6 +414,8 @@ describe('BatchClient.estimate', () => {
 
 describe('a replay of a run', () => {
   it('stores the worst case a dry run gives, and leaves out what already succeeded in both', async () => {
+    // A project with a budget: its submits count tokens with the real tokenizer, as dry runs do.
+    expect((await call(stack.apiUrl, 'PUT', '/v1/budgets/replay', { monthly_usd: 1000 })).status).toBe(200);
     const job = { ...openAiJob(), metadata: { project: 'replay', owner: 'tests', run_id: 'replay-run' } };
     const first = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
     expect(first.status).toBe(202);

@@ -84,7 +84,7 @@ export async function dryRunJob(
   rawHeader: unknown,
   inputs: AsyncIterable<unknown> | Iterable<unknown>,
 ): Promise<DryRunResponse> {
-  const prepared = await prepareIntake(deps, rawHeader, inputs);
+  const prepared = await prepareIntake(deps, rawHeader, inputs, 'dry_run');
   const { spec, job, normalizer, estimate } = prepared;
   // A fresh run id has no earlier results: only a run the caller names can be a replay.
   const replay = spec.metadata.run_id !== undefined;

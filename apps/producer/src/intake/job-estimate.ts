@@ -72,8 +72,9 @@ export class JobEstimate {
   static async create(
     pricer: Pricer,
     job: { provider: string; model: string; kind: 'chat' | 'embedding'; outputSchema?: unknown },
+    exact = true,
   ): Promise<JobEstimate> {
-    const tokens = await loadTokenEstimator(job.provider, job.model, job.kind);
+    const tokens = await loadTokenEstimator(job.provider, job.model, job.kind, exact);
     // A structured-output schema is sent with every request and billed as prompt: counted as text.
     const perRequestTokens =
       job.outputSchema === undefined ? 0 : tokens.inputTokens({ text: JSON.stringify(job.outputSchema) });

@@ -1,5 +1,5 @@
 import type { ProviderLimits, UnifiedRequest } from '@tranche/adapters';
-import { insertJob, type Sql, setJobWorstCase, skippedInputRequests } from '@tranche/db';
+import { getBudget, insertJob, type Sql, setJobWorstCase, skippedInputRequests } from '@tranche/db';
 import type { Pricer } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { enforceBudget } from './budget-check';
@@ -60,11 +60,16 @@ export interface PreparedIntake {
   estimate: JobEstimate;
 }
 
-/** Validates the header; a bad one throws with every problem of the inputs too (which are read to the end). */
+/**
+ * Validates the header; a bad one throws with every problem of the inputs too (which are read to the end). Tokens
+ * are counted with the provider's real tokenizer where there is one for a dry run and for a project with a budget;
+ * otherwise the job's worst case, which nothing checks, is estimated with the approximation.
+ */
 export async function prepareIntake(
   deps: IntakeDeps,
   rawHeader: unknown,
   inputs: AsyncIterable<unknown> | Iterable<unknown>,
+  purpose: 'dry_run' | 'submit',
 ): Promise<PreparedIntake> {
   const parsed = jobHeaderSchema.safeParse(rawHeader, { error: requiredMessage });
   if (!parsed.success) {
@@ -73,17 +78,22 @@ export async function prepareIntake(
     throw new JobValidationError(problems);
   }
   const header = normalizeHeader(parsed.data, deps.defaults);
+  const exact = purpose === 'dry_run' || (await getBudget(deps.sql, header.job.project)) !== null;
   return {
     spec: parsed.data,
     job: header.job,
     headerProblems: header.problems,
     normalizer: new InputNormalizer(parsed.data, header.job.runId),
-    estimate: await JobEstimate.create(deps.pricer, {
-      provider: parsed.data.provider,
-      model: parsed.data.model,
-      kind: parsed.data.kind,
-      outputSchema: parsed.data.output?.schema,
-    }),
+    estimate: await JobEstimate.create(
+      deps.pricer,
+      {
+        provider: parsed.data.provider,
+        model: parsed.data.model,
+        kind: parsed.data.kind,
+        outputSchema: parsed.data.output?.schema,
+      },
+      exact,
+    ),
   };
 }
 
@@ -119,7 +129,7 @@ export async function intakeJob(
   rawHeader: unknown,
   inputs: AsyncIterable<unknown> | Iterable<unknown>,
 ): Promise<SubmitResponse> {
-  const prepared = await prepareIntake(deps, rawHeader, inputs);
+  const prepared = await prepareIntake(deps, rawHeader, inputs, 'submit');
   const { job, normalizer, estimate } = prepared;
   const rows = (async function* (): AsyncGenerator<NormalizedInput> {
     for await (const raw of inputs) {
