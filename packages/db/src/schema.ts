@@ -166,6 +166,8 @@ export const results = pgTable(
     // every fetched batch): job, then time, with the cost in the index so the month's sum reads no table pages.
     index('results_job_created_idx').on(t.jobId, t.createdAt, t.costUsd),
     index('results_created_idx').on(t.createdAt),
+    // The dashboard's unpriced models: only the few results without a price, by time.
+    index('results_unpriced_idx').on(t.createdAt).where(sql`price_version is null`),
   ],
 );
 
@@ -191,6 +193,29 @@ export const resultTotals = pgTable(
     syncCostUsd: numeric('sync_cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
   },
   (t) => [primaryKey({ columns: [t.project, t.provider, t.model, t.status] })],
+);
+
+/**
+ * The results of each job, hour by hour (UTC) and by outcome: costs over a window read whole hours from here and only
+ * the window's partial first and last hours from `results`, so a 30-day summary does not sum every result of the
+ * month. Kept by the same triggers as `result_totals`, in the transaction that writes the results.
+ */
+export const resultHours = pgTable(
+  'result_hours',
+  {
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    jobId: text('job_id').notNull(),
+    status: text('status').notNull(),
+    results: bigint('results', { mode: 'number' }).notNull().default(0),
+    unpricedResults: bigint('unpriced_results', { mode: 'number' }).notNull().default(0),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+    cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+    cacheWriteTokens: bigint('cache_write_tokens', { mode: 'number' }).notNull().default(0),
+    costUsd: numeric('cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+    syncCostUsd: numeric('sync_cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.jobId, t.status] })],
 );
 
 /** A monthly spending limit per project, enforced at submit (the calendar month, UTC). */

@@ -69,10 +69,10 @@ async function statuses(sql: Sql, now: Date, project: string | null): Promise<Bu
   const terminal = TERMINAL_JOB_STATUSES as string[];
   return sql<BudgetStatus[]>`
     with spent as (
-      select j.project, sum(r.cost_usd) as usd
-      from results r join jobs j on j.id = r.job_id
-      where r.created_at >= ${month.start} and r.created_at < ${month.end}
-        and r.cost_usd is not null
+      -- A month is whole UTC hours: its results are summed hour by hour already (result_hours).
+      select j.project, sum(h.cost_usd) as usd
+      from result_hours h join jobs j on j.id = h.job_id
+      where h.hour >= ${month.start} and h.hour < ${month.end}
         and (${project}::text is null or j.project = ${project}::text)
         and j.project in (select project from budgets)
       group by j.project

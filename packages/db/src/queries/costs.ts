@@ -45,6 +45,32 @@ interface FigureRow extends CostFigures {
   is_total: boolean;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The results of [from, to) with their job's tags, one row per result or per job-hour: the whole UTC hours inside
+ * the window come pre-summed from `result_hours`, only the partial hours at its ends from `results` itself. Columns:
+ * the tags, `status`, `at` (the hour, or the result's time), the counts and sums of `results`.
+ */
+function resultsWithin(sql: Sql, from: Date, to: Date) {
+  const firstHour = new Date(Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS);
+  const lastHour = new Date(Math.floor(to.getTime() / HOUR_MS) * HOUR_MS);
+  // No whole hour inside: everything from `results`.
+  const [hoursFrom, hoursTo] = firstHour < lastHour ? [firstHour, lastHour] : [to, to];
+  return sql`
+    select j.project, j.owner, j.environment, j.provider, j.model, h.status, h.hour as at, h.results,
+           h.unpriced_results, h.input_tokens, h.output_tokens, h.cached_tokens, h.cost_usd, h.sync_cost_usd
+    from result_hours h join jobs j on j.id = h.job_id
+    where h.hour >= ${hoursFrom} and h.hour < ${hoursTo}
+    union all
+    select j.project, j.owner, j.environment, j.provider, j.model, r.status, r.created_at, 1,
+           (r.price_version is null)::int, coalesce(r.input_tokens, 0), coalesce(r.output_tokens, 0),
+           coalesce(r.cached_tokens, 0), r.cost_usd, r.sync_cost_usd
+    from results r join jobs j on j.id = r.job_id
+    where (r.created_at >= ${from} and r.created_at < ${hoursFrom})
+       or (r.created_at >= ${hoursTo} and r.created_at < ${to})`;
+}
+
 /**
  * The cost of the results created in [from, to), by the job tags in `groupBy`: summed in SQL, exact. Results are
  * placed in time by `results.created_at` (indexed), and take their tags from their job.
@@ -64,13 +90,7 @@ export async function costSummary(
             from scoped group by grouping sets ((${sql(keys)}), ())
             order by is_total, sum(cost_usd) desc nulls last, ${sql(keys)}`;
   const rows = await sql<(FigureRow & Record<string, unknown>)[]>`
-    with scoped as (
-      select j.project, j.owner, j.environment, j.provider, j.model,
-             r.status, r.input_tokens, r.output_tokens, r.cached_tokens, r.cost_usd, r.sync_cost_usd,
-             r.price_version
-      from results r join jobs j on j.id = r.job_id
-      where r.created_at >= ${from} and r.created_at < ${to}
-    )
+    with scoped as (${resultsWithin(sql, from, to)})
     select
       coalesce(sum(cost_usd), 0)::numeric(30, 12)::text as cost_usd,
       coalesce(sum(sync_cost_usd), 0)::numeric(30, 12)::text as sync_cost_usd,
@@ -78,10 +98,10 @@ export async function costSummary(
       coalesce(sum(input_tokens), 0)::float8 as input_tokens,
       coalesce(sum(output_tokens), 0)::float8 as output_tokens,
       coalesce(sum(cached_tokens), 0)::float8 as cached_tokens,
-      count(*)::int as results,
-      count(*) filter (where status = 'succeeded')::int as succeeded,
-      count(*) filter (where status = 'failed')::int as failed,
-      count(*) filter (where price_version is null)::int as unpriced_results
+      coalesce(sum(results), 0)::int as results,
+      coalesce(sum(results) filter (where status = 'succeeded'), 0)::int as succeeded,
+      coalesce(sum(results) filter (where status = 'failed'), 0)::int as failed,
+      coalesce(sum(unpriced_results), 0)::int as unpriced_results
     ${grouping}`;
   const figures = (row: FigureRow): CostFigures => ({
     cost_usd: row.cost_usd,
@@ -133,15 +153,13 @@ export async function dailyCostsByProject(
     new Date(from.getTime() + i * 86_400_000).toISOString().slice(0, 10),
   );
   const rows = await sql<{ project: string; day: string; cost_usd: string; unpriced_results: number }[]>`
-    select j.project,
-           to_char(date_trunc('day', r.created_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
-           coalesce(sum(r.cost_usd), 0)::numeric(30, 12)::text as cost_usd,
-           count(*) filter (where r.price_version is null)::int as unpriced_results,
-           sum(sum(r.cost_usd)) over (partition by j.project) as project_total
-    from results r join jobs j on j.id = r.job_id
-    where r.created_at >= ${from} and r.created_at < ${now}
+    select project, to_char(at at time zone 'UTC', 'YYYY-MM-DD') as day,
+           coalesce(sum(cost_usd), 0)::numeric(30, 12)::text as cost_usd,
+           coalesce(sum(unpriced_results), 0)::int as unpriced_results,
+           sum(sum(cost_usd)) over (partition by project) as project_total
+    from (${resultsWithin(sql, from, now)}) scoped
     group by 1, 2
-    order by project_total desc nulls last, j.project, day`;
+    order by project_total desc nulls last, project, day`;
   const projects = new Map<string, DailyCosts['projects'][number]>();
   for (const row of rows) {
     let series = projects.get(row.project);

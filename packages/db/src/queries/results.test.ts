@@ -350,7 +350,7 @@ describe('every result priced exactly once', () => {
       price_version: VERSION,
     });
   });
-  it('keeps result_totals equal to what the results add up to, through every write above', async () => {
+  it('keeps result_totals and result_hours equal to what the results add up to, through every write above', async () => {
     const columns = db.sql`
       project, provider, model, status, results::int, unpriced_results::int, input_tokens::int,
       output_tokens::int, cached_tokens::int, cache_write_tokens::int, cost_usd::text, sync_cost_usd::text`;
@@ -369,5 +369,19 @@ describe('every result priced exactly once', () => {
       order by project, provider, model, status`;
     expect(summed.length).toBeGreaterThan(1);
     expect(kept).toEqual(summed);
+
+    // The same, hour by hour and job by job (a result that moved to a replay's job leaves a row of zeros behind).
+    const hourColumns = db.sql`
+      hour, job_id, status, results::int, unpriced_results::int, input_tokens::int, cost_usd::text`;
+    const hours = await db.sql`
+      select ${hourColumns} from result_hours where results <> 0 order by hour, job_id, status`;
+    const byHour = await db.sql`
+      select ${hourColumns} from (
+        select date_trunc('hour', created_at, 'UTC') as hour, job_id, status, count(*) as results,
+               count(*) filter (where price_version is null) as unpriced_results,
+               coalesce(sum(input_tokens), 0) as input_tokens, coalesce(sum(cost_usd), 0)::numeric(30, 12) as cost_usd
+        from results group by 1, 2, 3) s
+      order by hour, job_id, status`;
+    expect(hours).toEqual(byHour);
   });
 });
