@@ -103,7 +103,10 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   const scheduler = setInterval(scheduleSweeps, Math.max(env.SWEEP_INTERVAL_S, 5) * 1000);
   scheduler.unref();
   if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
-    log.warn('ALERT_WEBHOOK_URL is set without ALERT_WEBHOOK_SECRET: webhooks are sent unsigned');
+    log.warn('ALERT_WEBHOOK_URL is set without ALERT_WEBHOOK_SECRET: alerts are sent unsigned');
+  }
+  if (!env.JOB_WEBHOOK_SECRET && !env.ALERT_WEBHOOK_SECRET) {
+    log.warn("neither JOB_WEBHOOK_SECRET nor ALERT_WEBHOOK_SECRET is set: jobs' webhooks are sent unsigned");
   }
   log.info({ prefix: env.QUEUE_PREFIX }, 'worker started');
   return {

@@ -42,6 +42,11 @@ describe('cost query parameters', () => {
     expect(parameterOf({ window: '2d' })).toBe('window');
     expect(parameterOf({ window: '2026-03-01..' })).toBe('window');
     expect(parameterOf({ window: '2026-03-01..2026-03-01' })).toBe('window');
+    // Dates that do not exist are refused, not rolled over into the next month; nor is an Object member a window.
+    expect(parameterOf({ window: '2026-02-30..2026-04-01' })).toBe('window');
+    expect(parameterOf({ window: '2026-02-01..2026-02-29T10:00:00Z' })).toBe('window');
+    expect(parameterOf({ window: 'toString' })).toBe('window');
+    expect(parameterOf({ window: '2024-02-29..2024-03-01' })).toBeNull();
     expect(parameterOf({ group_by: 'project,tenant' })).toBe('group_by');
     expect(parameterOf({ format: ['csv', 'json'] })).toBe('format');
     expect(parameterOf({ from: '2026-03-01' })).toBe('from');

@@ -26,10 +26,16 @@ export const DEFAULT_WINDOW: WindowPreset = '30d';
 /** A date, or a date and time with its zone: `2026-05-01`, `2026-05-01T12:00:00Z`, `2026-05-01T14:00+02:00`. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** `2026-02-30` parses as March 2: a date must come back as itself. */
+function realDate(day: string): boolean {
+  const parsed = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+}
+
 function instant(parameter: string, value: string, which: 'from' | 'to'): Date {
   // An unencoded `+` of a zone offset arrives as a space in a query string.
   const text = value.trim().replace(/ (\d{2}:\d{2})$/, '+$1');
-  const ms = ISO_INSTANT.test(text) ? Date.parse(text) : Number.NaN;
+  const ms = ISO_INSTANT.test(text) && realDate(text.slice(0, 10)) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms))
     throw new CostQueryError(
       parameter,
