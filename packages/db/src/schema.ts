@@ -171,6 +171,18 @@ export const results = pgTable(
   ],
 );
 
+/** What a set of results adds up to: the columns of both rollups, kept by the same triggers. */
+const resultSums = () => ({
+  results: bigint('results', { mode: 'number' }).notNull().default(0),
+  unpricedResults: bigint('unpriced_results', { mode: 'number' }).notNull().default(0),
+  inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+  outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+  cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
+  cacheWriteTokens: bigint('cache_write_tokens', { mode: 'number' }).notNull().default(0),
+  costUsd: numeric('cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+  syncCostUsd: numeric('sync_cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+});
+
 /**
  * What every result ever stored adds up to, per project, provider, model and outcome: `/metrics` reads these few
  * rows instead of summing all results on every scrape. Kept by statement triggers on `results` (migration 0004),
@@ -183,14 +195,7 @@ export const resultTotals = pgTable(
     provider: text('provider').notNull(),
     model: text('model').notNull(),
     status: text('status').notNull(),
-    results: bigint('results', { mode: 'number' }).notNull().default(0),
-    unpricedResults: bigint('unpriced_results', { mode: 'number' }).notNull().default(0),
-    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
-    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
-    cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
-    cacheWriteTokens: bigint('cache_write_tokens', { mode: 'number' }).notNull().default(0),
-    costUsd: numeric('cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
-    syncCostUsd: numeric('sync_cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+    ...resultSums(),
   },
   (t) => [primaryKey({ columns: [t.project, t.provider, t.model, t.status] })],
 );
@@ -206,14 +211,7 @@ export const resultHours = pgTable(
     hour: timestamp('hour', { withTimezone: true }).notNull(),
     jobId: text('job_id').notNull(),
     status: text('status').notNull(),
-    results: bigint('results', { mode: 'number' }).notNull().default(0),
-    unpricedResults: bigint('unpriced_results', { mode: 'number' }).notNull().default(0),
-    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
-    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
-    cachedTokens: bigint('cached_tokens', { mode: 'number' }).notNull().default(0),
-    cacheWriteTokens: bigint('cache_write_tokens', { mode: 'number' }).notNull().default(0),
-    costUsd: numeric('cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
-    syncCostUsd: numeric('sync_cost_usd', { precision: 30, scale: 12 }).notNull().default('0'),
+    ...resultSums(),
   },
   (t) => [primaryKey({ columns: [t.hour, t.jobId, t.status] })],
 );
