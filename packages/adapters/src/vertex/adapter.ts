@@ -49,6 +49,9 @@ export interface VertexAdapterOptions {
   folder?: string;
 }
 
+/** Whole-file uploads of one request file, after the storage SDK's own retries gave up. */
+const UPLOAD_ATTEMPTS = 3;
+const UPLOAD_RETRY_MS = 200;
 const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 const CREATE_RETRY_STATUSES = [429, 503];
 const UPLOAD_CHUNK_UNIT = 256 * 1024;
@@ -119,23 +122,39 @@ export class VertexAdapter implements BatchAdapter {
     }
   }
 
+  /**
+   * Streamed from disk by a resumable upload; the SDK verifies the CRC32C the server reports. When the server lost
+   * bytes the SDK had already streamed (a 5xx in the middle of a PUT), the SDK stops rather than resend them: the
+   * file is still on disk and the object's name is the chunk's, so a new upload of the whole file is safe.
+   */
+  private async uploadInput(request: SubmitRequest, inputName: string, metadata: Record<string, string>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.bucket.upload(request.filePath, {
+          destination: inputName,
+          resumable: true,
+          validation: 'crc32c',
+          contentType: 'application/jsonl',
+          metadata: { metadata },
+          ...(this.uploadChunkBytes > 0 && request.bytes > this.uploadChunkBytes
+            ? { chunkSize: this.uploadChunkBytes }
+            : {}),
+        });
+        return;
+      } catch (error) {
+        if (attempt >= UPLOAD_ATTEMPTS || !vertexCallError(error).retryable) throw error;
+        await new Promise((resolve) => setTimeout(resolve, UPLOAD_RETRY_MS * attempt));
+      }
+    }
+  }
+
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const { context, chunkKey } = request;
     const folder = chunkFolder(this.folder, context.jobId, chunkKey);
     const inputName = `${folder}/input.jsonl`;
     const metadata = { [JOB_ID_METADATA]: context.jobId, [CHUNK_KEY_METADATA]: chunkKey };
     try {
-      // Streamed from disk by a resumable upload; the SDK verifies the CRC32C the server reports.
-      await this.bucket.upload(request.filePath, {
-        destination: inputName,
-        resumable: true,
-        validation: 'crc32c',
-        contentType: 'application/jsonl',
-        metadata: { metadata },
-        ...(this.uploadChunkBytes > 0 && request.bytes > this.uploadChunkBytes
-          ? { chunkSize: this.uploadChunkBytes }
-          : {}),
-      });
+      await this.uploadInput(request, inputName, metadata);
       const job = await this.ai.batches.create({
         model: context.model,
         src: gcsUri(this.options.bucket, inputName),
