@@ -94,7 +94,6 @@ export {
   type ApplyOutcome,
   applyResults,
   applyResultsIn,
-  type BilledTokens,
   countPendingInputs,
   failUnsent,
   type IncomingResult,
@@ -102,7 +101,6 @@ export {
   markBatchFetched,
   type PriceResult,
   type PricingFor,
-  type ResultCost,
   type ResultLine,
   unansweredInputs,
 } from './queries/results';

@@ -1,3 +1,4 @@
+import type { BilledTokens, Cost } from '@tranche/pricing';
 import type { Sql } from '../client';
 import type { JobRow, StoredError } from './types';
 
@@ -15,28 +16,8 @@ export interface IncomingResult {
   error?: StoredError;
 }
 
-/** Tokens as billed, over every attempt of a request: `inputTokens` includes cache reads and writes. */
-export interface BilledTokens {
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  /**
-   * The prompt of one request, which decides a long-context tier; defaults to `inputTokens`. Tokens summed over
-   * several attempts of a 150k-token prompt must not be billed at the rates of a 300k-token one.
-   */
-  requestInputTokens?: number;
-}
-
-/** Decimal strings (12 places), as `numeric(24, 12)` stores them. */
-export interface ResultCost {
-  costUsd: string;
-  syncCostUsd: string;
-  priceVersion: string;
-}
-
-/** Prices a result's tokens at its job's provider and model; null when the model has no price. */
-export type PriceResult = (tokens: BilledTokens) => ResultCost | null;
+/** Prices a result's tokens (of every attempt) at its job's provider and model; null when the model has no price. */
+export type PriceResult = (tokens: BilledTokens) => Cost | null;
 
 /** The price function of a job's provider and model. */
 export type PricingFor = (job: Pick<JobRow, 'provider' | 'model'>) => PriceResult;
