@@ -1,3 +1,4 @@
+import { embeddingResult } from '../embedding-result';
 import { errorTypeForStatus, normalizedError } from '../errors';
 import { asNumber, asObject, asString, type Json } from '../json-fields';
 import type { BatchContext, NormalizedError, NormalizedResult, Usage } from '../types';
@@ -28,16 +29,7 @@ function successFromBody(customId: string, body: Json, context: BatchContext): N
   const usage = compatibleUsage(body.usage);
   if (context.kind === 'embedding') {
     const first = asObject((body.data as unknown[] | undefined)?.[0]);
-    const embedding = first?.embedding;
-    if (!Array.isArray(embedding)) {
-      return {
-        customId,
-        status: 'failed',
-        usage,
-        error: normalizedError('unknown', null, 'embedding missing from response'),
-      };
-    }
-    return { customId, status: 'succeeded', usage, output: { embedding: embedding as number[] } };
+    return embeddingResult(customId, usage, first?.embedding, 'response');
   }
   const choice = asObject((body.choices as unknown[] | undefined)?.[0]);
   const message = asObject(choice?.message);

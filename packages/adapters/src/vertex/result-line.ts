@@ -1,3 +1,4 @@
+import { embeddingResult } from '../embedding-result';
 import { normalizedError } from '../errors';
 import { asNumber, asObject, asString, type Json } from '../json-fields';
 import type { BatchContext, NormalizedResult, Usage } from '../types';
@@ -44,10 +45,12 @@ export function parseVertexLine(line: Json, context: BatchContext): NormalizedRe
   const customId = lineCustomId(line);
   const status = asString(line.status) ?? '';
   if (status !== '') return { customId, status: 'failed', usage: null, error: rowStatusError(status) };
-  return context.kind === 'embedding' ? embeddingResult(customId, line) : chatResult(customId, line, context);
+  return context.kind === 'embedding'
+    ? embeddingLineResult(customId, line)
+    : chatResult(customId, line, context);
 }
 
-function embeddingResult(customId: string, line: Json): NormalizedResult {
+function embeddingLineResult(customId: string, line: Json): NormalizedResult {
   const prediction = asObject((line.predictions as unknown[] | undefined)?.[0]);
   const embeddings = asObject(prediction?.embeddings);
   const statistics = asObject(embeddings?.statistics);
@@ -60,16 +63,7 @@ function embeddingResult(customId: string, line: Json): NormalizedResult {
         raw: statistics,
       }
     : null;
-  const values = embeddings?.values;
-  if (!Array.isArray(values)) {
-    return {
-      customId,
-      status: 'failed',
-      usage,
-      error: normalizedError('unknown', null, 'embedding missing from prediction'),
-    };
-  }
-  return { customId, status: 'succeeded', usage, output: { embedding: values as number[] } };
+  return embeddingResult(customId, usage, embeddings?.values, 'prediction');
 }
 
 function chatResult(customId: string, line: Json, context: BatchContext): NormalizedResult {
