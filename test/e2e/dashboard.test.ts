@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { setBudget } from '@tranche/db';
 import { decimalToPico } from '@tranche/pricing';
 import { BatchClient, CostQueryError } from '@tranche/producer';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
 import { type CostSeed, DAY, expectedFigures, type SeededResult, seedCosts } from '../support/cost-seed';
 import { OUTPUT_DIR, REPO_ROOT } from '../support/processes';
 import { REDIS_URL, type Stack, startStack } from '../support/stack';
@@ -34,19 +35,7 @@ beforeAll(async () => {
   await setBudget(stack.sql, 'support-triage', '25');
   await setBudget(stack.sql, 'contracts', '500');
   client = new BatchClient({ databaseUrl: stack.db.url, redisUrl: REDIS_URL, queuePrefix: stack.prefix });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
