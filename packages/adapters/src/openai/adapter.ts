@@ -83,15 +83,19 @@ export class OpenAIAdapter implements BatchAdapter {
     return JSON.stringify({ custom_id: customId, method: 'POST', url, body });
   }
 
-  async findExisting({ chunkKey, createdAfter }: ExistingBatchQuery): Promise<SubmitResult | null> {
+  async findExisting({
+    chunkKey,
+    createdAfter,
+    knownBatchIds,
+  }: ExistingBatchQuery): Promise<SubmitResult | null> {
     const since = Math.floor(createdAfter.getTime() / 1000) - ADOPT_SKEW_S;
     try {
-      // Newest first: stop paging once batches are older than the chunk itself.
+      // Newest first: stop paging once batches are older than the chunk itself (and never adopt one that is).
       for await (const batch of this.client.batches.list({ limit: 100 })) {
-        if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey) {
+        if (batch.created_at < since) break;
+        if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(batch.id)) {
           return { providerBatchId: batch.id, inputFileId: batch.input_file_id };
         }
-        if (batch.created_at < since) break;
       }
       return null;
     } catch (error) {

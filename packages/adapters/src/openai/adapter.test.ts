@@ -1,0 +1,810 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  countPromptTokens,
+  countTokens,
+  createOpenAIProvider,
+  type EmulatorHandle,
+  echoText,
+  type FaultConfig,
+  type FaultInput,
+  startEmulator,
+} from '@tranche/emulator';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ProviderCallError } from '../errors';
+import { CHUNK_KEY_METADATA } from '../metadata';
+import type {
+  BatchContext,
+  BatchRef,
+  NormalizedResult,
+  PollResult,
+  SubmitRequest,
+  UnifiedRequest,
+} from '../types';
+import { OpenAIAdapter, type OpenAIAdapterOptions } from './adapter';
+
+let emu: EmulatorHandle;
+let adapter: OpenAIAdapter;
+/** The SDK itself, to look at what the emulator holds. */
+let client: OpenAI;
+let dir: string;
+
+const newAdapter = (options: Partial<OpenAIAdapterOptions> = {}) =>
+  new OpenAIAdapter({ apiKey: 'test', baseURL: emu.openaiBaseUrl, maxRetries: 2, ...options });
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, stepMs: 50, seed: 9, providers: [createOpenAIProvider] });
+  adapter = newAdapter();
+  client = new OpenAI({ apiKey: 'test', baseURL: emu.openaiBaseUrl, maxRetries: 0 });
+  dir = await mkdtemp(join(tmpdir(), 'openai-adapter-'));
+});
+afterAll(async () => {
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  emu.resetAll();
+});
+
+const chat: BatchContext = { jobId: 'job-1', model: 'gpt-4o-mini', kind: 'chat' };
+const embedding: BatchContext = { jobId: 'job-e', model: 'text-embedding-3-small', kind: 'embedding' };
+const question = (i: number, padding = ''): UnifiedRequest => ({
+  system: 'You are terse.',
+  messages: [{ role: 'user', content: `Question number ${i}?${padding}` }],
+});
+const numbered = (count: number, prefix = 'q', padding = '') =>
+  Array.from({ length: count }, (_, i): [string, UnifiedRequest] => [`${prefix}-${i}`, question(i, padding)]);
+const byId = (results: NormalizedResult[]) => new Map(results.map((result) => [result.customId, result]));
+
+let fileSeq = 0;
+
+/** Encodes the requests like the worker does and writes them as one chunk's request file. */
+async function writeChunk(
+  inputs: Array<[string, UnifiedRequest]>,
+  context = chat,
+  chunkKey = 'chunk-1',
+): Promise<SubmitRequest> {
+  const lines = inputs.map(([customId, request]) => adapter.encodeLine(customId, request, context));
+  const filePath = join(dir, `chunk-${fileSeq++}.jsonl`);
+  const text = `${lines.join('\n')}\n`;
+  await writeFile(filePath, text);
+  return { context, chunkKey, filePath, requestCount: lines.length, bytes: Buffer.byteLength(text) };
+}
+
+/** A chunk of a few requests whose file is exactly `bytes` long (the last request's prompt is padded). */
+async function chunkOfExactly(bytes: number, chunkKey: string): Promise<SubmitRequest> {
+  const inputs = numbered(4, 'b');
+  const unpadded = await writeChunk(inputs, chat, chunkKey);
+  const padding = 'x'.repeat(bytes - unpadded.bytes);
+  inputs[3] = ['b-3', question(3, padding)];
+  const chunk = await writeChunk(inputs, chat, chunkKey);
+  expect(chunk.bytes).toBe(bytes);
+  return chunk;
+}
+
+async function submit(inputs: Array<[string, UnifiedRequest]>, context = chat, chunkKey = 'chunk-1') {
+  return adapter.submit(await writeChunk(inputs, context, chunkKey));
+}
+
+async function waitEnded(ref: BatchRef, seen: string[] = [], timeoutMs = 15_000): Promise<PollResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const poll = await adapter.poll(ref);
+    if (seen.at(-1) !== poll.phase) seen.push(poll.phase);
+    if (poll.phase === 'ended') return poll;
+    if (Date.now() > deadline)
+      throw new Error(`batch ${ref.providerBatchId} stuck in ${poll.providerStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function collect(ref: BatchRef, context = chat, from = adapter): Promise<NormalizedResult[]> {
+  const results: NormalizedResult[] = [];
+  for await (const result of from.fetchResults(ref, context)) results.push(result);
+  return results;
+}
+
+async function run(inputs: Array<[string, UnifiedRequest]>, context = chat, chunkKey = 'chunk-1') {
+  const submitted = await submit(inputs, context, chunkKey);
+  const poll = await waitEnded(submitted);
+  const ref = { ...submitted, outputFileId: poll.outputFileId, errorFileId: poll.errorFileId };
+  return { ref, poll, results: await collect(ref, context) };
+}
+
+async function currentFaults(): Promise<FaultConfig> {
+  return (await (await fetch(`${emu.url}/_emulator/faults`)).json()) as FaultConfig;
+}
+
+/**
+ * Counts the API calls matching each `[method, path]` through the fault API: a zero-length `delay` fault is used up
+ * once per matching call (and changes nothing else), so what is left of its `times` says how many calls were made.
+ * Merged into the current faults.
+ */
+const COUNTER = 10_000;
+async function countCalls(...calls: Array<[method: string, path: string]>): Promise<void> {
+  const delay = calls.map(([method, path]) => ({ provider: 'openai', method, path, ms: 0, times: COUNTER }));
+  const response = await fetch(`${emu.url}/_emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ delay }),
+  });
+  expect(response.ok).toBe(true);
+}
+async function callCounts(): Promise<Record<string, number>> {
+  const { delay } = await currentFaults();
+  return Object.fromEntries(delay.map((fault) => [`${fault.method} ${fault.path}`, COUNTER - fault.times!]));
+}
+
+const UPLOAD_CALLS: Array<[string, string]> = [
+  ['POST', '^/files$'],
+  ['POST', '^/uploads$'],
+  ['POST', '^/uploads/[^/]+/parts$'],
+  ['POST', '^/uploads/[^/]+/complete$'],
+];
+
+describe('OpenAIAdapter.encodeLine', () => {
+  it('writes a chat request line with the model in the body and max_completion_tokens', () => {
+    const line = adapter.encodeLine(
+      'id-1',
+      {
+        system: 'Be brief.',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello.' },
+          { role: 'user', content: 'Bye 🎉' },
+        ],
+        params: { max_tokens: 64, temperature: 0.2, top_p: 0.9, stop: ['END'] },
+      },
+      chat,
+    );
+    expect(line).not.toContain('\n');
+    expect(JSON.parse(line)).toEqual({
+      custom_id: 'id-1',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello.' },
+          { role: 'user', content: 'Bye 🎉' },
+        ],
+        max_completion_tokens: 64,
+        temperature: 0.2,
+        top_p: 0.9,
+        stop: ['END'],
+      },
+    });
+    // Without params, no sampling keys at all; an empty stop list is left out.
+    expect(
+      JSON.parse(adapter.encodeLine('id-2', { ...question(2), params: { stop: [] } }, chat)).body,
+    ).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'Question number 2?' },
+      ],
+    });
+  });
+
+  it('asks for structured output with a strict json_schema response_format when the context has a schema', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
+    const line = JSON.parse(
+      adapter.encodeLine('s', question(1), { ...chat, output: { name: 'answer', schema } }),
+    ) as { body: Record<string, unknown> };
+    expect(line.body.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema, strict: true },
+    });
+    expect(line.body).not.toHaveProperty('max_tokens');
+  });
+
+  it('writes an embeddings request line', () => {
+    expect(JSON.parse(adapter.encodeLine('e-1', { text: 'hello 🌍' }, embedding))).toEqual({
+      custom_id: 'e-1',
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'text-embedding-3-small', input: 'hello 🌍' },
+    });
+  });
+});
+
+describe('OpenAIAdapter against the emulator', () => {
+  it('submits through the Files API, polls through the phases and fetches shuffled results with usage', async () => {
+    // Each state lasts 200 ms, so every phase is seen even when polls are slow.
+    emu.setFaults({ slow_factor: 4 });
+    await countCalls(...UPLOAD_CALLS);
+    const inputs = numbered(30);
+    const chunk = await writeChunk(inputs, chat, 'job-1_r0_c0');
+    const submitted = await adapter.submit(chunk);
+    expect(submitted.providerBatchId).toMatch(/^batch_[0-9a-f]{32}$/);
+    expect(submitted.inputFileId).toMatch(/^file-/);
+
+    const first = await adapter.poll(submitted);
+    expect(first).toMatchObject({
+      phase: 'validating',
+      providerStatus: 'validating',
+      counts: { total: 0, completed: 0, failed: 0 },
+      outputFileId: null,
+      errorFileId: null,
+      failures: undefined,
+    });
+    expect(first.outcome).toBeUndefined();
+
+    const phases: string[] = [first.phase];
+    const poll = await waitEnded(submitted, phases);
+    expect(phases).toEqual(['validating', 'running', 'finalizing', 'ended']);
+    expect(poll).toMatchObject({
+      phase: 'ended',
+      outcome: 'completed',
+      providerStatus: 'completed',
+      counts: { total: 30, completed: 30, failed: 0 },
+      outputFileId: expect.stringMatching(/^file-/),
+      errorFileId: null,
+      failures: undefined,
+    });
+
+    const results = await collect({ ...submitted, outputFileId: poll.outputFileId });
+    expect(results.map((r) => r.customId)).not.toEqual(inputs.map(([id]) => id));
+    expect(results.map((r) => r.customId).sort()).toEqual(inputs.map(([id]) => id).sort());
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 'succeeded', usage: { inputTokens: expect.any(Number) } });
+    }
+    const messages = [
+      { role: 'system', text: 'You are terse.' },
+      { role: 'user', text: 'Question number 7?' },
+    ];
+    expect(byId(results).get('q-7')).toEqual({
+      customId: 'q-7',
+      status: 'succeeded',
+      output: { text: echoText(messages), finishReason: 'stop' },
+      usage: {
+        inputTokens: countPromptTokens(messages),
+        outputTokens: countTokens(echoText(messages)),
+        cachedTokens: 0,
+        cacheWriteTokens: 0,
+        raw: expect.objectContaining({ prompt_tokens: countPromptTokens(messages) }),
+      },
+    });
+
+    // One plain file upload, named after the chunk, holding the request file unchanged.
+    expect(await callCounts()).toEqual({
+      'POST ^/files$': 1,
+      'POST ^/uploads$': 0,
+      'POST ^/uploads/[^/]+/parts$': 0,
+      'POST ^/uploads/[^/]+/complete$': 0,
+    });
+    expect(await client.files.retrieve(submitted.inputFileId!)).toMatchObject({
+      purpose: 'batch',
+      filename: 'job-1_r0_c0.jsonl',
+      bytes: chunk.bytes,
+    });
+    expect(await (await client.files.content(submitted.inputFileId!)).text()).toBe(
+      await readFile(chunk.filePath, 'utf8'),
+    );
+    const batch = await client.batches.retrieve(submitted.providerBatchId);
+    expect(batch).toMatchObject({
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      input_file_id: submitted.inputFileId,
+      metadata: { tranche_job_id: 'job-1', tranche_chunk_key: 'job-1_r0_c0' },
+    });
+    expect(emu.stats().openai).toEqual({ batches: 1, requests: 30, bytes: chunk.bytes });
+  });
+
+  it('uploads a file larger than uploadPartBytes through the Uploads API, in order, one part at a time', async () => {
+    const partBytes = 4096;
+    const parted = newAdapter({ uploadPartBytes: partBytes });
+    await countCalls(...UPLOAD_CALLS);
+    // About 45 KB: 11 parts, the last one short, lines cut across part boundaries.
+    const inputs = numbered(60, 'u', ` ${'pad '.repeat(150)}`);
+    const chunk = await writeChunk(inputs, chat, 'job-1_r0_c1');
+    expect(chunk.bytes).toBeGreaterThan(10 * partBytes);
+    expect(chunk.bytes % partBytes).not.toBe(0);
+    const parts = Math.ceil(chunk.bytes / partBytes);
+
+    const submitted = await parted.submit(chunk);
+    expect(await callCounts()).toEqual({
+      'POST ^/files$': 0,
+      'POST ^/uploads$': 1,
+      'POST ^/uploads/[^/]+/parts$': parts,
+      'POST ^/uploads/[^/]+/complete$': 1,
+    });
+    // Every byte went up exactly once, and the parts were joined in the order they were cut.
+    expect(emu.stats().openai).toEqual({ batches: 1, requests: 60, bytes: chunk.bytes });
+    expect(await client.files.retrieve(submitted.inputFileId!)).toMatchObject({
+      purpose: 'batch',
+      filename: 'job-1_r0_c1.jsonl',
+      bytes: chunk.bytes,
+    });
+    expect(await (await client.files.content(submitted.inputFileId!)).text()).toBe(
+      await readFile(chunk.filePath, 'utf8'),
+    );
+
+    const poll = await waitEnded(submitted);
+    expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 60, completed: 60, failed: 0 } });
+    const results = byId(await collect({ ...submitted, outputFileId: poll.outputFileId }, chat, parted));
+    expect([...results.keys()].sort()).toEqual(inputs.map(([id]) => id).sort());
+    const prompt = [
+      { role: 'system', text: 'You are terse.' },
+      { role: 'user', text: inputs[42]![1].messages![0]!.content },
+    ];
+    expect(results.get('u-42')).toMatchObject({
+      status: 'succeeded',
+      output: { text: echoText(prompt) },
+      usage: { inputTokens: countPromptTokens(prompt) },
+    });
+
+    // The file made from the upload is cleaned up like any other.
+    await parted.cleanup({ ...submitted, outputFileId: poll.outputFileId });
+    expect((await client.files.list()).data).toEqual([]);
+  });
+
+  it('sends a file of exactly uploadPartBytes through the Files API, and one byte more in two parts', async () => {
+    const partBytes = 2048;
+    const parted = newAdapter({ uploadPartBytes: partBytes });
+    await countCalls(...UPLOAD_CALLS);
+    const exact = await chunkOfExactly(partBytes, 'chunk-exact');
+    const small = await parted.submit(exact);
+    expect(await callCounts()).toEqual({
+      'POST ^/files$': 1,
+      'POST ^/uploads$': 0,
+      'POST ^/uploads/[^/]+/parts$': 0,
+      'POST ^/uploads/[^/]+/complete$': 0,
+    });
+    expect((await client.files.retrieve(small.inputFileId!)).bytes).toBe(partBytes);
+
+    emu.resetAll();
+    await countCalls(...UPLOAD_CALLS);
+    const over = await chunkOfExactly(partBytes + 1, 'chunk-over');
+    const large = await parted.submit(over);
+    expect(await callCounts()).toEqual({
+      'POST ^/files$': 0,
+      'POST ^/uploads$': 1,
+      'POST ^/uploads/[^/]+/parts$': 2,
+      'POST ^/uploads/[^/]+/complete$': 1,
+    });
+    expect(await (await client.files.content(large.inputFileId!)).text()).toBe(
+      await readFile(over.filePath, 'utf8'),
+    );
+    const poll = await waitEnded(large);
+    expect(poll.counts).toEqual({ total: 4, completed: 4, failed: 0 });
+    expect(
+      (await collect({ ...large, outputFileId: poll.outputFileId })).map((r) => r.customId).sort(),
+    ).toEqual(['b-0', 'b-1', 'b-2', 'b-3']);
+  });
+
+  it('runs embedding batches', async () => {
+    const { ref, poll, results } = await run(
+      [
+        ['e-1', { text: 'hello world' }],
+        ['Ü/2 🎉', { text: 'ünïcødé 🎉' }],
+      ],
+      embedding,
+    );
+    expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 2, completed: 2, failed: 0 } });
+    const found = byId(results);
+    expect(found.get('e-1')).toMatchObject({
+      status: 'succeeded',
+      usage: { inputTokens: countTokens('hello world'), outputTokens: 0, cachedTokens: 0 },
+    });
+    const other = found.get('Ü/2 🎉');
+    const vector = other?.status === 'succeeded' ? other.output.embedding : undefined;
+    expect(vector).toHaveLength(8);
+    expect(Math.hypot(...vector!)).toBeCloseTo(1, 6);
+    expect((await client.batches.retrieve(ref.providerBatchId)).endpoint).toBe('/v1/embeddings');
+  });
+
+  it('returns structured output as JSON, and invalid JSON as a retryable invalid_output with usage', async () => {
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'string' }, score: { type: 'integer', minimum: 1 } },
+      required: ['answer', 'score'],
+      additionalProperties: false,
+    };
+    const context: BatchContext = { ...chat, output: { name: 'verdict', schema } };
+    const valid = await run(numbered(3), context);
+    expect(valid.results).toHaveLength(3);
+    expect(valid.results[0]).toMatchObject({
+      status: 'succeeded',
+      output: { json: { answer: 'string', score: 1 }, text: '{"answer":"string","score":1}' },
+    });
+
+    emu.setFaults({ invalid_json_rate: 1 });
+    const invalid = await run(numbered(3), context);
+    expect(invalid.results).toHaveLength(3);
+    for (const result of invalid.results) {
+      expect(result).toMatchObject({
+        status: 'failed',
+        error: { type: 'invalid_output', code: 'invalid_json', retryable: true },
+        usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) },
+      });
+    }
+  });
+
+  describe('findExisting', () => {
+    it('adopts the batch a previous submit created for the chunk key, never an unknown or known one', async () => {
+      const plannedAt = new Date(Date.now() - 1000);
+      const a = await submit(numbered(2), chat, 'job-1_r0_c7');
+      const b = await submit(numbered(2), chat, 'job-1_r0_c8');
+      const query = {
+        chunkKey: 'job-1_r0_c7',
+        createdAfter: plannedAt,
+        requestCount: 2,
+        knownBatchIds: new Set<string>(),
+      };
+      expect(await adapter.findExisting(query)).toEqual({
+        providerBatchId: a.providerBatchId,
+        inputFileId: a.inputFileId,
+      });
+      expect(await adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c8' })).toEqual({
+        providerBatchId: b.providerBatchId,
+        inputFileId: b.inputFileId,
+      });
+      expect(await adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c9' })).toBeNull();
+      expect(
+        await adapter.findExisting({ ...query, knownBatchIds: new Set([a.providerBatchId]) }),
+      ).toBeNull();
+      // Created before the chunk was planned (beyond the allowed clock skew): not the chunk's batch.
+      expect(
+        await adapter.findExisting({ ...query, createdAfter: new Date(Date.now() + 3_600_000) }),
+      ).toBeNull();
+      expect(emu.stats().openai?.batches).toBe(2);
+    });
+
+    it('pages through the batch list newest first, and stops at batches older than the chunk', async () => {
+      // The oldest batch, on the second page of 100: created by a submit, then 99 others after it.
+      const old = await submit(numbered(1), chat, 'job-1_r0_c0');
+      const shared = await client.batches.retrieve(old.providerBatchId);
+      for (let i = 1; i < 100; i++) {
+        await client.batches.create({
+          input_file_id: shared.input_file_id,
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+          metadata: { [CHUNK_KEY_METADATA]: `job-1_r0_c${i}` },
+        });
+      }
+      const [newestOld] = (await client.batches.list({ limit: 1 })).data;
+      // Batches carry whole seconds: the next ones must be created in a later second.
+      const deadline = Date.now() + 5_000;
+      while (Math.floor(Date.now() / 1000) <= newestOld!.created_at) {
+        if (Date.now() > deadline) throw new Error('the clock did not move');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const recent = await submit(numbered(1), chat, 'job-1_r1_c0');
+      const recentCreatedAt = (await client.batches.retrieve(recent.providerBatchId)).created_at;
+      expect(recentCreatedAt).toBeGreaterThan(newestOld!.created_at);
+
+      const query = {
+        chunkKey: 'job-1_r0_c0',
+        createdAfter: new Date(0),
+        requestCount: 1,
+        knownBatchIds: new Set<string>(),
+      };
+      await countCalls(['GET', '^/batches$']);
+      expect(await adapter.findExisting(query)).toEqual({
+        providerBatchId: old.providerBatchId,
+        inputFileId: old.inputFileId,
+      });
+      expect(await callCounts()).toEqual({ 'GET ^/batches$': 2 });
+
+      emu.setFaults({});
+      await countCalls(['GET', '^/batches$']);
+      expect(await adapter.findExisting({ ...query, chunkKey: 'job-9_r0_c0' })).toBeNull();
+      expect(await callCounts()).toEqual({ 'GET ^/batches$': 2 });
+
+      // A chunk planned (less the 300 s skew allowance) after the old batches: the listing stops at the first
+      // old one, on the first page, without adopting the old batch that carries the key.
+      emu.setFaults({});
+      await countCalls(['GET', '^/batches$']);
+      const window = { ...query, createdAfter: new Date((recentCreatedAt + 300) * 1000) };
+      expect(await adapter.findExisting(window)).toBeNull();
+      expect(await adapter.findExisting({ ...window, chunkKey: 'job-1_r0_c99' })).toBeNull();
+      expect(await adapter.findExisting({ ...window, chunkKey: 'job-1_r1_c0' })).toEqual({
+        providerBatchId: recent.providerBatchId,
+        inputFileId: recent.inputFileId,
+      });
+      expect(await callCounts()).toEqual({ 'GET ^/batches$': 3 });
+    });
+  });
+
+  describe('failures', () => {
+    it('reports a batch that failed validation as failed, with the reasons', async () => {
+      emu.setFaults({ fail_validation: { provider: 'openai', times: 1 } });
+      const { poll, results } = await run(numbered(5));
+      expect(poll).toEqual({
+        phase: 'ended',
+        outcome: 'failed',
+        providerStatus: 'failed',
+        counts: { total: 0, completed: 0, failed: 0 },
+        outputFileId: null,
+        errorFileId: null,
+        failures: [
+          {
+            code: 'validation_failed',
+            message: 'The input file failed validation (injected fault).',
+            line: null,
+          },
+        ],
+      });
+      expect(results).toEqual([]);
+    });
+
+    it('carries the line numbers the provider blames', async () => {
+      const inputs = numbered(4);
+      inputs[2] = ['q-0', question(2)];
+      const { poll } = await run(inputs);
+      expect(poll).toMatchObject({ outcome: 'failed', providerStatus: 'failed' });
+      expect(poll.failures).toEqual([
+        { code: 'duplicate_custom_id', message: "Line 3: custom_id 'q-0' is not unique.", line: 3 },
+      ]);
+
+      const { poll: noModel } = await run(numbered(3), { ...chat, model: '' });
+      expect(noModel.failures).toEqual(
+        [1, 2, 3].map((line) => expect.objectContaining({ code: 'missing_model', line })),
+      );
+    });
+
+    it('expires with partial results, the rest failed as expired and retryable', async () => {
+      emu.setFaults({ expire: { provider: 'openai', fraction_completed: 0.25, times: 1 } });
+      const { poll, results } = await run(numbered(40));
+      expect(poll).toMatchObject({
+        phase: 'ended',
+        outcome: 'expired',
+        providerStatus: 'expired',
+        counts: { total: 40, completed: 10, failed: 30 },
+        outputFileId: expect.stringMatching(/^file-/),
+        errorFileId: expect.stringMatching(/^file-/),
+      });
+      expect(results).toHaveLength(40);
+      expect(new Set(results.map((r) => r.customId)).size).toBe(40);
+      expect(results.slice(0, 10).every((r) => r.status === 'succeeded')).toBe(true);
+      for (const result of results.slice(10)) {
+        expect(result).toMatchObject({
+          status: 'failed',
+          usage: null,
+          error: {
+            type: 'expired',
+            code: 'batch_expired',
+            message: 'This request could not be executed before the completion window expired.',
+            retryable: true,
+          },
+        });
+      }
+    });
+
+    it.each([
+      [429, 'rate_limited', 'rate_limit_exceeded', true],
+      [500, 'server_error', 'server_error', true],
+      [400, 'invalid_request', 'invalid_request_error', false],
+    ])(
+      'reads per-request status %i as %s (code %s, retryable: %s)',
+      async (status, type, code, retryable) => {
+        emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status } });
+        const { poll, results } = await run(numbered(20));
+        expect(poll.outcome).toBe('completed');
+        expect(poll.errorFileId).toMatch(/^file-/);
+        expect(poll.counts.failed).toBeGreaterThan(0);
+        expect(poll.counts.completed).toBeGreaterThan(0);
+        expect(poll.counts.completed + poll.counts.failed).toBe(20);
+        expect(results.map((r) => r.customId).sort()).toEqual(
+          numbered(20)
+            .map(([id]) => id)
+            .sort(),
+        );
+        // The output file first, then the error file.
+        const failures = results.filter((r) => r.status === 'failed');
+        expect(failures).toHaveLength(poll.counts.failed);
+        expect(results.slice(poll.counts.completed)).toEqual(failures);
+        for (const failure of failures) {
+          expect(failure).toMatchObject({ status: 'failed', usage: null, error: { type, code, retryable } });
+        }
+      },
+    );
+
+    it('reads a request the provider refused as a final invalid_request', async () => {
+      const { poll, results } = await run([
+        ['ok', question(1)],
+        ['zero-max', { ...question(2), params: { max_tokens: 0 } }],
+      ]);
+      expect(poll.counts).toEqual({ total: 2, completed: 1, failed: 1 });
+      expect(byId(results).get('zero-max')).toEqual({
+        customId: 'zero-max',
+        status: 'failed',
+        usage: null,
+        error: {
+          type: 'invalid_request',
+          code: 'invalid_value',
+          message: "Invalid 'max_completion_tokens': expected an integer >= 1.",
+          retryable: false,
+        },
+      });
+    });
+
+    it('today the SDK retries a 429 and a 500 on batch create (maxRetries): one batch is created', async () => {
+      const faults: FaultInput = {
+        http: [
+          {
+            provider: 'openai',
+            method: 'POST',
+            path: '^/batches$',
+            status: 429,
+            times: 1,
+            retry_after_ms: 1,
+          },
+          {
+            provider: 'openai',
+            method: 'POST',
+            path: '^/batches$',
+            status: 500,
+            times: 1,
+            retry_after_ms: 1,
+          },
+          { provider: 'openai', method: 'POST', path: '^/files$', status: 503, times: 1, retry_after_ms: 1 },
+          {
+            provider: 'openai',
+            method: 'GET',
+            path: '^/batches/[^/]+$',
+            status: 500,
+            times: 1,
+            retry_after_ms: 1,
+          },
+          {
+            provider: 'openai',
+            method: 'GET',
+            path: '^/files/[^/]+/content$',
+            status: 502,
+            times: 1,
+            retry_after_ms: 1,
+          },
+        ],
+      };
+      emu.setFaults(faults);
+      await countCalls(['POST', '^/batches$']);
+      const chunk = await writeChunk(numbered(5), chat, 'chunk-retry');
+      const submitted = await adapter.submit(chunk);
+      const poll = await waitEnded(submitted);
+      const results = await collect({ ...submitted, outputFileId: poll.outputFileId });
+      expect(results).toHaveLength(5);
+      const left = await currentFaults();
+      expect(left.http).toEqual([]);
+      // The SDK sent create three times: the first two were answered by the faults, only the third made a batch.
+      expect(await callCounts()).toEqual({ 'POST ^/batches$': 1 });
+      expect(emu.stats().openai).toEqual({ batches: 1, requests: 5, bytes: chunk.bytes });
+      expect((await client.batches.list()).data.map((b) => b.id)).toEqual([submitted.providerBatchId]);
+    });
+
+    it('throws a retryable ProviderCallError once the retries run out on create', async () => {
+      emu.setFaults({
+        http: [
+          {
+            provider: 'openai',
+            method: 'POST',
+            path: '^/batches$',
+            status: 429,
+            times: 3,
+            retry_after_ms: 1,
+          },
+        ],
+      });
+      const error = await submit(numbered(1)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProviderCallError);
+      expect(error).toMatchObject({ status: 429, retryable: true });
+      expect((await currentFaults()).http).toEqual([]);
+      expect(emu.stats().openai?.batches).toBe(0);
+    });
+
+    it('surfaces a 400 on create as a final ProviderCallError, not retried', async () => {
+      emu.setFaults({
+        http: [
+          {
+            provider: 'openai',
+            method: 'POST',
+            path: '^/batches$',
+            status: 400,
+            times: 2,
+            message: 'Invalid request (injected).',
+          },
+        ],
+      });
+      const injected = await submit(numbered(1)).catch((e: unknown) => e);
+      expect(injected).toBeInstanceOf(ProviderCallError);
+      expect(injected).toMatchObject({ status: 400, retryable: false });
+      expect((injected as Error).message).toContain('Invalid request (injected).');
+      // One of the two faults is left: the SDK did not try again.
+      expect((await currentFaults()).http).toMatchObject([{ status: 400, times: 1 }]);
+
+      // A real refusal: metadata values are limited to 512 characters.
+      emu.setFaults({});
+      const tooLong = await submit(numbered(1), chat, `chunk-${'k'.repeat(600)}`).catch((e: unknown) => e);
+      expect(tooLong).toBeInstanceOf(ProviderCallError);
+      expect(tooLong).toMatchObject({ status: 400, retryable: false });
+      expect(emu.stats().openai?.batches).toBe(0);
+
+      const missing = await adapter.poll({ providerBatchId: 'batch_missing' }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(ProviderCallError);
+      expect(missing).toMatchObject({ status: 404, retryable: false });
+      const offline = new OpenAIAdapter({ apiKey: 'test', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+      await expect(offline.poll({ providerBatchId: 'x' })).rejects.toMatchObject({
+        status: null,
+        retryable: true,
+      });
+    });
+  });
+
+  it('cancels mid-run with partial results, and cancelling again or after the end is not an error', async () => {
+    // Each state lasts a second: the cancel lands while requests are finishing.
+    emu.setFaults({ slow_factor: 20 });
+    const inputs = numbered(100);
+    const submitted = await submit(inputs);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const poll = await adapter.poll(submitted);
+      if (poll.phase === 'running' && poll.counts.completed > 0) break;
+      if (Date.now() > deadline) throw new Error(`batch stuck in ${poll.providerStatus}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await adapter.cancel(submitted);
+    expect(await adapter.poll(submitted)).toMatchObject({
+      phase: 'cancelling',
+      providerStatus: 'cancelling',
+    });
+    await adapter.cancel(submitted);
+
+    const poll = await waitEnded(submitted);
+    expect(poll).toMatchObject({ outcome: 'cancelled', providerStatus: 'cancelled' });
+    expect(poll.counts.total).toBe(100);
+    expect(poll.counts.completed).toBeGreaterThan(0);
+    expect(poll.counts.completed).toBeLessThan(100);
+    const results = await collect({
+      ...submitted,
+      outputFileId: poll.outputFileId,
+      errorFileId: poll.errorFileId,
+    });
+    // What finished is returned; the requests the cancel cut off are in neither file.
+    expect(results).toHaveLength(poll.counts.completed);
+    expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+    const ids = new Set(inputs.map(([id]) => id));
+    expect(results.every((r) => ids.has(r.customId))).toBe(true);
+    await expect(adapter.cancel(submitted)).resolves.toBeUndefined();
+
+    emu.setFaults({});
+    const finished = await run(numbered(2), chat, 'chunk-done');
+    expect(finished.poll.outcome).toBe('completed');
+    await expect(adapter.cancel(finished.ref)).resolves.toBeUndefined();
+    expect((await adapter.poll(finished.ref)).outcome).toBe('completed');
+    await expect(adapter.cancel({ providerBatchId: 'batch_missing' })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('cleans up the input, output and error files, and a second cleanup (404s) is harmless', async () => {
+    emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status: 500 } });
+    const { ref, poll } = await run(numbered(10));
+    expect(poll.outputFileId).toMatch(/^file-/);
+    expect(poll.errorFileId).toMatch(/^file-/);
+    const stored = (await client.files.list()).data.map((file) => file.id).sort();
+    expect(stored).toEqual([ref.inputFileId, poll.outputFileId, poll.errorFileId].sort());
+
+    await adapter.cleanup(ref);
+    expect((await client.files.list()).data).toEqual([]);
+    await expect(adapter.cleanup(ref)).resolves.toBeUndefined();
+    await expect(
+      adapter.cleanup({ providerBatchId: 'batch_missing', inputFileId: null }),
+    ).resolves.toBeUndefined();
+
+    // Anything but a 404 is an error.
+    const file = await client.files.create({ file: new File(['{}\n'], 'x.jsonl'), purpose: 'batch' });
+    emu.setFaults({
+      http: [
+        { provider: 'openai', method: 'DELETE', path: '^/files/', status: 500, times: 5, retry_after_ms: 1 },
+      ],
+    });
+    const error = await newAdapter({ maxRetries: 0 })
+      .cleanup({ providerBatchId: 'x', inputFileId: file.id })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderCallError);
+    expect(error).toMatchObject({ status: 500, retryable: true });
+  });
+});
