@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end files start processes of their own; two cores are not enough to run them side by side.
     fileParallelism: false,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default'],
   },
 });

@@ -1,8 +1,9 @@
 import type { JobKind, Provider, ProviderLimits } from './types';
 
 /**
- * Each provider's hard per-batch limits (provider-apis.md §0) and what kinds of work it batches. Where the docs say
- * "200 MB" without saying which megabyte, the decimal one: the stricter reading never gets a batch refused.
+ * Each provider's hard per-batch limits (docs/providers/README.md#limits) and what kinds of work it batches. Where
+ * the docs say "200 MB" without saying which megabyte, the decimal one (OpenAI, Anthropic, Vertex): the stricter
+ * reading never gets a batch refused. Mistral's cap, its 512 MB file upload limit, is taken as 512 MiB.
  */
 export const PROVIDER_LIMITS: Record<Provider, ProviderLimits> = {
   openai: { maxRequests: 50_000, maxBytes: 200_000_000 },

@@ -20,7 +20,8 @@ export function connect(url: string, options: { max?: number } = {}): Database {
     // which job or batch is asked for: on a 100,000-input job that turned a 1,000-row update by primary key into
     // a scan of the whole job (seconds instead of milliseconds). Our parameters are skewed; plan each run.
     connection: { application_name: 'tranche', plan_cache_mode: 'force_custom_plan' },
-    // Costs are numeric(18,9): keep them exact, as strings.
+    // Money is numeric (costs numeric(24,12), their rollups numeric(30,12), budgets numeric(18,6)): keep it exact,
+    // as strings.
     types: { numeric: { to: 1700, from: [1700], serialize: String, parse: String } },
   });
   return { sql, close: () => sql.end({ timeout: 5 }) };

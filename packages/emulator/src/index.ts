@@ -1,3 +1,4 @@
+export { createAnthropicProvider } from './anthropic/provider';
 export type { FaultConfig, FaultInput } from './core/fault-schema';
 export { jsonSchemaInstance } from './core/json-schema-instance';
 export {
@@ -12,6 +13,9 @@ export {
 } from './core/model';
 export type { ProviderStats, Stats } from './core/stats';
 export { type EmulatorEnv, parseEmulatorEnv } from './env';
+export { createMistralProvider } from './mistral/provider';
 export { MAX_INPUT_BYTES, MAX_REQUESTS } from './openai/batch-plan';
+export { createOpenAIProvider } from './openai/provider';
 export { DEFAULT_PROVIDERS, type ProviderFactory } from './providers';
 export { createEmulatorApp, type EmulatorHandle, type EmulatorOptions, startEmulator } from './server';
+export { createGoogleProviders } from './vertex/google-providers';

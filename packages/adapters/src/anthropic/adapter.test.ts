@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import {
   countPromptTokens,
   countTokens,
+  createAnthropicProvider,
   type EmulatorHandle,
   echoText,
   startEmulator,
 } from '@tranche/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// Until the factory is part of the emulator's DEFAULT_PROVIDERS.
-import { createAnthropicProvider } from '../../../emulator/src/anthropic/provider';
 import { ProviderCallError } from '../errors';
 import type { BatchContext, BatchRef, NormalizedResult, PollResult, UnifiedRequest } from '../types';
 import { AnthropicAdapter } from './adapter';

@@ -33,7 +33,8 @@ const succeeded = (message: Record<string, unknown>) =>
     },
   });
 
-// The shapes of provider-apis.md §2.3, verbatim where the doc gives them.
+// The result shapes of Anthropic's batch docs (docs/providers/anthropic.md#result-lines), verbatim where they
+// give them.
 describe('parseResult', () => {
   it('reads a succeeded line: text blocks, stop reason and usage', () => {
     expect(parseResult(succeeded({}), chat)).toEqual({

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import {
   countPromptTokens,
   countTokens,
+  createMistralProvider,
   type EmulatorHandle,
   echoText,
   type FaultInput,
   startEmulator,
 } from '@tranche/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// Until the factory is part of the emulator's DEFAULT_PROVIDERS.
-import { createMistralProvider } from '../../../emulator/src/mistral/provider';
 import { ProviderCallError } from '../errors';
 import type { BatchContext, BatchRef, NormalizedResult, PollResult, UnifiedRequest } from '../types';
 import { MistralAdapter, type MistralAdapterOptions } from './adapter';

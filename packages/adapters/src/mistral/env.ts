@@ -1,6 +1,6 @@
 import type { MistralAdapterOptions } from './adapter';
 
-/** The environment the Mistral adapter reads (DESIGN.md names). */
+/** The environment the Mistral adapter reads (the README's Configuration table). */
 export interface MistralEnv {
   MISTRAL_API_KEY?: string;
   /** Without `/v1`; unset means the SDK's default, `https://api.mistral.ai`. */

@@ -5,7 +5,7 @@ import { encodeMistralLine } from './request-line';
 const chat: BatchContext = { jobId: 'j', model: 'mistral-small-latest', kind: 'chat' };
 
 describe('encodeMistralLine', () => {
-  it('writes {custom_id, body} with max_tokens and no model, method or url (provider-apis.md §3.4)', () => {
+  it('writes {custom_id, body} with max_tokens and no model, method or url', () => {
     const line = encodeMistralLine(
       'r-1',
       {

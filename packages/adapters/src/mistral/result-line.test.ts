@@ -4,7 +4,7 @@ import type { BatchContext } from '../types';
 
 const chat: BatchContext = { jobId: 'j', model: 'ministral-3b-latest', kind: 'chat' };
 
-// Mistral's result-file lines, as documented (provider-apis.md §3.5) and as seen live.
+// Mistral's result-file lines, as documented and as seen live (docs/providers/mistral.md#result-lines).
 describe('parseCompatibleLine on Mistral lines', () => {
   it('reads the documented success line', () => {
     const line = {

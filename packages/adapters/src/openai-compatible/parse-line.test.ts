@@ -4,7 +4,7 @@ import { parseCompatibleLine } from './parse-line';
 
 const chat: BatchContext = { jobId: 'j', model: 'gpt-4o-mini', kind: 'chat' };
 
-// The shapes of provider-apis.md §1.4, verbatim.
+// The result-line shapes of OpenAI's batch docs (docs/providers/openai.md#result-lines), verbatim.
 describe('parseCompatibleLine', () => {
   it('reads a success line: text, finish reason and usage with cached tokens', () => {
     const line = {

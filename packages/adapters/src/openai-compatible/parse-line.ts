@@ -81,8 +81,9 @@ function failed(customId: string, error: NormalizedError): NormalizedResult {
 
 /**
  * One line of an OpenAI-format output or error file (`{custom_id, response: {status_code, body}, error}`), which
- * Mistral writes too. Every shape of provider-apis.md §1.4 lands here, and Mistral's variants: a failed body as a
- * JSON string, and a top-level error carrying `raw_status_code` with no `response`.
+ * Mistral writes too. Every shape OpenAI documents lands here (docs/providers/openai.md#result-lines), and
+ * Mistral's variants (docs/providers/mistral.md#result-lines): a failed body as a JSON string, and a top-level
+ * error carrying `raw_status_code` with no `response`.
  */
 export function parseCompatibleLine(line: Json, context: BatchContext): NormalizedResult {
   const customId = asString(line.custom_id);

@@ -1,6 +1,6 @@
 import type { VertexAdapterOptions } from './adapter';
 
-/** The environment the Vertex adapter reads (DESIGN.md names, plus `VERTEX_ACCESS_TOKEN` for emulators). */
+/** The environment the Vertex adapter reads (README, Configuration); `VERTEX_ACCESS_TOKEN` is for emulators. */
 export interface VertexEnv {
   GOOGLE_CLOUD_PROJECT?: string;
   GOOGLE_CLOUD_LOCATION?: string;

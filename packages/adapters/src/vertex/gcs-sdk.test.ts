@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
-import type { EmulatorHandle } from '@tranche/emulator';
-import { startEmulator } from '@tranche/emulator';
+import { createGoogleProviders, type EmulatorHandle, startEmulator } from '@tranche/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGoogleProviders } from '../../../emulator/src/vertex/google-providers';
 
 // The GCS emulator through the storage SDK itself, beyond the calls the adapter makes.
 let emu: EmulatorHandle;

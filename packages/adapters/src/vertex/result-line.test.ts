@@ -10,7 +10,8 @@ const request = (id: string) => ({
   labels: customIdLabels(id),
 });
 
-// The success line of provider-apis.md §4.4 (notebook example), with our labels in the echoed request.
+// The success line of Google's batch prediction notebook (docs/providers/vertex.md#result-lines), with our
+// labels in the echoed request.
 const success = {
   status: '',
   processed_time: '2024-11-13T14:04:28.376+00:00',

@@ -40,7 +40,7 @@ export function lineCustomId(line: Json): string {
   return id;
 }
 
-/** One line of `predictions*.jsonl` (provider-apis.md §4.4, and the text-embedding batch format). */
+/** One line of `predictions*.jsonl`, Gemini or text-embedding (docs/providers/vertex.md#result-lines). */
 export function parseVertexLine(line: Json, context: BatchContext): NormalizedResult {
   const customId = lineCustomId(line);
   const status = asString(line.status) ?? '';

@@ -1,9 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EmulatorHandle, startEmulator } from '@tranche/emulator';
-// Not exported by @tranche/emulator (yet): the package's index is shared.
-import { createGoogleProviders } from '../../../emulator/src/vertex/google-providers';
+import { createGoogleProviders, type EmulatorHandle, startEmulator } from '@tranche/emulator';
 import type {
   BatchAdapter,
   BatchContext,

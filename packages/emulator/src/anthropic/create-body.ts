@@ -2,7 +2,10 @@ import type { Readable } from 'node:stream';
 import { badRequest, tooLarge } from './errors';
 import { JsonBodyError, JsonBodyScanner } from './json-body-scanner';
 
-/** Batch API limit (errors doc: "256 MB"); whether decimal or binary is unconfirmed, we take binary like `PROVIDER_LIMITS`. */
+/**
+ * Batch API limit (Anthropic's errors page: "256 MB"). Whether decimal or binary is unconfirmed: we take binary,
+ * the larger, so nothing the planner sends (`PROVIDER_LIMITS` takes the decimal reading) is refused.
+ */
 export const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 /**

@@ -33,7 +33,7 @@ export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
       if (!file) throw unprocessable("Field required: 'file'.", 'file');
       if (file.truncated) throw unprocessable('File is too large. The maximum file size is 512 MB.', 'file');
       const purpose = parsePurpose(upload.fields.get('purpose'));
-      // `expiry` and `visibility` are accepted and ignored (provider-apis.md §6); Mistral's files do not expire.
+      // `expiry` and `visibility` (the SDK sends them) are accepted and ignored; files here never expire.
       if (purpose === 'batch') {
         const problem = await findInvalidRequestLine(file.path);
         if (problem) throw unprocessable(problem, 'file');

@@ -2,7 +2,7 @@ import { isRecord, SUPPORTED_ENDPOINTS, type SupportedEndpoint } from '../openai
 import { unprocessable } from './errors';
 import { parseRequest } from './request-line';
 
-/** provider-apis.md §3.6; the emulator answers the first two. */
+/** Mistral's batch endpoints (docs/providers/mistral.md#endpoints); the emulator runs the first two. */
 const KNOWN_ENDPOINTS = [
   '/v1/chat/completions',
   '/v1/embeddings',

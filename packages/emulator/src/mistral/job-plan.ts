@@ -9,7 +9,7 @@ import { forEachLine } from './request-file';
 import { parseRequestLine } from './request-line';
 import type { WireBatchError } from './types';
 
-/** provider-apis.md §3.7: up to 1M requests per batch. */
+/** Up to 1M requests per batch (docs/providers/mistral.md#limits). */
 export const MAX_JOB_REQUESTS = 1_000_000;
 
 export type PlanResult = { ok: true; plan: JobPlan } | { ok: false; errors: WireBatchError[] };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Behaviours the docs leave open (provider-apis.md §7), switchable per emulator: as factory options, or at run
- * time with `POST /mistral/_emulator/options` (a reset restores the factory's values).
+ * Behaviours Mistral's docs leave open (docs/providers/mistral.md#open-questions), switchable per emulator: as
+ * factory options, or at run time with `POST /mistral/_emulator/options` (a reset restores the factory's values).
  */
 export const mistralOptionsSchema = z.strictObject({
   /**

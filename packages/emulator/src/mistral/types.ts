@@ -1,5 +1,6 @@
 /**
- * Mistral's wire shapes (provider-apis.md §3), written out here because the emulator does not depend on the SDK.
+ * Mistral's wire shapes (docs/providers/mistral.md), written out here because the emulator does not depend on the
+ * SDK.
  * Field names are the JSON ones; the SDK's zod schemas require every non-optional key with integer numbers.
  */
 

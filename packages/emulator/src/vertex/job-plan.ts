@@ -5,7 +5,7 @@ import { type LocatedLine, linesWithOffsets } from './line-offsets';
 import { isRecord } from './proto-json';
 import { checkRow } from './request-row';
 
-/** Per job (provider-apis.md §4.5, secondary sources): 200,000 requests, 1 GB of input. */
+/** Per job, as third parties quote Google: 200,000 requests, 1 GB of input (docs/providers/vertex.md#limits). */
 export const MAX_REQUESTS = 200_000;
 export const MAX_INPUT_BYTES = 1_000_000_000;
 const WINDOW_BYTES = 8 * 1024 * 1024;

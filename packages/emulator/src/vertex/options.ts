@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Switches for behaviours the docs leave UNCONFIRMED, so tests can run the adapter against each variant.
+ * Switches for behaviours Google's docs leave open (docs/providers/vertex.md#open-questions), so tests can run the
+ * adapter against each variant.
  * Set at start (`googleProvidersWith`) or at run time with `POST /vertex/_emulator/options`; a reset restores
  * the start values.
  */

@@ -15,7 +15,8 @@ export const VERTEX_PREFIX = '/vertex';
 /**
  * Vertex AI batch prediction (`batchPredictionJobs`) at `/vertex`: the `@google/genai` SDK's
  * `httpOptions.baseUrl` (it appends `/{apiVersion}/projects/{p}/locations/{l}/…`). Inputs and outputs live in
- * the emulated GCS. `GET|POST /vertex/_emulator/options` shows or changes the UNCONFIRMED-behaviour switches.
+ * the emulated GCS. `GET|POST /vertex/_emulator/options` shows or changes the switches for what Google leaves open
+ * (docs/providers/vertex.md#open-questions).
  */
 export function createVertexProvider(
   ctx: EmulatorContext,
