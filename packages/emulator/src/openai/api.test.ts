@@ -202,7 +202,7 @@ describe('faults and stats', () => {
     const file = await uploadLines(client, chatLines(4));
     emu.setFaults({
       http: [
-        { provider: 'openai', method: 'POST', path: '/batches', status: 429, times: 2, retry_after_ms: 20 },
+        { provider: 'openai', method: 'POST', path: '/batches', status: 429, times: 3, retry_after_ms: 20 },
       ],
     });
 
@@ -212,14 +212,36 @@ describe('faults and stats', () => {
     expect(res.headers.get('retry-after')).toBe('0.02');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
 
-    const started = Date.now();
-    const batch = await client.batches.create({
+    // Every attempt the SDK makes, as the emulator answered it: the two 429s left, then the create.
+    const attempts: { retryCount: string | null; status: number; retryAfterMs: string | null }[] = [];
+    const recording = new OpenAI({
+      apiKey: 'test',
+      baseURL: emu.openaiBaseUrl,
+      maxRetries: 2,
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        attempts.push({
+          retryCount: new Headers(init?.headers).get('x-stainless-retry-count'),
+          status: response.status,
+          retryAfterMs: response.headers.get('retry-after-ms'),
+        });
+        return response;
+      },
+    });
+    const batch = await recording.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(attempts).toEqual([
+      { retryCount: '0', status: 429, retryAfterMs: '20' },
+      { retryCount: '1', status: 429, retryAfterMs: '20' },
+      { retryCount: '2', status: 200, retryAfterMs: null },
+    ]);
+    const faults = (await (await fetch(`${emu.url}/_emulator/faults`)).json()) as { http: unknown[] };
+    expect(faults.http).toEqual([]);
     expect(batch.status).toBe('validating');
+    expect((await client.batches.list()).data.map((b) => b.id)).toEqual([batch.id]);
     expect(emu.stats().openai).toEqual({ batches: 1, requests: 4, bytes: file.bytes });
   });
 
