@@ -216,7 +216,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
 
   for (const line of estimateReport(await api.estimate(spec))) say(line);
   say();
-  const statsBefore = running.emulator ? await emulatorStats(running.emulator.url) : null;
+  const statsBefore = running.emulator ? await emulatorStats(running.emulator.url, args.provider) : null;
   const startedAt = Date.now();
   const submitted = await api.submit(spec);
   say(`  POST /v1/jobs -> 202 ${JSON.stringify(submitted)}`);
@@ -256,7 +256,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   checkInterrupt();
 
   // The same run again: every request that already succeeded is skipped, nothing is sent or paid twice.
-  const statsAfterFirst = running.emulator ? await emulatorStats(running.emulator.url) : null;
+  const statsAfterFirst = running.emulator ? await emulatorStats(running.emulator.url, args.provider) : null;
   const replay = await api.submit(spec);
   say(`  Replay: the same job again with run_id ${runId}`);
   say(`    POST /v1/jobs -> 202 ${JSON.stringify(replay)}`);
@@ -274,10 +274,11 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     `    ${replayJob.status}: ${r.skipped_done} of ${r.submitted} distinct requests skipped as already done (skipped_done), ${replay.to_send} sent`,
   );
   if (running.emulator && statsBefore && statsAfterFirst) {
-    const after = await emulatorStats(running.emulator.url);
+    const after = await emulatorStats(running.emulator.url, args.provider);
     const first = statsAfterFirst.requests - statsBefore.requests;
+    const batches = statsAfterFirst.batches - statsBefore.batches;
     say(
-      `    emulator received ${first} requests in ${statsAfterFirst.batches - statsBefore.batches} batches for the job (${first - job.reconciliation.submitted} of them retries), then ${after.requests - statsAfterFirst.requests} for the replay`,
+      `    the ${provider.label} emulator received ${first} requests in ${batches} batch${batches === 1 ? '' : 'es'} for the job (${first - job.reconciliation.submitted} of them retries), then ${after.requests - statsAfterFirst.requests} for the replay`,
     );
   }
   say();

@@ -51,7 +51,16 @@ export interface EmulatorStats {
   bytes: number;
 }
 
-export async function emulatorStats(emulatorUrl: string): Promise<EmulatorStats> {
+/**
+ * What the emulated `provider` has received so far (`GET /_emulator/stats`, keyed by provider; Vertex's count
+ * includes the request files uploaded to its GCS). Throws when the emulator keeps no count for it, rather than
+ * reporting zeros.
+ */
+export async function emulatorStats(emulatorUrl: string, provider: string): Promise<EmulatorStats> {
   const stats = await call<Record<string, EmulatorStats>>(emulatorUrl, 'GET', '/_emulator/stats');
-  return stats.openai ?? { batches: 0, requests: 0, bytes: 0 };
+  const counted = stats[provider];
+  if (!counted) {
+    throw new Error(`the emulator keeps no stats for ${provider} (it has: ${Object.keys(stats).join(', ')})`);
+  }
+  return counted;
 }

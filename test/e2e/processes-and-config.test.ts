@@ -76,6 +76,26 @@ describe('migrations', () => {
   });
 });
 
+/**
+ * What the demo says reached the emulator of `label`, checked against its own reconciliation report: every
+ * distinct request once, plus each retried one again (the demo's fault fails a request at most once), and
+ * nothing for the replay.
+ */
+function expectEmulatorCounts(stdout: string, label: string): void {
+  const submitted = Number(/submitted\s+(\d+)\s+distinct requests/.exec(stdout)?.[1]);
+  const retried = Number(/succeeded\s+\d+\s+\((\d+) after a retry\)/.exec(stdout)?.[1] ?? 0);
+  const counted = new RegExp(
+    `the ${label} emulator received (-?\\d+) requests in (-?\\d+) batch(?:es)? for the job \\((-?\\d+) of them retries\\), then (-?\\d+) for the replay`,
+  ).exec(stdout);
+  expect(counted, stdout).not.toBeNull();
+  const [received, batches, retries, replay] = counted!.slice(1).map(Number);
+  expect(submitted).toBeGreaterThan(0);
+  expect(received).toBe(submitted + retried);
+  expect(retries).toBe(retried);
+  expect(batches).toBeGreaterThanOrEqual(1);
+  expect(replay).toBe(0);
+}
+
 describe('the demo', () => {
   it('runs a batch through the emulator and ends with a reconciliation that adds up', () => {
     const result = runEntry('scripts/demo.ts', { CI: 'true' }, ['--inputs', '40'], 120_000);
@@ -86,6 +106,19 @@ describe('the demo', () => {
     expect(result.stdout).toMatch(/worst case\s+\$\d+\.\d{6}\s+at batch rates/);
     expect(result.stdout).toMatch(/saved\s+\$\d+\.\d{6}/);
     expect(result.stdout).not.toContain('unpriced');
+    expectEmulatorCounts(result.stdout, 'OpenAI');
+  });
+
+  it("counts what reached the emulator of the provider it runs, not OpenAI's", () => {
+    const result = runEntry(
+      'scripts/demo.ts',
+      { CI: 'true' },
+      ['--provider', 'anthropic', '--inputs', '20'],
+      120_000,
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/check\s+20 = 20 \+ 0 \+ 0\s+OK/);
+    expectEmulatorCounts(result.stdout, 'Anthropic');
   });
 });
 
