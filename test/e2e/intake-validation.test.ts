@@ -11,6 +11,13 @@ async function queuedWork(s: Stack): Promise<string[]> {
   return keys.filter((key) => !key.endsWith(':meta'));
 }
 
+/** Rows of jobs and inputs, and this stack's queued work: what "writing nothing" compares. */
+async function footprint(s: Stack) {
+  const [rows] = await s.sql<{ jobs: number; inputs: number }[]>`
+    select (select count(*)::int from jobs) as jobs, (select count(*)::int from inputs) as inputs`;
+  return { ...rows, queued: (await queuedWork(s)).sort() };
+}
+
 beforeAll(async () => {
   stack = await startStack({ name: 'intake', workers: 0 });
 });
@@ -107,14 +114,12 @@ const badJobs: Array<[string, () => unknown, string]> = [
 
 describe('POST /v1/jobs with a bad job', () => {
   it.each(badJobs)('rejects %s with 400 naming the field, writing nothing', async (_name, make, expected) => {
+    const before = await footprint(stack);
     const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', make());
     expect(status).toBe(400);
     expect(body.error.type).toBe('invalid_job');
     expect(body.error.message).toContain(expected);
-    const [rows] = await stack.sql<{ jobs: number; inputs: number }[]>`
-      select (select count(*)::int from jobs) as jobs, (select count(*)::int from inputs) as inputs`;
-    expect(rows).toEqual({ jobs: 0, inputs: 0 });
-    expect(await queuedWork(stack)).toEqual([]);
+    expect(await footprint(stack)).toEqual(before);
   });
 
   it('rejects a body that is not JSON', async () => {

@@ -20,6 +20,7 @@ afterAll(async () => {
 
 describe('a job through API → worker → emulator → results', () => {
   it('runs 3,000 inputs to completion, results in input order with the caller ids', async () => {
+    const before = openaiStats();
     const job = chatJob(3000, { metadata: { project: 'e2e', owner: 'tests', run_id: 'pipeline-1' } });
     const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
     expect(submitted.status).toBe(202);
@@ -35,7 +36,7 @@ describe('a job through API → worker → emulator → results', () => {
       expect(line.id).toBe(`doc-${i}`);
       expect(line.status).toBe('succeeded');
     });
-    expect(stack.emulator.stats().openai).toMatchObject({ batches: 3, requests: 3000 });
+    expect(sentSince(before)).toEqual({ batches: 3, requests: 3000 });
 
     // The same inputs under the same run_id again: nothing is sent, earlier results come back.
     const replay = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
@@ -44,19 +45,46 @@ describe('a job through API → worker → emulator → results', () => {
     expect(replayView.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, skipped_done: 3000 });
     const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
     expect(replayLines.map((l) => l.output)).toEqual(lines.map((l) => l.output));
-    expect(stack.emulator.stats().openai).toMatchObject({ batches: 3, requests: 3000 });
+    expect(sentSince(before)).toEqual({ batches: 3, requests: 3000 });
   });
 
   it('deletes the provider-side files of fetched batches once the retention has passed', async () => {
-    const client = new OpenAI({ apiKey: 'test', baseURL: stack.emulator.openaiBaseUrl });
-    await waitFor('every batch to be cleaned', async () => {
-      const [row] = await stack.sql<
-        { n: number }[]
-      >`select count(*)::int as n from provider_batches where cleaned_at is null`;
+    const job = chatJob(1500, { metadata: { project: 'e2e', owner: 'tests', run_id: 'pipeline-retention' } });
+    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
+    expect(submitted.status).toBe(202);
+    const jobId: string = submitted.body.job_id;
+    expect((await waitForJob(stack.apiUrl, jobId)).status).toBe('completed');
+
+    // This job's batches (CHUNK_MAX_REQUESTS 1000: two), each with the files the worker put at the provider.
+    const batches = await stack.sql<{ inputFileId: string | null; outputFileId: string | null }[]>`
+      select input_file_id as "inputFileId", output_file_id as "outputFileId"
+      from provider_batches where job_id = ${jobId}`;
+    expect(batches).toHaveLength(2);
+    const fileIds = batches.flatMap((b) => [b.inputFileId, b.outputFileId]);
+    expect(fileIds.every((id) => typeof id === 'string')).toBe(true);
+
+    await waitFor('every batch of the job to be cleaned', async () => {
+      const [row] = await stack.sql<{ n: number }[]>`
+        select count(*)::int as n from provider_batches where job_id = ${jobId} and cleaned_at is null`;
       return row?.n === 0;
     });
-    const files = [];
-    for await (const file of client.files.list()) files.push(file);
-    expect(files).toEqual([]);
+    const client = new OpenAI({ apiKey: 'test', baseURL: stack.emulator.openaiBaseUrl });
+    for (const id of fileIds) {
+      await expect(client.files.retrieve(id!)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    }
+    const listed = [];
+    for await (const file of client.files.list()) listed.push(file.id);
+    expect(listed.filter((id) => fileIds.includes(id))).toEqual([]);
   });
 });
+
+/** What the emulator's OpenAI side has accepted so far (the stack's emulator is shared by the tests of this file). */
+function openaiStats(): { batches: number; requests: number } {
+  const { batches = 0, requests = 0 } = stack.emulator.stats().openai ?? {};
+  return { batches, requests };
+}
+
+function sentSince(before: { batches: number; requests: number }): { batches: number; requests: number } {
+  const now = openaiStats();
+  return { batches: now.batches - before.batches, requests: now.requests - before.requests };
+}

@@ -1,5 +1,5 @@
 import { BatchClient, JobValidationError, startApi } from '@tranche/producer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/api-client';
 import { chatJob } from '../support/jobs';
 import { freePort } from '../support/ports';
@@ -21,6 +21,9 @@ afterAll(async () => {
   await client?.close();
   await stack?.stop();
 });
+
+// A fault a test sets must not outlive it, even when the test fails before it clears it.
+afterEach(() => stack.emulator.setFaults({}));
 
 describe('the producer SDK', () => {
   it('submits, waits and iterates results in input order, heavy documents and unicode included', async () => {
@@ -63,7 +66,6 @@ describe('the producer SDK', () => {
     expect(['cancelling', 'cancelled']).toContain(cancelling.status);
     const done = await client.wait(submitted.job_id, { intervalMs: 200, timeoutMs: 60_000 });
     expect(done.status).toBe('cancelled');
-    stack.emulator.resetAll();
   });
 
   it('says a job does not exist', async () => {

@@ -1,6 +1,6 @@
 import { compileOutputSchema } from '@tranche/adapters';
 import { BatchClient } from '@tranche/producer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { call } from '../support/api-client';
 import { chatJob } from '../support/jobs';
@@ -29,6 +29,9 @@ afterAll(async () => {
   await client?.close();
   await stack?.stop();
 });
+
+// A fault a test sets must not outlive it, even when the test fails before it clears it.
+afterEach(() => stack.emulator.setFaults({}));
 
 // Same-length prompts: the emulator's token rule then bills every attempt the same.
 const inputs = (n: number) =>
