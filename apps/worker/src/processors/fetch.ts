@@ -24,6 +24,8 @@ import { checkProjectBudget } from '../alerts/budgets';
 import { onJobFinished } from '../alerts/job-finished';
 import { quietly } from '../alerts/raise';
 import { batchContextOf, type WorkerContext } from '../context';
+import { errorsForFailedBatch } from './failed-batch-errors';
+import { missingResultError } from './missing-result-error';
 
 const RETRY_GATHER_MAX_MS = 30_000;
 // Long outputs (or big embeddings) flush early: a slice in memory stays a few megabytes whatever the line count.
@@ -68,75 +70,14 @@ function toIncoming(result: NormalizedResult): IncomingResult {
 }
 
 /**
- * Why an input of an ended batch got no result line. A failed (validation) batch names the lines it blames:
- * those are permanent failures, the innocent rest is sent again.
+ * Why each input of an ended batch that got no result line failed: a batch the provider failed names the lines it
+ * blames; any other ended batch says the same for all of its unanswered inputs.
  */
-function errorsForUnanswered(
-  batch: BatchRow,
-  unanswered: string[],
-  fileOrder: string[],
-): Map<string, StoredError> {
-  const errors = new Map<string, StoredError>();
-  const failures = batch.failures ?? [];
-  if (batch.outcome === 'failed') {
-    const blamed = new Map<string, StoredError>();
-    for (const failure of failures) {
-      const customId = failure.line ? fileOrder[failure.line - 1] : undefined;
-      if (customId)
-        blamed.set(customId, {
-          type: 'invalid_request',
-          code: failure.code,
-          message: failure.message,
-          retryable: false,
-        });
-    }
-    const queueLimit = failures.some((f) => f.code === 'token_limit_exceeded');
-    const summary =
-      failures.map((f) => `${f.code}: ${f.message}`).join('; ') || 'the provider failed the batch';
-    for (const id of unanswered) {
-      const own = blamed.get(id);
-      if (own) errors.set(id, own);
-      else if (queueLimit)
-        errors.set(id, {
-          type: 'rate_limited',
-          code: 'token_limit_exceeded',
-          message: summary,
-          retryable: true,
-        });
-      else if (blamed.size > 0) {
-        errors.set(id, {
-          type: 'unknown',
-          code: 'batch_failed',
-          message: `another request failed the batch: ${summary}`,
-          retryable: true,
-        });
-      } else
-        errors.set(id, { type: 'invalid_request', code: 'batch_failed', message: summary, retryable: false });
-    }
-    return errors;
-  }
-  const byOutcome: Record<string, StoredError> = {
-    expired: {
-      type: 'expired',
-      code: 'batch_expired',
-      message: 'the batch expired before this request ran',
-      retryable: true,
-    },
-    cancelled: {
-      type: 'cancelled',
-      code: 'batch_cancelled',
-      message: 'the batch was cancelled before this request ran',
-      retryable: false,
-    },
-  };
-  const fallback: StoredError = {
-    type: 'unknown',
-    code: 'missing_result',
-    message: 'the provider returned no result for this request',
-    retryable: true,
-  };
-  for (const id of unanswered) errors.set(id, byOutcome[batch.outcome ?? ''] ?? fallback);
-  return errors;
+async function errorsForUnanswered(tx: Sql, batch: BatchRow, unanswered: string[]): Promise<StoredError[]> {
+  if (batch.outcome !== 'failed') return unanswered.map(() => missingResultError(batch.outcome));
+  const fileOrder = await batchCustomIdsInFileOrder(tx, batch.id);
+  const errors = errorsForFailedBatch(batch.failures ?? [], unanswered, fileOrder);
+  return unanswered.map((id) => errors.get(id)!);
 }
 
 async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
@@ -146,13 +87,12 @@ async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
     if (!locked) return null;
     const unanswered = await unansweredInputs(tx, batch.id);
     if (unanswered.length > 0) {
-      const fileOrder = batch.outcome === 'failed' ? await batchCustomIdsInFileOrder(tx, batch.id) : [];
-      const errors = errorsForUnanswered(batch, unanswered, fileOrder);
+      const errors = await errorsForUnanswered(tx, batch, unanswered);
       await applyResultsIn(
         tx,
         locked,
         batch.id,
-        unanswered.map((id) => ({ customId: id, status: 'failed' as const, error: errors.get(id)! })),
+        unanswered.map((id, i) => ({ customId: id, status: 'failed' as const, error: errors[i]! })),
         ctx.priceFor(locked),
       );
     }
