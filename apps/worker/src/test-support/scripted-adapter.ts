@@ -1,0 +1,86 @@
+import {
+  type BatchAdapter,
+  type BatchContext,
+  type BatchRef,
+  type ExistingBatchQuery,
+  type JobKind,
+  type NormalizedResult,
+  type PollResult,
+  PROVIDER_LIMITS,
+  type Provider,
+  type ProviderLimits,
+  type SubmitRequest,
+  type SubmitResult,
+  type UnifiedRequest,
+} from '@tranche/adapters';
+
+export type AdapterMethod = 'findExisting' | 'submit' | 'poll' | 'fetchResults' | 'cancel' | 'cleanup';
+
+/**
+ * A provider whose answers the test writes beforehand: our own `BatchAdapter` interface, for the few decisions the
+ * emulator cannot be made to show (a line it never loses, a limit it never reaches). Every call is recorded.
+ */
+export class ScriptedAdapter implements BatchAdapter {
+  readonly kinds: readonly JobKind[] = ['chat', 'embedding'];
+  readonly calls: Array<{ method: AdapterMethod; arg: unknown }> = [];
+  /** What `poll` answers. */
+  pollResult: PollResult = {
+    phase: 'running',
+    providerStatus: 'in_progress',
+    counts: { total: 0, completed: 0, failed: 0 },
+  };
+  /** The lines `fetchResults` returns, in order. */
+  results: NormalizedResult[] = [];
+  /** What `findExisting` finds. */
+  existing: SubmitResult | null = null;
+  /** Thrown by `submit` when set. */
+  submitError: Error | null = null;
+  private submitted = 0;
+
+  constructor(
+    readonly provider: Provider = 'openai',
+    readonly limits: ProviderLimits = PROVIDER_LIMITS[provider],
+  ) {}
+
+  /** The calls of one method, in order. */
+  callsTo(method: AdapterMethod): unknown[] {
+    return this.calls.filter((call) => call.method === method).map((call) => call.arg);
+  }
+
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
+    return JSON.stringify({ custom_id: customId, model: context.model, request });
+  }
+
+  async findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null> {
+    this.calls.push({ method: 'findExisting', arg: query });
+    return this.existing;
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    this.calls.push({ method: 'submit', arg: request });
+    if (this.submitError) throw this.submitError;
+    this.submitted += 1;
+    return {
+      providerBatchId: `scripted_batch_${this.submitted}`,
+      inputFileId: `scripted_file_${this.submitted}`,
+    };
+  }
+
+  async poll(ref: BatchRef): Promise<PollResult> {
+    this.calls.push({ method: 'poll', arg: ref });
+    return this.pollResult;
+  }
+
+  async *fetchResults(ref: BatchRef, _context: BatchContext): AsyncIterable<NormalizedResult> {
+    this.calls.push({ method: 'fetchResults', arg: ref });
+    yield* this.results;
+  }
+
+  async cancel(ref: BatchRef): Promise<void> {
+    this.calls.push({ method: 'cancel', arg: ref });
+  }
+
+  async cleanup(ref: BatchRef & { inputFileId?: string | null }): Promise<void> {
+    this.calls.push({ method: 'cleanup', arg: ref });
+  }
+}
