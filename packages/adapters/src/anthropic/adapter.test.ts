@@ -1,89 +1,25 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  countPromptTokens,
-  countTokens,
-  createAnthropicProvider,
-  type EmulatorHandle,
-  echoText,
-  startEmulator,
-} from '@tranche/emulator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { countPromptTokens, countTokens, createAnthropicProvider, echoText } from '@tranche/emulator';
+import { describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../errors';
-import type { BatchContext, BatchRef, NormalizedResult, PollResult, UnifiedRequest } from '../types';
+import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
+import type { BatchContext, UnifiedRequest } from '../types';
 import { AnthropicAdapter } from './adapter';
 
-let emu: EmulatorHandle;
-let adapter: AnthropicAdapter;
-let dir: string;
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0, stepMs: 50, seed: 3, providers: [createAnthropicProvider] });
-  adapter = new AnthropicAdapter({ apiKey: 'test', baseURL: `${emu.url}/anthropic`, maxRetries: 2 });
-  dir = await mkdtemp(join(tmpdir(), 'anthropic-adapter-'));
-});
-afterAll(async () => {
-  await emu.close();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  emu.resetAll();
-});
-
 const chat: BatchContext = { jobId: 'job-1', model: 'claude-sonnet-4-6', kind: 'chat' };
-const question = (i: number): UnifiedRequest => ({
-  system: 'You are terse.',
-  messages: [{ role: 'user', content: `Question number ${i}?` }],
+
+const testbed = adapterTestbed({
+  emulator: { port: 0, stepMs: 50, seed: 3, providers: [createAnthropicProvider] },
+  adapter: (emu) => new AnthropicAdapter({ apiKey: 'test', baseURL: `${emu.url}/anthropic`, maxRetries: 2 }),
+  context: chat,
 });
-
-async function submit(inputs: Array<[string, UnifiedRequest]>, context = chat, chunkKey = 'chunk-1') {
-  const lines = inputs.map(([customId, request]) => adapter.encodeLine(customId, request, context));
-  const filePath = join(dir, `${chunkKey}-${Date.now()}.jsonl`);
-  const text = `${lines.join('\n')}\n`;
-  await writeFile(filePath, text);
-  return adapter.submit({
-    context,
-    chunkKey,
-    filePath,
-    requestCount: lines.length,
-    bytes: Buffer.byteLength(text),
-  });
-}
-
-async function waitEnded(ref: BatchRef, timeoutMs = 15_000): Promise<PollResult> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const poll = await adapter.poll(ref);
-    if (poll.phase === 'ended') return poll;
-    if (Date.now() > deadline)
-      throw new Error(`batch ${ref.providerBatchId} stuck in ${poll.providerStatus}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function collect(ref: BatchRef, context = chat): Promise<NormalizedResult[]> {
-  const results: NormalizedResult[] = [];
-  for await (const result of adapter.fetchResults(ref, context)) results.push(result);
-  return results;
-}
-
-async function run(inputs: Array<[string, UnifiedRequest]>, context = chat) {
-  const ref = await submit(inputs, context);
-  const poll = await waitEnded(ref);
-  return { ref, poll, results: await collect(ref, context) };
-}
-
-const numbered = (count: number, prefix = 'q') =>
-  Array.from({ length: count }, (_, i): [string, UnifiedRequest] => [`${prefix}-${i}`, question(i)]);
-const byId = (results: NormalizedResult[]) => new Map(results.map((result) => [result.customId, result]));
+const { submit, waitEnded, cancelTwice, collect, waitAndCollect, run, faultsLeft } = testbed;
 
 describe('AnthropicAdapter against the emulator', () => {
   it('submits inline requests, polls, and streams shuffled results with usage', async () => {
     const inputs = numbered(20);
     const ref = await submit(inputs);
     expect(ref.providerBatchId).toMatch(/^msgbatch_/);
-    const first = await adapter.poll(ref);
+    const first = await testbed.adapter.poll(ref);
     expect(first).toMatchObject({
       phase: 'running',
       providerStatus: 'in_progress',
@@ -102,33 +38,21 @@ describe('AnthropicAdapter against the emulator', () => {
     expect(results.map((result) => result.customId)).not.toEqual(inputs.map(([id]) => id));
     expect(new Set(results.map((result) => result.customId)).size).toBe(20);
 
-    const prompt = [
-      { role: 'system', text: 'You are terse.' },
-      { role: 'user', text: 'Question number 7?' },
-    ];
-    const text = echoText(prompt);
-    expect(byId(results).get('q-7')).toEqual({
-      customId: 'q-7',
-      status: 'succeeded',
-      output: { text, finishReason: 'end_turn' },
-      usage: {
-        inputTokens: countPromptTokens(prompt),
-        outputTokens: countTokens(text),
-        cachedTokens: 0,
-        cacheWriteTokens: 0,
-        raw: expect.objectContaining({ cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }),
-      },
-    });
-    expect(emu.stats().anthropic).toMatchObject({ batches: 1, requests: 20 });
+    expect(byId(results).get('q-7')).toEqual(
+      echoedResult(
+        'q-7',
+        question(7),
+        'end_turn',
+        expect.objectContaining({ cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }),
+      ),
+    );
+    expect(testbed.emu.stats().anthropic).toMatchObject({ batches: 1, requests: 20 });
   });
 
   it('reports cache reads as cached tokens, counted in the whole prompt', async () => {
-    emu.setFaults({ cached_fraction: 0.5 });
+    testbed.emu.setFaults({ cached_fraction: 0.5 });
     const { results } = await run(numbered(1));
-    const prompt = countPromptTokens([
-      { role: 'system', text: 'You are terse.' },
-      { role: 'user', text: 'Question number 0?' },
-    ]);
+    const prompt = countPromptTokens(promptOf(question(0)));
     const usage = results[0]?.usage;
     expect(usage?.cachedTokens).toBe(Math.floor(prompt / 2));
     expect(usage?.inputTokens).toBe(prompt);
@@ -136,7 +60,7 @@ describe('AnthropicAdapter against the emulator', () => {
   });
 
   it('maps per-request errors: injected overloads retryable, invalid params final', async () => {
-    emu.setFaults({ request_errors: { rate: 0.5, status: 529 } });
+    testbed.emu.setFaults({ request_errors: { rate: 0.5, status: 529 } });
     const inputs: Array<[string, UnifiedRequest]> = [
       ...numbered(30),
       ['zero-max', { messages: [{ role: 'user', content: 'x' }], params: { max_tokens: 0 } }],
@@ -169,7 +93,7 @@ describe('AnthropicAdapter against the emulator', () => {
   });
 
   it('expires the unfinished rest: partial results, the rest expired and retryable', async () => {
-    emu.setFaults({ expire: { fraction_completed: 0.5, times: 1 } });
+    testbed.emu.setFaults({ expire: { fraction_completed: 0.5, times: 1 } });
     const { poll, results } = await run(numbered(20));
     expect(poll).toMatchObject({ outcome: 'expired', counts: { total: 20, completed: 10, failed: 10 } });
     expect(results.filter((r) => r.status === 'succeeded')).toHaveLength(10);
@@ -182,16 +106,13 @@ describe('AnthropicAdapter against the emulator', () => {
 
   it('cancels mid-run: partial results, the rest cancelled; cancelling again is harmless', async () => {
     // Each state lasts 800 ms: the cancel lands halfway through processing.
-    emu.setFaults({ slow_factor: 16 });
+    testbed.emu.setFaults({ slow_factor: 16 });
     const ref = await submit(numbered(40));
     await new Promise((resolve) => setTimeout(resolve, 50 * 16 * 1.5));
-    await adapter.cancel(ref);
-    expect(await adapter.poll(ref)).toMatchObject({ phase: 'cancelling', providerStatus: 'canceling' });
-    await adapter.cancel(ref);
+    expect(await cancelTwice(ref)).toMatchObject({ phase: 'cancelling', providerStatus: 'canceling' });
 
-    const poll = await waitEnded(ref);
+    const { poll, results } = await waitAndCollect(ref);
     expect(poll.outcome).toBe('cancelled');
-    const results = await collect(ref);
     expect(results).toHaveLength(40);
     const succeeded = results.filter((r) => r.status === 'succeeded').length;
     const cancelled = results.filter((r) => r.status === 'failed' && r.error.type === 'cancelled');
@@ -201,11 +122,11 @@ describe('AnthropicAdapter against the emulator', () => {
     expect(cancelled[0]).toMatchObject({ error: { retryable: false } });
     expect(poll.counts).toEqual({ total: 40, completed: succeeded, failed: cancelled.length });
 
-    await expect(adapter.cancel(ref)).resolves.toBeUndefined();
+    await expect(testbed.adapter.cancel(ref)).resolves.toBeUndefined();
   });
 
   it('absorbs 429 and 5xx/529 on every call through SDK retries: one batch is created', async () => {
-    emu.setFaults({
+    testbed.emu.setFaults({
       http: [
         {
           provider: 'anthropic',
@@ -244,13 +165,12 @@ describe('AnthropicAdapter against the emulator', () => {
     const { poll, results } = await run(numbered(4));
     expect(poll.outcome).toBe('completed');
     expect(results).toHaveLength(4);
-    expect(emu.stats().anthropic).toMatchObject({ batches: 1, requests: 4 });
-    const left = (await (await fetch(`${emu.url}/_emulator/faults`)).json()) as { http: unknown[] };
-    expect(left.http).toEqual([]);
+    expect(testbed.emu.stats().anthropic).toMatchObject({ batches: 1, requests: 4 });
+    expect((await faultsLeft()).http).toEqual([]);
   });
 
   it('throws ProviderCallError: retryable once retries run out on 529, final on a 400', async () => {
-    emu.setFaults({
+    testbed.emu.setFaults({
       http: [
         {
           provider: 'anthropic',
@@ -264,18 +184,18 @@ describe('AnthropicAdapter against the emulator', () => {
     const overloaded = await submit(numbered(1)).catch((error: unknown) => error);
     expect(overloaded).toBeInstanceOf(ProviderCallError);
     expect(overloaded).toMatchObject({ status: 529, retryable: true });
-    emu.setFaults({});
+    testbed.emu.setFaults({});
 
     const duplicate = await submit([
       ['same', question(1)],
       ['same', question(2)],
     ]).catch((error: unknown) => error);
     expect(duplicate).toMatchObject({ status: 400, retryable: false });
-    const missing = await adapter
+    const missing = await testbed.adapter
       .poll({ providerBatchId: 'msgbatch_missing' })
       .catch((error: unknown) => error);
     expect(missing).toMatchObject({ status: 404, retryable: false });
-    expect(emu.stats().anthropic?.batches).toBe(0);
+    expect(testbed.emu.stats().anthropic?.batches).toBe(0);
   });
 
   it('finds a batch created for a chunk by size and creation time, and only when unambiguous', async () => {
@@ -287,23 +207,23 @@ describe('AnthropicAdapter against the emulator', () => {
       requestCount: 3,
       knownBatchIds: new Set<string>(),
     };
-    expect(await adapter.findExisting(query)).toEqual({ providerBatchId: ref.providerBatchId });
+    expect(await testbed.adapter.findExisting(query)).toEqual({ providerBatchId: ref.providerBatchId });
     expect(
-      await adapter.findExisting({ ...query, knownBatchIds: new Set([ref.providerBatchId]) }),
+      await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([ref.providerBatchId]) }),
     ).toBeNull();
-    expect(await adapter.findExisting({ ...query, requestCount: 4 })).toBeNull();
+    expect(await testbed.adapter.findExisting({ ...query, requestCount: 4 })).toBeNull();
     const muchLater = new Date(Date.now() + 3_600_000);
-    expect(await adapter.findExisting({ ...query, createdAfter: muchLater })).toBeNull();
+    expect(await testbed.adapter.findExisting({ ...query, createdAfter: muchLater })).toBeNull();
 
     // A second chunk of the same size: no way to tell them apart, so neither is adopted.
     const other = await submit(numbered(3, 'other'), chat, 'chunk-b');
-    expect(await adapter.findExisting(query)).toBeNull();
-    expect(await adapter.findExisting({ ...query, knownBatchIds: new Set([other.providerBatchId]) })).toEqual(
-      {
-        providerBatchId: ref.providerBatchId,
-      },
-    );
-    expect(emu.stats().anthropic?.batches).toBe(2);
+    expect(await testbed.adapter.findExisting(query)).toBeNull();
+    expect(
+      await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([other.providerBatchId]) }),
+    ).toEqual({
+      providerBatchId: ref.providerBatchId,
+    });
+    expect(testbed.emu.stats().anthropic?.batches).toBe(2);
   });
 
   it('asks for structured output with a forced tool call and returns its input as json', async () => {
@@ -328,7 +248,7 @@ describe('AnthropicAdapter against the emulator', () => {
     });
 
     // Tool input is always an object: an invalid one misses a required field, for the worker's schema check.
-    emu.setFaults({ invalid_json_rate: 1 });
+    testbed.emu.setFaults({ invalid_json_rate: 1 });
     const invalid = await run([['s', question(1)]], context);
     expect(invalid.results[0]).toMatchObject({ status: 'succeeded', output: { json: { score: 1 } } });
     expect(invalid.results[0]?.usage?.outputTokens).toBeGreaterThan(0);
@@ -337,26 +257,27 @@ describe('AnthropicAdapter against the emulator', () => {
   it('carries a 1 MB input and unicode both ways', async () => {
     const big = 'b'.repeat(1024 * 1024);
     const emoji = 'Grüße 世界 🦀🚀 — “quotes” \\ and \u2028';
+    const unicodeRequest: UnifiedRequest = {
+      system: 'Réponds 🙂',
+      messages: [{ role: 'user', content: emoji }],
+    };
     const { results } = await run([
       ['big', { messages: [{ role: 'user', content: big }] }],
-      ['unicode', { system: 'Réponds 🙂', messages: [{ role: 'user', content: emoji }] }],
+      ['unicode', unicodeRequest],
     ]);
     const all = byId(results);
     expect(all.get('big')).toMatchObject({ status: 'succeeded', usage: { inputTokens: countTokens(big) } });
     const unicode = all.get('unicode');
     expect(unicode?.status).toBe('succeeded');
-    const prompt = [
-      { role: 'system', text: 'Réponds 🙂' },
-      { role: 'user', text: emoji },
-    ];
+    const prompt = promptOf(unicodeRequest);
     expect(unicode).toMatchObject({ output: { text: echoText(prompt) } });
     expect(echoText(prompt)).toContain('Grüße 世界 🦀🚀');
   });
 
   it('deletes an ended batch on cleanup, and a second cleanup is harmless', async () => {
     const { ref } = await run(numbered(2));
-    await adapter.cleanup(ref);
-    await expect(adapter.poll(ref)).rejects.toMatchObject({ status: 404 });
-    await expect(adapter.cleanup(ref)).resolves.toBeUndefined();
+    await testbed.adapter.cleanup(ref);
+    await expect(testbed.adapter.poll(ref)).rejects.toMatchObject({ status: 404 });
+    await expect(testbed.adapter.cleanup(ref)).resolves.toBeUndefined();
   });
 });

@@ -1,77 +1,32 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  countPromptTokens,
-  countTokens,
-  createOpenAIProvider,
-  type EmulatorHandle,
-  echoText,
-  type FaultConfig,
-  type FaultInput,
-  startEmulator,
-} from '@tranche/emulator';
+import { readFile } from 'node:fs/promises';
+import { countPromptTokens, countTokens, createOpenAIProvider, echoText } from '@tranche/emulator';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../errors';
 import { CHUNK_KEY_METADATA } from '../metadata';
-import type {
-  BatchContext,
-  BatchRef,
-  NormalizedResult,
-  PollResult,
-  SubmitRequest,
-  UnifiedRequest,
-} from '../types';
+import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
+import type { BatchContext, SubmitRequest } from '../types';
 import { OpenAIAdapter, type OpenAIAdapterOptions } from './adapter';
-
-let emu: EmulatorHandle;
-let adapter: OpenAIAdapter;
-/** The SDK itself, to look at what the emulator holds. */
-let client: OpenAI;
-let dir: string;
-
-const newAdapter = (options: Partial<OpenAIAdapterOptions> = {}) =>
-  new OpenAIAdapter({ apiKey: 'test', baseURL: emu.openaiBaseUrl, maxRetries: 2, ...options });
-
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0, stepMs: 50, seed: 9, providers: [createOpenAIProvider] });
-  adapter = newAdapter();
-  client = new OpenAI({ apiKey: 'test', baseURL: emu.openaiBaseUrl, maxRetries: 0 });
-  dir = await mkdtemp(join(tmpdir(), 'openai-adapter-'));
-});
-afterAll(async () => {
-  await emu.close();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  emu.resetAll();
-});
 
 const chat: BatchContext = { jobId: 'job-1', model: 'gpt-4o-mini', kind: 'chat' };
 const embedding: BatchContext = { jobId: 'job-e', model: 'text-embedding-3-small', kind: 'embedding' };
-const question = (i: number, padding = ''): UnifiedRequest => ({
-  system: 'You are terse.',
-  messages: [{ role: 'user', content: `Question number ${i}?${padding}` }],
+
+const newAdapter = (options: Partial<OpenAIAdapterOptions> = {}): OpenAIAdapter =>
+  new OpenAIAdapter({ apiKey: 'test', baseURL: testbed.emu.openaiBaseUrl, maxRetries: 2, ...options });
+
+const testbed = adapterTestbed({
+  emulator: { port: 0, stepMs: 50, seed: 9, providers: [createOpenAIProvider] },
+  adapter: () => newAdapter(),
+  context: chat,
 });
-const numbered = (count: number, prefix = 'q', padding = '') =>
-  Array.from({ length: count }, (_, i): [string, UnifiedRequest] => [`${prefix}-${i}`, question(i, padding)]);
-const byId = (results: NormalizedResult[]) => new Map(results.map((result) => [result.customId, result]));
+const { writeChunk, submit, pollUntil, waitEnded, cancelTwice, collect, waitAndCollect, run, faultsLeft } =
+  testbed;
 
-let fileSeq = 0;
-
-/** Encodes the requests like the worker does and writes them as one chunk's request file. */
-async function writeChunk(
-  inputs: Array<[string, UnifiedRequest]>,
-  context = chat,
-  chunkKey = 'chunk-1',
-): Promise<SubmitRequest> {
-  const lines = inputs.map(([customId, request]) => adapter.encodeLine(customId, request, context));
-  const filePath = join(dir, `chunk-${fileSeq++}.jsonl`);
-  const text = `${lines.join('\n')}\n`;
-  await writeFile(filePath, text);
-  return { context, chunkKey, filePath, requestCount: lines.length, bytes: Buffer.byteLength(text) };
-}
+/** The SDK itself, to look at what the emulator holds. */
+let client: OpenAI;
+beforeAll(() => {
+  client = new OpenAI({ apiKey: 'test', baseURL: testbed.emu.openaiBaseUrl, maxRetries: 0 });
+});
 
 /** A chunk of a few requests whose file is exactly `bytes` long (the last request's prompt is padded). */
 async function chunkOfExactly(bytes: number, chunkKey: string): Promise<SubmitRequest> {
@@ -84,37 +39,16 @@ async function chunkOfExactly(bytes: number, chunkKey: string): Promise<SubmitRe
   return chunk;
 }
 
-async function submit(inputs: Array<[string, UnifiedRequest]>, context = chat, chunkKey = 'chunk-1') {
-  return adapter.submit(await writeChunk(inputs, context, chunkKey));
-}
-
-async function waitEnded(ref: BatchRef, seen: string[] = [], timeoutMs = 15_000): Promise<PollResult> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const poll = await adapter.poll(ref);
-    if (seen.at(-1) !== poll.phase) seen.push(poll.phase);
-    if (poll.phase === 'ended') return poll;
-    if (Date.now() > deadline)
-      throw new Error(`batch ${ref.providerBatchId} stuck in ${poll.providerStatus}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-async function collect(ref: BatchRef, context = chat, from = adapter): Promise<NormalizedResult[]> {
-  const results: NormalizedResult[] = [];
-  for await (const result of from.fetchResults(ref, context)) results.push(result);
-  return results;
-}
-
-async function run(inputs: Array<[string, UnifiedRequest]>, context = chat, chunkKey = 'chunk-1') {
-  const submitted = await submit(inputs, context, chunkKey);
-  const poll = await waitEnded(submitted);
-  const ref = { ...submitted, outputFileId: poll.outputFileId, errorFileId: poll.errorFileId };
-  return { ref, poll, results: await collect(ref, context) };
-}
-
-async function currentFaults(): Promise<FaultConfig> {
-  return (await (await fetch(`${emu.url}/_emulator/faults`)).json()) as FaultConfig;
+/** The uploaded file is the chunk's request file unchanged, named after the chunk, for batches. */
+async function expectUploadedUnchanged(inputFileId: string | null | undefined, chunk: SubmitRequest) {
+  expect(await client.files.retrieve(inputFileId!)).toMatchObject({
+    purpose: 'batch',
+    filename: `${chunk.chunkKey}.jsonl`,
+    bytes: chunk.bytes,
+  });
+  expect(await (await client.files.content(inputFileId!)).text()).toBe(
+    await readFile(chunk.filePath, 'utf8'),
+  );
 }
 
 /**
@@ -125,7 +59,7 @@ async function currentFaults(): Promise<FaultConfig> {
 const COUNTER = 10_000;
 async function countCalls(...calls: Array<[method: string, path: string]>): Promise<void> {
   const delay = calls.map(([method, path]) => ({ provider: 'openai', method, path, ms: 0, times: COUNTER }));
-  const response = await fetch(`${emu.url}/_emulator/faults`, {
+  const response = await fetch(`${testbed.emu.url}/_emulator/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ delay }),
@@ -133,9 +67,19 @@ async function countCalls(...calls: Array<[method: string, path: string]>): Prom
   expect(response.ok).toBe(true);
 }
 async function callCounts(): Promise<Record<string, number>> {
-  const { delay } = await currentFaults();
+  const { delay } = await faultsLeft();
   return Object.fromEntries(delay.map((fault) => [`${fault.method} ${fault.path}`, COUNTER - fault.times!]));
 }
+
+/** An HTTP error for the next `times` calls to `method path`, with a 1 ms Retry-After. */
+const httpFault = (method: string, path: string, status: number, times: number) => ({
+  provider: 'openai',
+  method,
+  path,
+  status,
+  times,
+  retry_after_ms: 1,
+});
 
 const UPLOAD_CALLS: Array<[string, string]> = [
   ['POST', '^/files$'],
@@ -143,10 +87,24 @@ const UPLOAD_CALLS: Array<[string, string]> = [
   ['POST', '^/uploads/[^/]+/parts$'],
   ['POST', '^/uploads/[^/]+/complete$'],
 ];
+/** The upload calls counted for a file sent whole through the Files API. */
+const FILES_API_UPLOAD = {
+  'POST ^/files$': 1,
+  'POST ^/uploads$': 0,
+  'POST ^/uploads/[^/]+/parts$': 0,
+  'POST ^/uploads/[^/]+/complete$': 0,
+};
+/** The upload calls counted for a file sent through the Uploads API in `parts` parts. */
+const uploadsApiUpload = (parts: number) => ({
+  'POST ^/files$': 0,
+  'POST ^/uploads$': 1,
+  'POST ^/uploads/[^/]+/parts$': parts,
+  'POST ^/uploads/[^/]+/complete$': 1,
+});
 
 describe('OpenAIAdapter.encodeLine', () => {
   it('writes a chat request line with the model in the body and max_completion_tokens', () => {
-    const line = adapter.encodeLine(
+    const line = testbed.adapter.encodeLine(
       'id-1',
       {
         system: 'Be brief.',
@@ -180,7 +138,7 @@ describe('OpenAIAdapter.encodeLine', () => {
     });
     // Without params, no sampling keys at all; an empty stop list is left out.
     expect(
-      JSON.parse(adapter.encodeLine('id-2', { ...question(2), params: { stop: [] } }, chat)).body,
+      JSON.parse(testbed.adapter.encodeLine('id-2', { ...question(2), params: { stop: [] } }, chat)).body,
     ).toEqual({
       model: 'gpt-4o-mini',
       messages: [
@@ -193,7 +151,7 @@ describe('OpenAIAdapter.encodeLine', () => {
   it('asks for structured output with a strict json_schema response_format when the context has a schema', () => {
     const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
     const line = JSON.parse(
-      adapter.encodeLine('s', question(1), { ...chat, output: { name: 'answer', schema } }),
+      testbed.adapter.encodeLine('s', question(1), { ...chat, output: { name: 'answer', schema } }),
     ) as { body: Record<string, unknown> };
     expect(line.body.response_format).toEqual({
       type: 'json_schema',
@@ -203,7 +161,7 @@ describe('OpenAIAdapter.encodeLine', () => {
   });
 
   it('writes an embeddings request line', () => {
-    expect(JSON.parse(adapter.encodeLine('e-1', { text: 'hello 🌍' }, embedding))).toEqual({
+    expect(JSON.parse(testbed.adapter.encodeLine('e-1', { text: 'hello 🌍' }, embedding))).toEqual({
       custom_id: 'e-1',
       method: 'POST',
       url: '/v1/embeddings',
@@ -215,15 +173,15 @@ describe('OpenAIAdapter.encodeLine', () => {
 describe('OpenAIAdapter against the emulator', () => {
   it('submits through the Files API, polls through the phases and fetches shuffled results with usage', async () => {
     // Each state lasts 200 ms, so every phase is seen even when polls are slow.
-    emu.setFaults({ slow_factor: 4 });
+    testbed.emu.setFaults({ slow_factor: 4 });
     await countCalls(...UPLOAD_CALLS);
     const inputs = numbered(30);
     const chunk = await writeChunk(inputs, chat, 'job-1_r0_c0');
-    const submitted = await adapter.submit(chunk);
+    const submitted = await testbed.adapter.submit(chunk);
     expect(submitted.providerBatchId).toMatch(/^batch_[0-9a-f]{32}$/);
     expect(submitted.inputFileId).toMatch(/^file-/);
 
-    const first = await adapter.poll(submitted);
+    const first = await testbed.adapter.poll(submitted);
     expect(first).toMatchObject({
       phase: 'validating',
       providerStatus: 'validating',
@@ -253,38 +211,14 @@ describe('OpenAIAdapter against the emulator', () => {
     for (const result of results) {
       expect(result).toMatchObject({ status: 'succeeded', usage: { inputTokens: expect.any(Number) } });
     }
-    const messages = [
-      { role: 'system', text: 'You are terse.' },
-      { role: 'user', text: 'Question number 7?' },
-    ];
-    expect(byId(results).get('q-7')).toEqual({
-      customId: 'q-7',
-      status: 'succeeded',
-      output: { text: echoText(messages), finishReason: 'stop' },
-      usage: {
-        inputTokens: countPromptTokens(messages),
-        outputTokens: countTokens(echoText(messages)),
-        cachedTokens: 0,
-        cacheWriteTokens: 0,
-        raw: expect.objectContaining({ prompt_tokens: countPromptTokens(messages) }),
-      },
-    });
+    const promptTokens = countPromptTokens(promptOf(question(7)));
+    expect(byId(results).get('q-7')).toEqual(
+      echoedResult('q-7', question(7), 'stop', expect.objectContaining({ prompt_tokens: promptTokens })),
+    );
 
     // One plain file upload, named after the chunk, holding the request file unchanged.
-    expect(await callCounts()).toEqual({
-      'POST ^/files$': 1,
-      'POST ^/uploads$': 0,
-      'POST ^/uploads/[^/]+/parts$': 0,
-      'POST ^/uploads/[^/]+/complete$': 0,
-    });
-    expect(await client.files.retrieve(submitted.inputFileId!)).toMatchObject({
-      purpose: 'batch',
-      filename: 'job-1_r0_c0.jsonl',
-      bytes: chunk.bytes,
-    });
-    expect(await (await client.files.content(submitted.inputFileId!)).text()).toBe(
-      await readFile(chunk.filePath, 'utf8'),
-    );
+    expect(await callCounts()).toEqual(FILES_API_UPLOAD);
+    await expectUploadedUnchanged(submitted.inputFileId, chunk);
     const batch = await client.batches.retrieve(submitted.providerBatchId);
     expect(batch).toMatchObject({
       endpoint: '/v1/chat/completions',
@@ -292,7 +226,7 @@ describe('OpenAIAdapter against the emulator', () => {
       input_file_id: submitted.inputFileId,
       metadata: { tranche_job_id: 'job-1', tranche_chunk_key: 'job-1_r0_c0' },
     });
-    expect(emu.stats().openai).toEqual({ batches: 1, requests: 30, bytes: chunk.bytes });
+    expect(testbed.emu.stats().openai).toEqual({ batches: 1, requests: 30, bytes: chunk.bytes });
   });
 
   it('uploads a file larger than uploadPartBytes through the Uploads API, in order, one part at a time', async () => {
@@ -307,39 +241,24 @@ describe('OpenAIAdapter against the emulator', () => {
     const parts = Math.ceil(chunk.bytes / partBytes);
 
     const submitted = await parted.submit(chunk);
-    expect(await callCounts()).toEqual({
-      'POST ^/files$': 0,
-      'POST ^/uploads$': 1,
-      'POST ^/uploads/[^/]+/parts$': parts,
-      'POST ^/uploads/[^/]+/complete$': 1,
-    });
+    expect(await callCounts()).toEqual(uploadsApiUpload(parts));
     // Every byte went up exactly once, and the parts were joined in the order they were cut.
-    expect(emu.stats().openai).toEqual({ batches: 1, requests: 60, bytes: chunk.bytes });
-    expect(await client.files.retrieve(submitted.inputFileId!)).toMatchObject({
-      purpose: 'batch',
-      filename: 'job-1_r0_c1.jsonl',
-      bytes: chunk.bytes,
-    });
-    expect(await (await client.files.content(submitted.inputFileId!)).text()).toBe(
-      await readFile(chunk.filePath, 'utf8'),
-    );
+    expect(testbed.emu.stats().openai).toEqual({ batches: 1, requests: 60, bytes: chunk.bytes });
+    await expectUploadedUnchanged(submitted.inputFileId, chunk);
 
-    const poll = await waitEnded(submitted);
+    const { ref, poll, results } = await waitAndCollect(submitted, chat, parted);
     expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 60, completed: 60, failed: 0 } });
-    const results = byId(await collect({ ...submitted, outputFileId: poll.outputFileId }, chat, parted));
-    expect([...results.keys()].sort()).toEqual(inputs.map(([id]) => id).sort());
-    const prompt = [
-      { role: 'system', text: 'You are terse.' },
-      { role: 'user', text: inputs[42]![1].messages![0]!.content },
-    ];
-    expect(results.get('u-42')).toMatchObject({
+    const found = byId(results);
+    expect([...found.keys()].sort()).toEqual(inputs.map(([id]) => id).sort());
+    const prompt = promptOf(inputs[42]![1]);
+    expect(found.get('u-42')).toMatchObject({
       status: 'succeeded',
       output: { text: echoText(prompt) },
       usage: { inputTokens: countPromptTokens(prompt) },
     });
 
     // The file made from the upload is cleaned up like any other.
-    await parted.cleanup({ ...submitted, outputFileId: poll.outputFileId });
+    await parted.cleanup(ref);
     expect((await client.files.list()).data).toEqual([]);
   });
 
@@ -349,32 +268,18 @@ describe('OpenAIAdapter against the emulator', () => {
     await countCalls(...UPLOAD_CALLS);
     const exact = await chunkOfExactly(partBytes, 'chunk-exact');
     const small = await parted.submit(exact);
-    expect(await callCounts()).toEqual({
-      'POST ^/files$': 1,
-      'POST ^/uploads$': 0,
-      'POST ^/uploads/[^/]+/parts$': 0,
-      'POST ^/uploads/[^/]+/complete$': 0,
-    });
-    expect((await client.files.retrieve(small.inputFileId!)).bytes).toBe(partBytes);
+    expect(await callCounts()).toEqual(FILES_API_UPLOAD);
+    await expectUploadedUnchanged(small.inputFileId, exact);
 
-    emu.resetAll();
+    testbed.emu.resetAll();
     await countCalls(...UPLOAD_CALLS);
     const over = await chunkOfExactly(partBytes + 1, 'chunk-over');
     const large = await parted.submit(over);
-    expect(await callCounts()).toEqual({
-      'POST ^/files$': 0,
-      'POST ^/uploads$': 1,
-      'POST ^/uploads/[^/]+/parts$': 2,
-      'POST ^/uploads/[^/]+/complete$': 1,
-    });
-    expect(await (await client.files.content(large.inputFileId!)).text()).toBe(
-      await readFile(over.filePath, 'utf8'),
-    );
-    const poll = await waitEnded(large);
+    expect(await callCounts()).toEqual(uploadsApiUpload(2));
+    await expectUploadedUnchanged(large.inputFileId, over);
+    const { poll, results } = await waitAndCollect(large);
     expect(poll.counts).toEqual({ total: 4, completed: 4, failed: 0 });
-    expect(
-      (await collect({ ...large, outputFileId: poll.outputFileId })).map((r) => r.customId).sort(),
-    ).toEqual(['b-0', 'b-1', 'b-2', 'b-3']);
+    expect(results.map((r) => r.customId).sort()).toEqual(['b-0', 'b-1', 'b-2', 'b-3']);
   });
 
   it('runs embedding batches', async () => {
@@ -413,7 +318,7 @@ describe('OpenAIAdapter against the emulator', () => {
       output: { json: { answer: 'string', score: 1 }, text: '{"answer":"string","score":1}' },
     });
 
-    emu.setFaults({ invalid_json_rate: 1 });
+    testbed.emu.setFaults({ invalid_json_rate: 1 });
     const invalid = await run(numbered(3), context);
     expect(invalid.results).toHaveLength(3);
     for (const result of invalid.results) {
@@ -436,23 +341,23 @@ describe('OpenAIAdapter against the emulator', () => {
         requestCount: 2,
         knownBatchIds: new Set<string>(),
       };
-      expect(await adapter.findExisting(query)).toEqual({
+      expect(await testbed.adapter.findExisting(query)).toEqual({
         providerBatchId: a.providerBatchId,
         inputFileId: a.inputFileId,
       });
-      expect(await adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c8' })).toEqual({
+      expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c8' })).toEqual({
         providerBatchId: b.providerBatchId,
         inputFileId: b.inputFileId,
       });
-      expect(await adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c9' })).toBeNull();
+      expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c9' })).toBeNull();
       expect(
-        await adapter.findExisting({ ...query, knownBatchIds: new Set([a.providerBatchId]) }),
+        await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([a.providerBatchId]) }),
       ).toBeNull();
       // Created before the chunk was planned (beyond the allowed clock skew): not the chunk's batch.
       expect(
-        await adapter.findExisting({ ...query, createdAfter: new Date(Date.now() + 3_600_000) }),
+        await testbed.adapter.findExisting({ ...query, createdAfter: new Date(Date.now() + 3_600_000) }),
       ).toBeNull();
-      expect(emu.stats().openai?.batches).toBe(2);
+      expect(testbed.emu.stats().openai?.batches).toBe(2);
     });
 
     it('pages through the batch list newest first, and stops at batches older than the chunk', async () => {
@@ -485,25 +390,25 @@ describe('OpenAIAdapter against the emulator', () => {
         knownBatchIds: new Set<string>(),
       };
       await countCalls(['GET', '^/batches$']);
-      expect(await adapter.findExisting(query)).toEqual({
+      expect(await testbed.adapter.findExisting(query)).toEqual({
         providerBatchId: old.providerBatchId,
         inputFileId: old.inputFileId,
       });
       expect(await callCounts()).toEqual({ 'GET ^/batches$': 2 });
 
-      emu.setFaults({});
+      testbed.emu.setFaults({});
       await countCalls(['GET', '^/batches$']);
-      expect(await adapter.findExisting({ ...query, chunkKey: 'job-9_r0_c0' })).toBeNull();
+      expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'job-9_r0_c0' })).toBeNull();
       expect(await callCounts()).toEqual({ 'GET ^/batches$': 2 });
 
       // A chunk planned (less the 300 s skew allowance) after the old batches: the listing stops at the first
       // old one, on the first page, without adopting the old batch that carries the key.
-      emu.setFaults({});
+      testbed.emu.setFaults({});
       await countCalls(['GET', '^/batches$']);
       const window = { ...query, createdAfter: new Date((recentCreatedAt + 300) * 1000) };
-      expect(await adapter.findExisting(window)).toBeNull();
-      expect(await adapter.findExisting({ ...window, chunkKey: 'job-1_r0_c99' })).toBeNull();
-      expect(await adapter.findExisting({ ...window, chunkKey: 'job-1_r1_c0' })).toEqual({
+      expect(await testbed.adapter.findExisting(window)).toBeNull();
+      expect(await testbed.adapter.findExisting({ ...window, chunkKey: 'job-1_r0_c99' })).toBeNull();
+      expect(await testbed.adapter.findExisting({ ...window, chunkKey: 'job-1_r1_c0' })).toEqual({
         providerBatchId: recent.providerBatchId,
         inputFileId: recent.inputFileId,
       });
@@ -513,7 +418,7 @@ describe('OpenAIAdapter against the emulator', () => {
 
   describe('failures', () => {
     it('reports a batch that failed validation as failed, with the reasons', async () => {
-      emu.setFaults({ fail_validation: { provider: 'openai', times: 1 } });
+      testbed.emu.setFaults({ fail_validation: { provider: 'openai', times: 1 } });
       const { poll, results } = await run(numbered(5));
       expect(poll).toEqual({
         phase: 'ended',
@@ -549,7 +454,7 @@ describe('OpenAIAdapter against the emulator', () => {
     });
 
     it('expires with partial results, the rest failed as expired and retryable', async () => {
-      emu.setFaults({ expire: { provider: 'openai', fraction_completed: 0.25, times: 1 } });
+      testbed.emu.setFaults({ expire: { provider: 'openai', fraction_completed: 0.25, times: 1 } });
       const { poll, results } = await run(numbered(40));
       expect(poll).toMatchObject({
         phase: 'ended',
@@ -583,7 +488,7 @@ describe('OpenAIAdapter against the emulator', () => {
     ])(
       'reads per-request status %i as %s (code %s, retryable: %s)',
       async (status, type, code, retryable) => {
-        emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status } });
+        testbed.emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status } });
         const { poll, results } = await run(numbered(20));
         expect(poll.outcome).toBe('completed');
         expect(poll.errorFileId).toMatch(/^file-/);
@@ -625,80 +530,38 @@ describe('OpenAIAdapter against the emulator', () => {
     });
 
     it('today the SDK retries a 429 and a 500 on batch create (maxRetries): one batch is created', async () => {
-      const faults: FaultInput = {
+      testbed.emu.setFaults({
         http: [
-          {
-            provider: 'openai',
-            method: 'POST',
-            path: '^/batches$',
-            status: 429,
-            times: 1,
-            retry_after_ms: 1,
-          },
-          {
-            provider: 'openai',
-            method: 'POST',
-            path: '^/batches$',
-            status: 500,
-            times: 1,
-            retry_after_ms: 1,
-          },
-          { provider: 'openai', method: 'POST', path: '^/files$', status: 503, times: 1, retry_after_ms: 1 },
-          {
-            provider: 'openai',
-            method: 'GET',
-            path: '^/batches/[^/]+$',
-            status: 500,
-            times: 1,
-            retry_after_ms: 1,
-          },
-          {
-            provider: 'openai',
-            method: 'GET',
-            path: '^/files/[^/]+/content$',
-            status: 502,
-            times: 1,
-            retry_after_ms: 1,
-          },
+          httpFault('POST', '^/batches$', 429, 1),
+          httpFault('POST', '^/batches$', 500, 1),
+          httpFault('POST', '^/files$', 503, 1),
+          httpFault('GET', '^/batches/[^/]+$', 500, 1),
+          httpFault('GET', '^/files/[^/]+/content$', 502, 1),
         ],
-      };
-      emu.setFaults(faults);
+      });
       await countCalls(['POST', '^/batches$']);
       const chunk = await writeChunk(numbered(5), chat, 'chunk-retry');
-      const submitted = await adapter.submit(chunk);
-      const poll = await waitEnded(submitted);
-      const results = await collect({ ...submitted, outputFileId: poll.outputFileId });
+      const submitted = await testbed.adapter.submit(chunk);
+      const { results } = await waitAndCollect(submitted);
       expect(results).toHaveLength(5);
-      const left = await currentFaults();
-      expect(left.http).toEqual([]);
+      expect((await faultsLeft()).http).toEqual([]);
       // The SDK sent create three times: the first two were answered by the faults, only the third made a batch.
       expect(await callCounts()).toEqual({ 'POST ^/batches$': 1 });
-      expect(emu.stats().openai).toEqual({ batches: 1, requests: 5, bytes: chunk.bytes });
+      expect(testbed.emu.stats().openai).toEqual({ batches: 1, requests: 5, bytes: chunk.bytes });
       expect((await client.batches.list()).data.map((b) => b.id)).toEqual([submitted.providerBatchId]);
     });
 
     it('throws a retryable ProviderCallError once the retries run out on create', async () => {
-      emu.setFaults({
-        http: [
-          {
-            provider: 'openai',
-            method: 'POST',
-            path: '^/batches$',
-            status: 429,
-            times: 3,
-            retry_after_ms: 1,
-          },
-        ],
-      });
+      testbed.emu.setFaults({ http: [httpFault('POST', '^/batches$', 429, 3)] });
       const error = await submit(numbered(1)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderCallError);
       expect(error).toMatchObject({ status: 429, retryable: true });
-      expect((await currentFaults()).http).toEqual([]);
-      expect(emu.stats().openai?.batches).toBe(0);
+      expect((await faultsLeft()).http).toEqual([]);
+      expect(testbed.emu.stats().openai?.batches).toBe(0);
     });
 
     it('surfaces a 400 on create as a final ProviderCallError, not retried', async () => {
-      emu.setFaults({
+      testbed.emu.setFaults({
         http: [
           {
             provider: 'openai',
@@ -715,16 +578,18 @@ describe('OpenAIAdapter against the emulator', () => {
       expect(injected).toMatchObject({ status: 400, retryable: false });
       expect((injected as Error).message).toContain('Invalid request (injected).');
       // One of the two faults is left: the SDK did not try again.
-      expect((await currentFaults()).http).toMatchObject([{ status: 400, times: 1 }]);
+      expect((await faultsLeft()).http).toMatchObject([{ status: 400, times: 1 }]);
 
       // A real refusal: metadata values are limited to 512 characters.
-      emu.setFaults({});
+      testbed.emu.setFaults({});
       const tooLong = await submit(numbered(1), chat, `chunk-${'k'.repeat(600)}`).catch((e: unknown) => e);
       expect(tooLong).toBeInstanceOf(ProviderCallError);
       expect(tooLong).toMatchObject({ status: 400, retryable: false });
-      expect(emu.stats().openai?.batches).toBe(0);
+      expect(testbed.emu.stats().openai?.batches).toBe(0);
 
-      const missing = await adapter.poll({ providerBatchId: 'batch_missing' }).catch((e: unknown) => e);
+      const missing = await testbed.adapter
+        .poll({ providerBatchId: 'batch_missing' })
+        .catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(ProviderCallError);
       expect(missing).toMatchObject({ status: 404, retryable: false });
       const offline = new OpenAIAdapter({ apiKey: 'test', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
@@ -737,70 +602,52 @@ describe('OpenAIAdapter against the emulator', () => {
 
   it('cancels mid-run with partial results, and cancelling again or after the end is not an error', async () => {
     // Each state lasts a second: the cancel lands while requests are finishing.
-    emu.setFaults({ slow_factor: 20 });
+    testbed.emu.setFaults({ slow_factor: 20 });
     const inputs = numbered(100);
     const submitted = await submit(inputs);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const poll = await adapter.poll(submitted);
-      if (poll.phase === 'running' && poll.counts.completed > 0) break;
-      if (Date.now() > deadline) throw new Error(`batch stuck in ${poll.providerStatus}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await adapter.cancel(submitted);
-    expect(await adapter.poll(submitted)).toMatchObject({
-      phase: 'cancelling',
-      providerStatus: 'cancelling',
-    });
-    await adapter.cancel(submitted);
+    await pollUntil(submitted, (poll) => poll.phase === 'running' && poll.counts.completed > 0);
+    expect(await cancelTwice(submitted)).toMatchObject({ phase: 'cancelling', providerStatus: 'cancelling' });
 
-    const poll = await waitEnded(submitted);
+    const { poll, results } = await waitAndCollect(submitted);
     expect(poll).toMatchObject({ outcome: 'cancelled', providerStatus: 'cancelled' });
     expect(poll.counts.total).toBe(100);
     expect(poll.counts.completed).toBeGreaterThan(0);
     expect(poll.counts.completed).toBeLessThan(100);
-    const results = await collect({
-      ...submitted,
-      outputFileId: poll.outputFileId,
-      errorFileId: poll.errorFileId,
-    });
     // What finished is returned; the requests the cancel cut off are in neither file.
     expect(results).toHaveLength(poll.counts.completed);
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
     const ids = new Set(inputs.map(([id]) => id));
     expect(results.every((r) => ids.has(r.customId))).toBe(true);
-    await expect(adapter.cancel(submitted)).resolves.toBeUndefined();
+    await expect(testbed.adapter.cancel(submitted)).resolves.toBeUndefined();
 
-    emu.setFaults({});
+    testbed.emu.setFaults({});
     const finished = await run(numbered(2), chat, 'chunk-done');
     expect(finished.poll.outcome).toBe('completed');
-    await expect(adapter.cancel(finished.ref)).resolves.toBeUndefined();
-    expect((await adapter.poll(finished.ref)).outcome).toBe('completed');
-    await expect(adapter.cancel({ providerBatchId: 'batch_missing' })).rejects.toMatchObject({ status: 404 });
+    await expect(testbed.adapter.cancel(finished.ref)).resolves.toBeUndefined();
+    expect((await testbed.adapter.poll(finished.ref)).outcome).toBe('completed');
+    await expect(testbed.adapter.cancel({ providerBatchId: 'batch_missing' })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it('cleans up the input, output and error files, and a second cleanup (404s) is harmless', async () => {
-    emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status: 500 } });
+    testbed.emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status: 500 } });
     const { ref, poll } = await run(numbered(10));
     expect(poll.outputFileId).toMatch(/^file-/);
     expect(poll.errorFileId).toMatch(/^file-/);
     const stored = (await client.files.list()).data.map((file) => file.id).sort();
     expect(stored).toEqual([ref.inputFileId, poll.outputFileId, poll.errorFileId].sort());
 
-    await adapter.cleanup(ref);
+    await testbed.adapter.cleanup(ref);
     expect((await client.files.list()).data).toEqual([]);
-    await expect(adapter.cleanup(ref)).resolves.toBeUndefined();
+    await expect(testbed.adapter.cleanup(ref)).resolves.toBeUndefined();
     await expect(
-      adapter.cleanup({ providerBatchId: 'batch_missing', inputFileId: null }),
+      testbed.adapter.cleanup({ providerBatchId: 'batch_missing', inputFileId: null }),
     ).resolves.toBeUndefined();
 
     // Anything but a 404 is an error.
     const file = await client.files.create({ file: new File(['{}\n'], 'x.jsonl'), purpose: 'batch' });
-    emu.setFaults({
-      http: [
-        { provider: 'openai', method: 'DELETE', path: '^/files/', status: 500, times: 5, retry_after_ms: 1 },
-      ],
-    });
+    testbed.emu.setFaults({ http: [httpFault('DELETE', '^/files/', 500, 5)] });
     const error = await newAdapter({ maxRetries: 0 })
       .cleanup({ providerBatchId: 'x', inputFileId: file.id })
       .catch((e: unknown) => e);

@@ -1,43 +1,34 @@
-import type { EmulatorHandle } from '@tranche/emulator';
-import { countPromptTokens, countTokens, echoText } from '@tranche/emulator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { countPromptTokens, countTokens, createGoogleProviders, echoText } from '@tranche/emulator';
+import { describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../errors';
-import type { BatchContext, NormalizedResult } from '../types';
-import type { VertexAdapter } from './adapter';
-import {
-  BUCKET,
-  chat,
-  collect,
-  openVertex,
-  pollUntilEnded,
-  setVertexOptions,
-  submitRequests,
-} from './test-support';
+import { adapterTestbed, byId, numbered, promptOf, question } from '../test-support/testbed';
+import type { BatchContext, UnifiedRequest } from '../types';
+import { VertexAdapter } from './adapter';
 
-let emu: EmulatorHandle;
-let adapter: VertexAdapter;
-let dir: string;
-let close: () => Promise<void>;
+const BUCKET = 'tranche-test';
+const chat: BatchContext = { jobId: 'job-1', model: 'gemini-2.5-flash', kind: 'chat' };
 
-beforeAll(async () => {
-  ({ emu, adapter, dir, close } = await openVertex());
+const testbed = adapterTestbed({
+  emulator: { stepMs: 40, seed: 11, providers: [createGoogleProviders] },
+  adapter: (emu) =>
+    new VertexAdapter({
+      project: 'test-proj',
+      location: 'us-central1',
+      bucket: BUCKET,
+      baseUrl: `${emu.url}/vertex`,
+      gcsApiEndpoint: `${emu.url}/gcs`,
+      accessToken: 'test-token',
+      retries: { attempts: 4, initialDelayMs: 5, maxDelayMs: 20 },
+      uploadChunkBytes: 256 * 1024,
+    }),
+  context: chat,
 });
-afterAll(async () => {
-  await close();
-});
-beforeEach(() => {
-  emu.resetAll();
-});
-
-const context: BatchContext = { jobId: 'job-1', model: 'gemini-2.5-flash', kind: 'chat' };
-
-function byId(results: NormalizedResult[]) {
-  return new Map(results.map((result) => [result.customId, result]));
-}
+const { writeChunk, submit, pollUntil, waitEnded, cancelTwice, collect, waitAndCollect, run, faultsLeft } =
+  testbed;
 
 async function listBucket(prefix: string): Promise<string[]> {
   const response = await fetch(
-    `${emu.url}/gcs/storage/v1/b/${BUCKET}/o?prefix=${encodeURIComponent(prefix)}`,
+    `${testbed.emu.url}/gcs/storage/v1/b/${BUCKET}/o?prefix=${encodeURIComponent(prefix)}`,
   );
   const body = (await response.json()) as { items?: Array<{ name: string }> };
   return (body.items ?? []).map((item) => item.name);
@@ -45,20 +36,18 @@ async function listBucket(prefix: string): Promise<string[]> {
 
 describe('VertexAdapter against the emulator', () => {
   it('submits, polls through the states and fetches shuffled results with usage', async () => {
-    const requests = Array.from(
-      { length: 30 },
-      (_, i) => [`req-${i}`, chat(`Question ${i}: ünïcødé 🎉?`)] as [string, ReturnType<typeof chat>],
-    );
-    emu.setFaults({ cached_fraction: 0.5 });
-    const submitted = await submitRequests(adapter, dir, context, requests);
+    const requests = numbered(30, 'req', ' ünïcødé 🎉');
+    testbed.emu.setFaults({ cached_fraction: 0.5 });
+    const chunk = await writeChunk(requests);
+    const submitted = await testbed.adapter.submit(chunk);
     expect(submitted.providerBatchId).toMatch(
       /^projects\/\d+\/locations\/us-central1\/batchPredictionJobs\/\d+$/,
     );
-    expect(submitted.inputFileId).toBe(`gs://${BUCKET}/tranche/job-1/${submitted.chunkKey}/input.jsonl`);
+    expect(submitted.inputFileId).toBe(`gs://${BUCKET}/tranche/job-1/${chunk.chunkKey}/input.jsonl`);
 
     const phases: string[] = [];
     const ref = { providerBatchId: submitted.providerBatchId, inputFileId: submitted.inputFileId };
-    const poll = await pollUntilEnded(adapter, ref, phases);
+    const poll = await waitEnded(ref, phases);
     expect(phases).toEqual(['validating', 'running', 'ended']);
     expect(poll).toMatchObject({
       outcome: 'completed',
@@ -69,56 +58,45 @@ describe('VertexAdapter against the emulator', () => {
       new RegExp(`^gs://${BUCKET}/tranche/job-1/.+/output/prediction-model-`),
     );
 
-    const results = await collect(adapter, { ...ref, outputFileId: poll.outputFileId }, context);
+    const results = await collect({ ...ref, outputFileId: poll.outputFileId });
     expect(results).toHaveLength(30);
     expect(results.map((r) => r.customId)).not.toEqual(requests.map(([id]) => id));
     const one = byId(results).get('req-3')!;
-    const messages = [
-      { role: 'system', text: 'Be terse.' },
-      { role: 'user', text: 'Question 3: ünïcødé 🎉?' },
-    ];
-    const text = echoText(messages);
+    const prompt = promptOf(requests[3]![1]);
+    const text = echoText(prompt);
     expect(one).toMatchObject({
       status: 'succeeded',
       output: { text, finishReason: 'STOP' },
       usage: {
-        inputTokens: countPromptTokens(messages),
+        inputTokens: countPromptTokens(prompt),
         outputTokens: countTokens(text),
-        cachedTokens: Math.floor(countPromptTokens(messages) * 0.5),
+        cachedTokens: Math.floor(countPromptTokens(prompt) * 0.5),
       },
     });
     expect(one.usage?.raw).toHaveProperty('totalTokenCount');
-    expect(emu.stats().vertex).toEqual({ batches: 1, requests: 30, bytes: submitted.bytes });
+    expect(testbed.emu.stats().vertex).toEqual({ batches: 1, requests: 30, bytes: chunk.bytes });
 
     // Without the output directory the adapter finds it through the job.
-    expect(await collect(adapter, ref, context)).toHaveLength(30);
+    expect(await collect(ref)).toHaveLength(30);
 
-    await adapter.cleanup(ref);
-    expect(await listBucket(`tranche/job-1/${submitted.chunkKey}/`)).toEqual([]);
+    await testbed.adapter.cleanup(ref);
+    expect(await listBucket(`tranche/job-1/${chunk.chunkKey}/`)).toEqual([]);
   });
 
   it('reports per-request failures with the right retryable flags, under either partial-failure state', async () => {
     for (const state of ['JOB_STATE_SUCCEEDED', 'JOB_STATE_PARTIALLY_SUCCEEDED']) {
-      emu.resetAll();
-      await setVertexOptions(emu, { partial_failure_state: state });
-      emu.setFaults({ request_errors: { provider: 'vertex', rate: 0.4, status: 429 } });
-      const requests: Array<[string, ReturnType<typeof chat>]> = Array.from({ length: 20 }, (_, i) => [
-        `e-${i}`,
-        chat(`q${i}`),
+      testbed.emu.resetAll();
+      await testbed.setProviderOptions('vertex', { partial_failure_state: state });
+      testbed.emu.setFaults({ request_errors: { provider: 'vertex', rate: 0.4, status: 429 } });
+      const { poll, results } = await run([
+        ...numbered(20, 'e'),
+        ['bad', { ...question(20), params: { max_tokens: 0 } }],
       ]);
-      requests.push(['bad', chat('x', { params: { max_tokens: 0 } })]);
-      const submitted = await submitRequests(adapter, dir, context, requests);
-      const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
       expect(poll.providerStatus).toBe(state);
       expect(poll.outcome).toBe('completed');
       expect(poll.counts.total).toBe(21);
       expect(poll.counts.failed).toBeGreaterThan(1);
 
-      const results = await collect(
-        adapter,
-        { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-        context,
-      );
       expect(results).toHaveLength(21);
       const failed = results.filter((r) => r.status === 'failed');
       expect(failed).toHaveLength(poll.counts.failed);
@@ -137,50 +115,30 @@ describe('VertexAdapter against the emulator', () => {
   });
 
   it('expires with partial results', async () => {
-    emu.setFaults({ expire: { provider: 'vertex', fraction_completed: 0.5 } });
-    const requests = Array.from(
-      { length: 40 },
-      (_, i) => [`x-${i}`, chat(`q${i}`)] as [string, ReturnType<typeof chat>],
-    );
-    const submitted = await submitRequests(adapter, dir, context, requests);
-    const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
+    testbed.emu.setFaults({ expire: { provider: 'vertex', fraction_completed: 0.5 } });
+    const { poll, results } = await run(numbered(40, 'x'));
     expect(poll).toMatchObject({ outcome: 'expired', counts: { total: 40, completed: 20, failed: 0 } });
-    const results = await collect(
-      adapter,
-      { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-      context,
-    );
     expect(results).toHaveLength(20);
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
   });
 
   it('cancels mid-run with partial results, and cancelling an ended batch is not an error', async () => {
-    emu.setFaults({ slow_factor: 5 });
-    const requests = Array.from(
-      { length: 100 },
-      (_, i) => [`c-${i}`, chat(`q${i}`)] as [string, ReturnType<typeof chat>],
-    );
-    const submitted = await submitRequests(adapter, dir, context, requests);
+    testbed.emu.setFaults({ slow_factor: 5 });
+    const submitted = await submit(numbered(100, 'c'));
     const ref = { providerBatchId: submitted.providerBatchId };
-    for (;;) {
-      const poll = await adapter.poll(ref);
-      if (poll.phase === 'running' && poll.counts.completed > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await adapter.cancel(ref);
-    await adapter.cancel(ref);
-    const poll = await pollUntilEnded(adapter, ref);
+    await pollUntil(ref, (poll) => poll.phase === 'running' && poll.counts.completed > 0);
+    await cancelTwice(ref);
+    const { poll, results } = await waitAndCollect(ref);
     expect(poll.outcome).toBe('cancelled');
     expect(poll.counts.completed).toBeGreaterThan(0);
     expect(poll.counts.completed).toBeLessThan(100);
     expect(poll.counts.total).toBe(100);
-    const results = await collect(adapter, { ...ref, outputFileId: poll.outputFileId }, context);
     expect(results).toHaveLength(poll.counts.completed);
-    await adapter.cancel(ref);
+    await testbed.adapter.cancel(ref);
   });
 
   it('absorbs 429 and 5xx on API calls with the SDK retries (one batch created)', async () => {
-    emu.setFaults({
+    testbed.emu.setFaults({
       http: [
         {
           provider: 'vertex',
@@ -196,59 +154,52 @@ describe('VertexAdapter against the emulator', () => {
         { provider: 'gcs', method: 'GET', path: '^/storage/v1/b/[^/]+/o/.+', status: 503, times: 2 },
       ],
     });
-    const submitted = await submitRequests(adapter, dir, context, [['a', chat('hello')]]);
-    const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
+    const { poll, results } = await run([['a', question(1)]]);
     expect(poll.outcome).toBe('completed');
-    const results = await collect(
-      adapter,
-      { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-      context,
-    );
     expect(results.map((r) => r.customId)).toEqual(['a']);
-    expect(emu.stats().vertex).toMatchObject({ batches: 1, requests: 1 });
-    const faults = (await (await fetch(`${emu.url}/_emulator/faults`)).json()) as { http: unknown[] };
-    expect(faults.http).toEqual([]);
+    expect(testbed.emu.stats().vertex).toMatchObject({ batches: 1, requests: 1 });
+    expect((await faultsLeft()).http).toEqual([]);
   });
 
   it('throws classified errors when retries run out or the request is wrong', async () => {
-    emu.setFaults({ http: [{ provider: 'vertex', method: 'GET', status: 503, times: 10 }] });
-    const error = await adapter
+    testbed.emu.setFaults({ http: [{ provider: 'vertex', method: 'GET', status: 503, times: 10 }] });
+    const error = await testbed.adapter
       .poll({ providerBatchId: 'projects/1/locations/us-central1/batchPredictionJobs/1' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderCallError);
     expect(error).toMatchObject({ status: 503, retryable: true });
-    emu.setFaults({});
-    const missing = await adapter
+    testbed.emu.setFaults({});
+    const missing = await testbed.adapter
       .poll({ providerBatchId: 'projects/1/locations/us-central1/batchPredictionJobs/1' })
       .catch((e: unknown) => e);
     expect(missing).toMatchObject({ status: 404, retryable: false });
   });
 
   it('findExisting adopts the batch created for a chunk key, never a known one', async () => {
-    const submitted = await submitRequests(adapter, dir, context, [['a', chat('hi')]], 'job-1_r0_c7');
-    await submitRequests(adapter, dir, context, [['b', chat('hi')]], 'job-1_r0_c8');
+    const submitted = await submit([['a', question(1)]], chat, 'job-1_r0_c7');
+    await submit([['b', question(1)]], chat, 'job-1_r0_c8');
     const query = {
       chunkKey: 'job-1_r0_c7',
       createdAfter: new Date(Date.now() - 60_000),
       requestCount: 1,
       knownBatchIds: new Set<string>(),
     };
-    expect(await adapter.findExisting(query)).toEqual({
+    expect(await testbed.adapter.findExisting(query)).toEqual({
       providerBatchId: submitted.providerBatchId,
       inputFileId: submitted.inputFileId,
     });
     expect(
-      await adapter.findExisting({ ...query, knownBatchIds: new Set([submitted.providerBatchId]) }),
+      await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([submitted.providerBatchId]) }),
     ).toBeNull();
-    expect(await adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c9' })).toBeNull();
+    expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c9' })).toBeNull();
     expect(
-      await adapter.findExisting({ ...query, createdAfter: new Date(Date.now() + 3_600_000) }),
+      await testbed.adapter.findExisting({ ...query, createdAfter: new Date(Date.now() + 3_600_000) }),
     ).toBeNull();
   });
 
   it('returns structured output as JSON, and invalid JSON as a retryable invalid_output with usage', async () => {
     const withSchema: BatchContext = {
-      ...context,
+      ...chat,
       output: {
         name: 'answer',
         schema: {
@@ -259,18 +210,8 @@ describe('VertexAdapter against the emulator', () => {
         },
       },
     };
-    emu.setFaults({ invalid_json_rate: 0.5 });
-    const requests = Array.from(
-      { length: 20 },
-      (_, i) => [`s-${i}`, chat(`q${i}`)] as [string, ReturnType<typeof chat>],
-    );
-    const submitted = await submitRequests(adapter, dir, withSchema, requests);
-    const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
-    const results = await collect(
-      adapter,
-      { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-      withSchema,
-    );
+    testbed.emu.setFaults({ invalid_json_rate: 0.5 });
+    const { results } = await run(numbered(20, 's'), withSchema);
     const valid = results.filter((r) => r.status === 'succeeded');
     const invalid = results.filter((r) => r.status === 'failed');
     expect(valid.length).toBeGreaterThan(0);
@@ -285,68 +226,44 @@ describe('VertexAdapter against the emulator', () => {
 
   it('runs embedding batches', async () => {
     const embedding: BatchContext = { jobId: 'job-e', model: 'text-embedding-005', kind: 'embedding' };
-    const submitted = await submitRequests(adapter, dir, embedding, [
-      ['e-1', { text: 'hello world' }],
-      ['Ü/2 🎉', { text: 'ünïcødé 🎉' }],
-    ]);
-    const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
-    const results = byId(
-      await collect(
-        adapter,
-        { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-        embedding,
-      ),
+    const { results } = await run(
+      [
+        ['e-1', { text: 'hello world' }],
+        ['Ü/2 🎉', { text: 'ünïcødé 🎉' }],
+      ],
+      embedding,
     );
-    expect(results.get('e-1')).toMatchObject({
+    const found = byId(results);
+    expect(found.get('e-1')).toMatchObject({
       status: 'succeeded',
       usage: { inputTokens: countTokens('hello world'), outputTokens: 0 },
     });
-    const vector = (results.get('Ü/2 🎉') as { output: { embedding: number[] } }).output.embedding;
+    const vector = (found.get('Ü/2 🎉') as { output: { embedding: number[] } }).output.embedding;
     expect(vector).toHaveLength(8);
     expect(Math.hypot(...vector)).toBeCloseTo(1, 6);
   });
 
   it('carries a 1 MB request and custom ids labels cannot hold, unicode both ways', async () => {
     const big = `${'🎉ünï'.repeat(40)}${'x'.repeat(1024 * 1024)}`;
+    const bigRequest: UnifiedRequest = { system: 'Be terse.', messages: [{ role: 'user', content: big }] };
     const ids = ['Big/ONE', 'ünïcødé id 🎉 with spaces and a long tail '.repeat(4)];
-    const submitted = await submitRequests(adapter, dir, context, [
-      [ids[0]!, chat(big)],
-      [ids[1]!, chat('short 🎉')],
+    const chunk = await writeChunk([
+      [ids[0]!, bigRequest],
+      [ids[1]!, { system: 'Be terse.', messages: [{ role: 'user', content: 'short 🎉' }] }],
     ]);
-    expect(submitted.bytes).toBeGreaterThan(1024 * 1024);
-    const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
+    expect(chunk.bytes).toBeGreaterThan(1024 * 1024);
+    const { poll, results } = await waitAndCollect(await testbed.adapter.submit(chunk));
     expect(poll.counts.completed).toBe(2);
-    const results = byId(
-      await collect(
-        adapter,
-        { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-        context,
-      ),
-    );
-    expect([...results.keys()].sort()).toEqual([...ids].sort());
-    const text = (results.get(ids[0]!) as { output: { text: string } }).output.text;
-    expect(text).toBe(
-      echoText([
-        { role: 'system', text: 'Be terse.' },
-        { role: 'user', text: big },
-      ]),
-    );
+    const found = byId(results);
+    expect([...found.keys()].sort()).toEqual([...ids].sort());
+    const text = (found.get(ids[0]!) as { output: { text: string } }).output.text;
+    expect(text).toBe(echoText(promptOf(bigRequest)));
     expect(text).toContain('🎉ünï');
   });
 
   it('reads every shard of a sharded output', async () => {
-    await setVertexOptions(emu, { shard_lines: 7 });
-    const requests = Array.from(
-      { length: 25 },
-      (_, i) => [`sh-${i}`, chat(`q${i}`)] as [string, ReturnType<typeof chat>],
-    );
-    const submitted = await submitRequests(adapter, dir, context, requests);
-    const poll = await pollUntilEnded(adapter, { providerBatchId: submitted.providerBatchId });
-    const results = await collect(
-      adapter,
-      { providerBatchId: submitted.providerBatchId, outputFileId: poll.outputFileId },
-      context,
-    );
+    await testbed.setProviderOptions('vertex', { shard_lines: 7 });
+    const { results } = await run(numbered(25, 'sh'));
     expect(new Set(results.map((r) => r.customId)).size).toBe(25);
   });
 });
