@@ -44,6 +44,12 @@ export const jobs = pgTable(
     worstCaseUsd: numeric('worst_case_usd', { precision: 24, scale: 12 }),
     /** Set when a cancel or a timeout started: `user` ends as cancelled, `timeout` as timed_out. */
     cancelReason: text('cancel_reason'),
+    /**
+     * What keeps the job from moving now (a provider outage, missing credentials, a quota), as the last worker that
+     * tried saw it; cleared when the job moves again. Shown in the job view and in /health.
+     */
+    blockedReason: text('blocked_reason'),
+    blockedSince: timestamp('blocked_since', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     timeoutAt: timestamp('timeout_at', { withTimezone: true }).notNull(),
@@ -128,6 +134,10 @@ export const providerBatches = pgTable(
   },
   (t) => [
     uniqueIndex('provider_batches_chunk_key_idx').on(t.chunkKey),
+    // One provider batch is one chunk's: adopting a batch that another chunk already holds is refused here too.
+    uniqueIndex('provider_batches_provider_batch_idx')
+      .on(t.provider, t.providerBatchId)
+      .where(sql`provider_batch_id is not null`),
     index('provider_batches_job_idx').on(t.jobId),
     index('provider_batches_state_idx').on(t.state),
   ],
@@ -242,4 +252,28 @@ export const alerts = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('alerts_dedupe_idx').on(t.dedupeKey), index('alerts_created_idx').on(t.createdAt)],
+);
+
+/**
+ * `Idempotency-Key` of `POST /v1/jobs`: the same key with the same body within 24 hours answers what the first
+ * request got, without creating a second job. `scope` is who may reuse the key (the caller's API key, once keys are
+ * per caller; empty until then). The row is written in the intake transaction, so a key never outlives a rolled-back
+ * job nor names a job that was never written.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull().default(''),
+    key: text('key').notNull(),
+    /** SHA-256 of the request body as received: the same key with another body is a 422. */
+    bodySha256: text('body_sha256').notNull(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    /** The status and body the first request was answered with. */
+    status: integer('status').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );

@@ -40,6 +40,9 @@ export interface JobRow {
   skipped_done: number;
   error: string | null;
   cancel_reason: 'user' | 'timeout' | null;
+  /** What keeps the job from moving now, as the last worker that tried saw it (cleared when it moves). */
+  blocked_reason: string | null;
+  blocked_since: Date | null;
   created_at: Date;
   updated_at: Date;
   timeout_at: Date;
