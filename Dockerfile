@@ -18,4 +18,5 @@ COPY scripts/package.json scripts/
 RUN pnpm install --frozen-lockfile
 COPY . .
 USER node
-CMD ["pnpm", "start:api"]
+# node itself, not pnpm: `docker stop` sends SIGTERM to PID 1 only, and pnpm does not pass signals on.
+CMD ["node", "--import", "tsx", "apps/producer/src/main.ts"]

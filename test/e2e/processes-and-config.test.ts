@@ -132,8 +132,10 @@ describe('docker-compose.yml', () => {
     expect(redis).toContain('--maxmemory-policy noeviction');
     expect(compose.services.worker.container_name).toBeUndefined();
     expect(compose.services.worker.ports).toBeUndefined();
-    expect(compose.services.worker.command).toEqual(['pnpm', 'start:worker']);
-    expect(compose.services.api.command).toEqual(['pnpm', 'start:api']);
+    // node itself, as `pnpm start:*` runs it: pnpm would swallow the stop signal (test/e2e/graceful-stop.test.ts).
+    const rootScripts = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts;
+    expect(compose.services.worker.command.join(' ')).toBe(rootScripts['start:worker']);
+    expect(compose.services.api.command.join(' ')).toBe(rootScripts['start:api']);
     for (const app of ['api', 'worker']) {
       expect(compose.services[app].environment.DATABASE_URL).toContain('@postgres:5432/');
       expect(compose.services[app].environment.REDIS_URL).toBe('redis://redis:6379');
