@@ -195,6 +195,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     API_KEYS: '', // empty counts as unset: this local API takes no bearer key
     CHUNK_MAX_REQUESTS: '100',
     POLL_INTERVAL_S: onEmulator ? '1' : process.env.POLL_INTERVAL_S || '30',
+    MIN_POLL_INTERVAL_S: onEmulator ? '1' : process.env.MIN_POLL_INTERVAL_S || '30',
     SWEEP_INTERVAL_S: onEmulator ? '5' : '60',
     ...providerEnv,
   };

@@ -32,14 +32,21 @@ export const trancheApi = (base: string) => ({
   estimate: (spec: unknown) => call<DryRunResponse>(base, 'POST', '/v1/jobs?dry_run=true', spec),
   get: (jobId: string) => call<JobView>(base, 'GET', `/v1/jobs/${jobId}`),
   cancel: (jobId: string) => call<JobView>(base, 'POST', `/v1/jobs/${jobId}/cancel`),
+  /** Every result line; throws when the stream holds fewer lines than its `X-Result-Count` announced (cut short). */
   async results(jobId: string): Promise<JobResult[]> {
     const response = await fetch(`${base}/v1/jobs/${jobId}/results`);
     if (!response.ok) throw new ApiError(response.status, await response.text());
+    const announced = Number(response.headers.get('x-result-count'));
     const text = await response.text();
-    return text
+    const lines = text
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as JobResult);
+    if (lines.length !== announced)
+      throw new Error(
+        `results: ${lines.length} lines where X-Result-Count announced ${announced}: the stream was cut`,
+      );
+    return lines;
   },
 });
 

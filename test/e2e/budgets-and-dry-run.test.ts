@@ -447,8 +447,10 @@ describe('a replay of a run', () => {
       max_output: 6 * 200 + 50,
     });
     expect(dry.body.chunks.map((c) => c.requests)).toEqual([4, 3]);
+    // The first job (no worker here) still has the other 7 in flight: the replay waits for them rather than send
+    // them twice. Its worst case still counts them, as the dry run does: it sends them if the first job fails them.
     const second = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(second.body).toMatchObject({ skipped_done: 2, to_send: 7 });
+    expect(second.body).toMatchObject({ skipped_done: 2, awaiting: 7, to_send: 0 });
     const [replayed] = await stack.sql<{ worst_case_usd: string }[]>`
       select worst_case_usd from jobs where id = ${second.body.job_id}`;
     expect(replayed?.worst_case_usd).toBe(dry.body.cost.worst_case_batch_usd);

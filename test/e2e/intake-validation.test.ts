@@ -1,9 +1,15 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/api-client';
 import { chatJob } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
+
+// Limits small enough to cross cheaply; the poll floor of a real deployment.
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_INPUT_BYTES = 256 * 1024;
+const MAX_INPUTS = 1000;
 
 /** Every Redis key of this stack's queues except the queues' own metadata. */
 async function queuedWork(s: Stack): Promise<string[]> {
@@ -19,14 +25,36 @@ async function footprint(s: Stack) {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'intake', workers: 0 });
+  stack = await startStack({
+    name: 'intake',
+    workers: 0,
+    env: {
+      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      MAX_INPUT_BYTES: String(MAX_INPUT_BYTES),
+      MAX_INPUTS: String(MAX_INPUTS),
+      POLL_INTERVAL_S: '300',
+      MIN_POLL_INTERVAL_S: '30',
+    },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
 const base = () => chatJob(3);
-const big = 'x'.repeat(210 * 1024 * 1024);
+const big = 'x'.repeat(MAX_INPUT_BYTES + 1);
+const NUL = '\u0000';
+const LONE_SURROGATE = '\ud800';
+const withMetadata = (extra: Record<string, unknown>) => ({
+  ...base(),
+  metadata: { project: 'p', owner: 'o', ...extra },
+});
+/** A schema `levels` objects deep: properties within properties. */
+function deepSchema(levels: number): Record<string, unknown> {
+  let schema: Record<string, unknown> = { type: 'object' };
+  for (let depth = 1; depth < levels; depth += 2) schema = { type: 'object', properties: { n: schema } };
+  return schema;
+}
 
 // Each bad job, and a field its 400 must name.
 const badJobs: Array<[string, () => unknown, string]> = [
@@ -106,11 +134,129 @@ const badJobs: Array<[string, () => unknown, string]> = [
     "inputs[0].params.temperature: anthropic's current API does not take temperature",
   ],
   [
-    'an input over the provider batch limit',
+    'an input over MAX_INPUT_BYTES',
     () => ({ ...base(), inputs: [{ prompt: 'ok' }, { prompt: big }] }),
     'inputs[1]',
   ],
+  [
+    'a NUL in a prompt',
+    () => ({ ...base(), inputs: [{ prompt: `a${NUL}b` }] }),
+    'inputs[0].prompt: contains a NUL',
+  ],
+  [
+    'a lone surrogate in a message',
+    () => ({ ...base(), inputs: [{ messages: [{ role: 'user', content: `a${LONE_SURROGATE}` }] }] }),
+    'inputs[0].messages[0].content: contains a lone surrogate',
+  ],
+  [
+    'a NUL in a system prompt',
+    () => ({ ...base(), inputs: [{ prompt: 'a', system: NUL }] }),
+    'inputs[0].system: contains a NUL',
+  ],
+  [
+    'a lone surrogate in an embedding text',
+    () => ({ ...base(), kind: 'embedding', model: 'text-embedding-3-small', inputs: [{ text: '\udc00' }] }),
+    'inputs[0].text: contains a lone surrogate',
+  ],
+  [
+    'a NUL in an input id',
+    () => ({ ...base(), inputs: [{ id: `doc${NUL}`, prompt: 'a' }] }),
+    'inputs[0].id: contains a NUL',
+  ],
+  [
+    'a NUL in a stop sequence',
+    () => ({ ...base(), inputs: [{ prompt: 'a', params: { stop: ['ok', NUL] } }] }),
+    'inputs[0].params.stop',
+  ],
+  [
+    'a NUL in the defaults',
+    () => ({ ...base(), defaults: { system: `be brief${NUL}` } }),
+    'defaults.system: contains a NUL',
+  ],
+  ['a NUL in the project', () => withMetadata({ project: `p${NUL}` }), 'metadata.project: contains a NUL'],
+  [
+    'a lone surrogate in a tag',
+    () => withMetadata({ tags: { team: `x${LONE_SURROGATE}` } }),
+    'metadata.tags.team: contains a lone surrogate',
+  ],
+  [
+    'more than 32 tags',
+    () => withMetadata({ tags: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`t${i}`, 'v'])) }),
+    'metadata.tags: at most 32 tags',
+  ],
+  [
+    'an output schema over 64 KB',
+    () => ({ ...base(), output: { schema: { type: 'object', description: 'x'.repeat(70 * 1024) } } }),
+    'output.schema: over 65536 bytes as JSON',
+  ],
+  [
+    'an output schema deeper than 32 levels',
+    () => ({ ...base(), output: { schema: deepSchema(33) } }),
+    'output.schema: deeper than 32 levels',
+  ],
+  [
+    'a NUL in an output schema',
+    () => ({ ...base(), output: { schema: { type: 'object', description: NUL } } }),
+    'output.schema: the string at description contains a NUL',
+  ],
+  [
+    'a poll interval under MIN_POLL_INTERVAL_S',
+    () => ({ ...base(), options: { poll_interval_s: 5 } }),
+    'options.poll_interval_s: at least 30 seconds (MIN_POLL_INTERVAL_S)',
+  ],
+  [
+    `more than MAX_INPUTS (${MAX_INPUTS}) inputs`,
+    () => chatJob(MAX_INPUTS + 1),
+    `inputs: at most ${MAX_INPUTS} inputs per job (MAX_INPUTS)`,
+  ],
 ];
+
+/** The same job as NDJSON: the job without its inputs on the first line, then one input per line. */
+function ndjsonOf(job: unknown): string {
+  const { inputs, ...header } = job as { inputs?: unknown[] };
+  return [JSON.stringify(header), ...(inputs ?? []).map((input) => JSON.stringify(input))].join('\n');
+}
+
+async function postNdjson(body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson', ...headers },
+    body,
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are whatever the API answered
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/**
+ * POSTs the start of a body and leaves it open: resolves with the answer only if the API answers before the body
+ * ends (then the body is ended). An API that read to the end first would never answer.
+ */
+function answerBeforeTheBodyEnds(
+  start: string,
+  contentType = 'application/x-ndjson',
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are whatever the API answered
+): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${stack.apiUrl}/v1/jobs`, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': contentType },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        req.end();
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+      });
+    });
+    req.write(start);
+  });
+}
 
 describe('POST /v1/jobs with a bad job', () => {
   it.each(badJobs)('rejects %s with 400 naming the field, writing nothing', async (_name, make, expected) => {
@@ -121,6 +267,18 @@ describe('POST /v1/jobs with a bad job', () => {
     expect(body.error.message).toContain(expected);
     expect(await footprint(stack)).toEqual(before);
   });
+
+  it.each(badJobs)(
+    'rejects %s as NDJSON too, naming the field, writing nothing',
+    async (_name, make, expected) => {
+      const before = await footprint(stack);
+      const { status, body } = await postNdjson(ndjsonOf(make()));
+      expect(status).toBe(400);
+      expect(body.error.type).toBe('invalid_job');
+      expect(body.error.message).toContain(expected);
+      expect(await footprint(stack)).toEqual(before);
+    },
+  );
 
   it('rejects a body that is not JSON', async () => {
     const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', '{"provider": ');
@@ -170,6 +328,84 @@ describe('POST /v1/jobs with a bad job', () => {
       { n: number }[]
     >`select count(*)::int as n from inputs where job_id = ${accepted.job_id}`;
     expect(rows?.n).toBe(500);
+  });
+
+  it('refuses a JSON body over MAX_BODY_BYTES with 413, writing nothing', async () => {
+    const before = await footprint(stack);
+    const job = chatJob(1, {}, () => ({ prompt: 'x'.repeat(MAX_BODY_BYTES) }));
+    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
+    expect(status).toBe(413);
+    expect(body.error).toMatchObject({
+      type: 'too_large',
+      message: expect.stringContaining('MAX_BODY_BYTES'),
+    });
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('refuses an NDJSON body over MAX_BODY_BYTES with 413 as it streams in, before it ends, writing nothing', async () => {
+    const before = await footprint(stack);
+    const { inputs, ...header } = chatJob(1);
+    const line = JSON.stringify({ prompt: 'y'.repeat(100 * 1024) });
+    const lines = [JSON.stringify(header), ...inputs.map((i) => JSON.stringify(i))];
+    while (lines.join('\n').length <= MAX_BODY_BYTES) lines.push(line);
+    const { status, body } = await answerBeforeTheBodyEnds(`${lines.join('\n')}\n`);
+    expect(status).toBe(413);
+    expect(body.error).toMatchObject({
+      type: 'too_large',
+      message: expect.stringContaining('MAX_BODY_BYTES'),
+    });
+    expect(await footprint(stack)).toEqual(before);
+    // The connection that was refused is not needed, and the API goes on taking jobs.
+    expect((await call(stack.apiUrl, 'POST', '/v1/jobs', chatJob(1))).status).toBe(202);
+  });
+
+  it('stops reading an NDJSON job at the input after MAX_INPUTS, before the body ends', async () => {
+    const before = await footprint(stack);
+    const { status, body } = await answerBeforeTheBodyEnds(`${ndjsonOf(chatJob(MAX_INPUTS + 1))}\n`);
+    expect(status).toBe(400);
+    expect(body.error.message).toContain(`inputs: at most ${MAX_INPUTS} inputs per job (MAX_INPUTS)`);
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('names an NDJSON line over MAX_INPUT_BYTES by its position, and a first line over it as the job', async () => {
+    const before = await footprint(stack);
+    const { inputs, ...header } = chatJob(2);
+    const tooLong = JSON.stringify({ prompt: 'z'.repeat(MAX_INPUT_BYTES) });
+    const lines = [JSON.stringify(header), JSON.stringify(inputs[0]), tooLong, JSON.stringify(inputs[1])];
+    const refused = await postNdjson(lines.join('\n'));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.problems).toEqual([
+      {
+        field: 'inputs[1]',
+        message: `this line is ${tooLong.length} bytes, over MAX_INPUT_BYTES (${MAX_INPUT_BYTES})`,
+      },
+    ]);
+    const hugeHeader = JSON.stringify({ ...header, defaults: { system: 's'.repeat(MAX_INPUT_BYTES) } });
+    const first = await postNdjson([hugeHeader, JSON.stringify(inputs[0])].join('\n'));
+    expect(first.status).toBe(400);
+    expect(first.body.error.message).toContain('(job): the first line is');
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('rejects a malformed Idempotency-Key with 400 naming the header, over JSON and NDJSON', async () => {
+    const before = await footprint(stack);
+    for (const key of ['', 'k'.repeat(256), 'clé']) {
+      const json = await fetch(`${stack.apiUrl}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(chatJob(1)),
+      });
+      expect(json.status).toBe(400);
+      expect(await json.json()).toMatchObject({
+        error: { type: 'invalid_request', problems: [{ field: 'Idempotency-Key' }] },
+      });
+      const ndjson = await postNdjson(ndjsonOf(chatJob(1)), { 'idempotency-key': key });
+      expect(ndjson.status).toBe(400);
+      expect(ndjson.body.error.problems).toEqual([
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' },
+      ]);
+    }
+    expect(await footprint(stack)).toEqual(before);
   });
 
   it('rejects an NDJSON job with a bad line, naming it, and writes nothing of it', async () => {

@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, resultLines, waitForJob } from '../support/api-client';
 import { chatJob, expectReconciled } from '../support/jobs';
+import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 let stack: Stack;
 
 beforeAll(async () => {
-  // No Mistral key on these workers: one test checks a job for an unconfigured provider fails at once.
+  // No Mistral key on these workers: one test checks a job for that provider waits for a worker that has one.
   stack = await startStack({
     name: 'faults',
     workers: 1,
@@ -77,8 +82,10 @@ describe('provider faults', () => {
   it('absorbs 429 and 500 answers on the API calls without creating a second batch', async () => {
     stack.emulator.setFaults({
       http: [
-        { provider: 'openai', method: 'POST', path: '/files', status: 500, times: 2, retry_after_ms: 20 },
-        { provider: 'openai', method: 'POST', path: '/batches', status: 429, times: 3, retry_after_ms: 20 },
+        // A call that creates something is made once: each of these fails one attempt of the submit, and the next
+        // looks for what it may have made before sending again. Reads are retried by the SDK.
+        { provider: 'openai', method: 'POST', path: '/files', status: 500, times: 1, retry_after_ms: 20 },
+        { provider: 'openai', method: 'POST', path: '/batches', status: 429, times: 1, retry_after_ms: 20 },
         { provider: 'openai', method: 'GET', path: '/batches/', status: 503, times: 4, retry_after_ms: 20 },
       ],
     });
@@ -97,10 +104,47 @@ describe('provider faults', () => {
     expect(line?.error).toMatchObject({ type: 'invalid_request', retryable: false });
   });
 
-  it('fails at once a job whose provider the workers are not configured for', async () => {
-    const { view } = await run(chatJob(5, { provider: 'mistral', model: 'mistral-small-latest' }));
-    expect(view.status).toBe('failed');
-    expect(view.error).toMatch(/not configured/);
-    expect(view.reconciliation.failed_by_reason).toEqual({ invalid_request: 5 });
+  it('keeps a job whose provider no worker has a key for waiting, says why, and runs it once a worker has one', async () => {
+    const mistral = { provider: 'mistral', model: 'mistral-small-latest' };
+    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', chatJob(5, mistral));
+    expect(submitted.status).toBe(202);
+    const jobId: string = submitted.body.job_id;
+    const reason =
+      'sending a batch: provider mistral is not configured: set MISTRAL_API_KEY (waiting for a worker that has it)';
+
+    const blocked = await waitFor('the job to show what blocks it', async () => {
+      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
+      return body.blocked && body;
+    });
+    expect(blocked).toMatchObject({ status: 'queued', error: null, blocked: { reason } });
+    expect(blocked.reconciliation).toMatchObject({ failed: 0, pending: 5 });
+    const health = await call(stack.apiUrl, 'GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'ok', blocked_jobs: 1 });
+    expect(health.body.blocked).toEqual([{ reason, jobs: 1, since: blocked.blocked.since }]);
+    // The worker looks again every UNCONFIGURED_RETRY_MS, spending none of the queue job's attempts.
+    const submits = new Queue('submit', { connection: stack.redis, prefix: stack.prefix });
+    try {
+      const looked = await waitFor('the worker to have looked at the job three times', async () => {
+        const queued = await submits.getJob(`submit_${jobId}_r0`);
+        return queued && queued.attemptsStarted >= 3 && queued;
+      });
+      expect(looked.attemptsMade).toBe(0);
+    } finally {
+      await submits.close();
+    }
+
+    stack.startWorker({ MISTRAL_API_KEY: 'mistral-test-not-a-secret' });
+    const view = await waitForJob(stack.apiUrl, jobId);
+
+    expect(view.status).toBe('completed');
+    expect(view.blocked).toBeNull();
+    expectReconciled(view.reconciliation);
+    expect(view.reconciliation).toMatchObject({ submitted: 5, succeeded: 5 });
+    const log = readFileSync(join(OUTPUT_DIR, `${stack.workers[0]!.name}.log`), 'utf8');
+    const told = log
+      .split('\n')
+      .filter((line) => line.includes('provider not configured on this worker') && line.includes(jobId));
+    expect(told).toHaveLength(1);
   });
 });

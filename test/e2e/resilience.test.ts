@@ -16,6 +16,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** Every JSON line the stack's workers logged (their log files also hold earlier runs': filter by id). */
+function workerLogs(): Array<Record<string, unknown>> {
+  return stack.workers
+    .flatMap((w) => readFileSync(join(OUTPUT_DIR, `${w.name}.log`), 'utf8').split('\n'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return []; // not a log line (stderr), or one still being written
+      }
+    });
+}
+
 async function submit(job: unknown): Promise<string> {
   const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
   expect(submitted.status).toBe(202);
@@ -44,6 +57,50 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     expect(view.status).toBe('completed');
     expectReconciled(view.reconciliation);
     expect(stack.emulator.stats().openai).toMatchObject({ batches: 1, requests: 120 });
+  });
+
+  it('waits out a provider answering 503 to every call for longer than the queue attempts, then finishes by itself', async () => {
+    stack.emulator.resetAll();
+    // Held in progress long enough for the outage to start while the batch is at the provider.
+    stack.emulator.setFaults({ slow_factor: 20 });
+    const jobId = await submit(chatJob(60));
+    const batchId = await waitFor('the batch to be submitted', async () => {
+      const [row] = await stack.sql<{ id: string }[]>`
+        select id from provider_batches where job_id = ${jobId} and state = 'submitted'`;
+      return row?.id;
+    });
+    stack.emulator.setFaults({
+      http: [{ provider: 'openai', status: 503, retry_after_ms: 1, message: 'down for maintenance' }],
+    });
+
+    // The job says what holds it, and so does /health (still 200: the API and its stores are fine).
+    const blocked = await waitFor('the job to show what blocks it', async () => {
+      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
+      return body.blocked;
+    });
+    expect(blocked.reason).toMatch(/^polling a batch: openai 503: /);
+    const health = await call(stack.apiUrl, 'GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.body.blocked_jobs).toBe(1);
+    expect(health.body.blocked).toEqual([expect.objectContaining({ reason: blocked.reason, jobs: 1 })]);
+    // More tries than the queue job has attempts (8), none of them spent: it used to end failed here.
+    const pollId = `poll_${batchId}`;
+    const waits = () =>
+      workerLogs()
+        .filter((l) => l.msg === 'waiting out an error before trying again' && l.queueJobId === pollId)
+        .map((l) => l.waits as number);
+    await waitFor('more waits than the queue has attempts', async () => Math.max(0, ...waits()) > 10);
+
+    stack.emulator.setFaults({ http: null, slow_factor: null });
+    const view = await waitForJob(stack.apiUrl, jobId);
+
+    expect(view.status).toBe('completed');
+    expect(view.blocked).toBeNull();
+    expectReconciled(view.reconciliation);
+    expect(view.reconciliation).toMatchObject({ submitted: 60, succeeded: 60, failed: 0 });
+    expect(stack.emulator.stats().openai?.batches).toBe(1);
+    expect(workerLogs().filter((l) => l.msg === 'queue job failed' && l.jobId === pollId)).toEqual([]);
+    expect((await call(stack.apiUrl, 'GET', '/health')).body).toMatchObject({ blocked_jobs: 0, blocked: [] });
   });
 
   it('finishes a job after Redis lost every queue mid-run', async () => {

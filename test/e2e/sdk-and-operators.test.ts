@@ -125,11 +125,16 @@ describe('operator endpoints', () => {
       LOG_LEVEL: 'silent',
       API_KEYS: ['k-secret-1'],
       MAX_BODY_BYTES: 1_000_000,
+      MAX_INPUT_BYTES: 100_000,
+      MAX_INPUTS: 1000,
       JOB_TIMEOUT_H: 1,
       MAX_ATTEMPTS: 1,
       POLL_INTERVAL_S: 1,
+      MIN_POLL_INTERVAL_S: 1,
       CHUNK_MAX_REQUESTS: 10_000,
       CHUNK_MAX_BYTES: 100 * 1024 * 1024,
+      RESULTS_STREAM_IDLE_TIMEOUT_MS: 60_000,
+      REQUEST_BODY_IDLE_TIMEOUT_MS: 60_000,
     });
     try {
       // With no METRICS_TOKEN, per-project spend in /metrics is behind the API's keys too.

@@ -91,4 +91,33 @@ describe('structured output', () => {
     expect(status).toBe(400);
     expect(body.error.message).toContain('output.schema: not a usable JSON Schema');
   });
+
+  it('refuses a pattern RE2 cannot run in linear time (a backreference), naming the field', async () => {
+    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', {
+      ...chatJob(1),
+      output: { schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)\\1$' } } } },
+    });
+    expect(status).toBe(400);
+    expect(body.error.problems).toEqual([
+      expect.objectContaining({
+        field: 'output.schema.properties.code.pattern',
+        message: expect.stringContaining('cannot run in linear time'),
+      }),
+    ]);
+  });
+
+  it('takes two jobs whose schemas carry the same $id', async () => {
+    const schema = {
+      $id: 'https://example.com/invoice',
+      type: 'object',
+      properties: { a: { type: 'string' } },
+    };
+    for (let i = 0; i < 2; i++) {
+      const { status } = await call(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', {
+        ...chatJob(1),
+        output: { schema },
+      });
+      expect(status).toBe(200);
+    }
+  });
 });

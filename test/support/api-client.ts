@@ -25,14 +25,22 @@ export async function call<T = any>(
   return { status: response.status, body: parsed as T };
 }
 
+/** Every result line of a job; throws when the stream holds fewer lines than its `X-Result-Count` announced. */
 export async function resultLines(base: string, jobId: string): Promise<Array<Record<string, unknown>>> {
   const response = await fetch(`${base}/v1/jobs/${jobId}/results`);
   if (!response.ok) throw new Error(`results: HTTP ${response.status}`);
+  const announced = Number(response.headers.get('x-result-count'));
+  if (!Number.isInteger(announced)) throw new Error('results: no X-Result-Count header');
   const text = await response.text();
-  return text
+  const lines = text
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line));
+  if (lines.length !== announced)
+    throw new Error(
+      `results: ${lines.length} lines where X-Result-Count announced ${announced}: the stream was cut`,
+    );
+  return lines;
 }
 
 export const TERMINAL = ['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out'];

@@ -21,6 +21,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   stepMs?: number;
   seed?: number;
+  /** The API and the workers reach Postgres through this port on loopback (a fault test's proxy), not directly. */
+  databaseVia?: number;
 }
 
 export interface Stack {
@@ -47,7 +49,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const prefix = `test-${options.name}-${randomBytes(4).toString('hex')}`;
   const port = await freePort();
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseVia ? viaPort(db.url, options.databaseVia) : db.url,
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     OPENAI_API_KEY: 'sk-test-not-a-secret',
@@ -63,7 +65,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     GCS_API_ENDPOINT: `${emulator.url}/gcs`,
     VERTEX_ACCESS_TOKEN: 'ya29.test-not-a-secret',
     POLL_INTERVAL_S: '0.2',
+    // The emulator's batches take seconds: polling every 0.2 s is below the API's floor of real deployments.
+    MIN_POLL_INTERVAL_S: '0.05',
     SWEEP_INTERVAL_S: '1',
+    // Waits after a transient error (a 503, Postgres away) and for a worker with a missing key, kept short here.
+    TRANSIENT_RETRY_BASE_MS: '200',
+    TRANSIENT_RETRY_MAX_MS: '1000',
+    UNCONFIGURED_RETRY_MS: '500',
     QUEUE_LOCK_MS: '5000',
     LOG_LEVEL: 'info',
     PORT: String(port),
@@ -118,4 +126,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await db.drop();
     },
   };
+}
+
+/** The same URL through another port on loopback: a fault test's proxy in front of Postgres or Redis. */
+export function viaPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type CostSummary,
   connect,
@@ -11,9 +12,12 @@ import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queu
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type CostOptions, costRequest } from './costs/cost-query';
+import { canonicalJson } from './intake/custom-id';
 import type { DryRunResponse } from './intake/dry-run';
+import { type IdempotentRequest, parseIdempotencyKey } from './intake/idempotency';
 import type { JobSpec } from './intake/job-schema';
-import type { SubmitResponse } from './intake/submit-job';
+import { DEFAULT_INTAKE_LIMITS } from './intake/limits';
+import { type SubmitResponse, splitJobBody } from './intake/submit-job';
 import type { JobView } from './jobs/job-view';
 import type { JobResult } from './jobs/result-lines';
 import { type BudgetView, DEFAULT_CHUNK_CAPS, TrancheService } from './tranche-service';
@@ -32,6 +36,19 @@ export interface BatchClientOptions {
   /** The workers' CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES (default 10,000 and 100 MiB), for `estimate`'s chunks. */
   chunkMaxRequests?: number;
   chunkMaxBytes?: number;
+  /** The API's MAX_INPUTS, MAX_INPUT_BYTES and MIN_POLL_INTERVAL_S (default 1,000,000, 32 MiB and 30). */
+  maxInputs?: number;
+  maxInputBytes?: number;
+  minPollIntervalS?: number;
+}
+
+export interface SubmitOptions {
+  /**
+   * As the HTTP API's `Idempotency-Key`: the same key with the same job within 24 hours answers what the first
+   * submit got and creates nothing; with another job, `IdempotencyKeyReusedError`. Keys of the SDK and of the HTTP
+   * API are apart.
+   */
+  idempotencyKey?: string;
 }
 
 /** A job as the SDK takes it: like the HTTP body, but `output.schema` may also be a zod schema. */
@@ -76,6 +93,13 @@ export class BatchClient {
         maxRequests: options.chunkMaxRequests ?? DEFAULT_CHUNK_CAPS.maxRequests,
         maxBytes: options.chunkMaxBytes ?? DEFAULT_CHUNK_CAPS.maxBytes,
       },
+      {
+        limits: {
+          maxInputs: options.maxInputs ?? DEFAULT_INTAKE_LIMITS.maxInputs,
+          maxInputBytes: options.maxInputBytes ?? DEFAULT_INTAKE_LIMITS.maxInputBytes,
+          minPollIntervalS: options.minPollIntervalS ?? DEFAULT_INTAKE_LIMITS.minPollIntervalS,
+        },
+      },
     );
   }
 
@@ -85,9 +109,22 @@ export class BatchClient {
   }
 
   /** Submits a job. `output.schema` may be a JSON Schema or a zod schema (converted with `z.toJSONSchema`). */
-  async submit(spec: SdkJobSpec): Promise<SubmitResponse> {
+  async submit(spec: SdkJobSpec, options: SubmitOptions = {}): Promise<SubmitResponse> {
+    const key = parseIdempotencyKey(options.idempotencyKey, 'idempotencyKey');
     await this.ready();
-    return this.service.submit(withJsonSchema(spec));
+    const job = withJsonSchema(spec);
+    // The SDK has no body as received: the job's canonical JSON (key order aside) stands for it.
+    const request: IdempotentRequest | null =
+      key === null
+        ? null
+        : {
+            scope: 'sdk',
+            key,
+            field: 'idempotencyKey',
+            bodySha256: () => createHash('sha256').update(canonicalJson(job)).digest('hex'),
+            drain: async () => {},
+          };
+    return (await this.service.submitOnce(request, async () => splitJobBody(job))).body;
   }
 
   /**

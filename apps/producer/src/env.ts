@@ -1,5 +1,9 @@
 import { baseEnvSchema, chunkCapsEnvSchema, parseEnv, pricingEnvSchema } from '@tranche/config';
 import { z } from 'zod';
+import { DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS } from './http/body-idle';
+import { DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS } from './http/ndjson-stream';
+import { MAX_INPUTS } from './intake/job-schema';
+import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MIN_POLL_INTERVAL_S } from './intake/limits';
 
 export const apiEnvSchema = baseEnvSchema
   .extend(pricingEnvSchema.shape)
@@ -20,16 +24,38 @@ export const apiEnvSchema = baseEnvSchema
           .filter(Boolean),
       )
       .optional(),
-    /** Largest JSON job body accepted, in bytes. */
+    /** Largest job body accepted, in bytes: JSON, or NDJSON as it streams in. */
     MAX_BODY_BYTES: z.coerce
       .number()
       .int()
       .positive()
       .default(512 * 1024 * 1024),
+    /** Largest input, in bytes: an NDJSON line, and the request an input makes with the job's defaults. */
+    MAX_INPUT_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_INPUT_BYTES),
+    /** Most inputs in one job. */
+    MAX_INPUTS: z.coerce.number().int().positive().default(MAX_INPUTS),
+    /** The least `options.poll_interval_s` a job may ask for. */
+    MIN_POLL_INTERVAL_S: z.coerce.number().positive().default(DEFAULT_MIN_POLL_INTERVAL_S),
     JOB_TIMEOUT_H: z.coerce.number().positive().default(30),
     MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     /** Bearer token Prometheus must send to `GET /metrics`; unset, `/metrics` takes the API keys. */
     METRICS_TOKEN: z.string().min(1).optional(),
+    /** A results download whose client takes no bytes for this long is cut, releasing its database connection. */
+    RESULTS_STREAM_IDLE_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS),
+    /** A streamed job body that sends nothing for this long is refused (408) and nothing of it kept. */
+    REQUEST_BODY_IDLE_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS),
+  })
+  .refine((env) => env.POLL_INTERVAL_S >= env.MIN_POLL_INTERVAL_S, {
+    path: ['POLL_INTERVAL_S'],
+    message: 'must be at least MIN_POLL_INTERVAL_S',
   });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

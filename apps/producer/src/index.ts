@@ -1,9 +1,10 @@
-export { BatchClient, type BatchClientOptions, type SdkJobSpec } from './client';
+export { BatchClient, type BatchClientOptions, type SdkJobSpec, type SubmitOptions } from './client';
 export { type CostOptions, CostQueryError } from './costs/cost-query';
 export { loadApiEnv } from './env';
 export { BudgetExceededError, type BudgetRefusalDetails } from './intake/budget-check';
 export { CUSTOM_ID_PATTERN, canonicalJson, deriveCustomId } from './intake/custom-id';
 export type { DryRunInput, DryRunResponse } from './intake/dry-run';
+export { IdempotencyKeyReusedError } from './intake/idempotency';
 export { type JobSpec, jobSpecSchema } from './intake/job-schema';
 export type { SubmitResponse } from './intake/submit-job';
 export { type FieldProblem, JobValidationError, RequestValidationError } from './intake/validation-error';

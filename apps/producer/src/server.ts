@@ -38,6 +38,14 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
       maxRequests: env.CHUNK_MAX_REQUESTS,
       maxBytes: env.CHUNK_MAX_BYTES,
     },
+    {
+      limits: {
+        maxInputs: env.MAX_INPUTS,
+        maxInputBytes: env.MAX_INPUT_BYTES,
+        minPollIntervalS: env.MIN_POLL_INTERVAL_S,
+      },
+      log,
+    },
   );
   const app = createApp({
     service,
@@ -47,6 +55,10 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
     apiKeys: env.API_KEYS,
     metricsToken: env.METRICS_TOKEN,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    timeouts: {
+      resultsIdleMs: env.RESULTS_STREAM_IDLE_TIMEOUT_MS,
+      bodyIdleMs: env.REQUEST_BODY_IDLE_TIMEOUT_MS,
+    },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));

@@ -1,5 +1,5 @@
 import type { ProviderLimits } from '@tranche/adapters';
-import { chunkCapsEnvSchema } from '@tranche/config';
+import { chunkCapsEnvSchema, type Logger } from '@tranche/config';
 import {
   type Budget,
   type BudgetStatus,
@@ -7,6 +7,7 @@ import {
   budgetStatuses,
   deleteBudget,
   getBudget,
+  getJob,
   listBudgets,
   requestCancel,
   type Sql,
@@ -17,14 +18,10 @@ import { pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { parseBudgetBody, parseProject } from './intake/budget-input';
 import { type DryRunResponse, dryRunJob } from './intake/dry-run';
+import { type IdempotentRequest, type SubmitAnswer, submitOnce } from './intake/idempotency';
+import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake/limits';
 import type { IntakeDefaults } from './intake/normalize';
-import {
-  type IntakeDeps,
-  intakeJob,
-  type SubmitResponse,
-  splitJobBody,
-  submitJob,
-} from './intake/submit-job';
+import { type IntakeDeps, intakeJob, type SubmitResponse, splitJobBody } from './intake/submit-job';
 import { type JobView, loadJobView } from './jobs/job-view';
 import { type JobResult, jobResults } from './jobs/result-lines';
 
@@ -73,6 +70,12 @@ export const DEFAULT_CHUNK_CAPS: ProviderLimits = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A job's header and its inputs, read only when the job is to be taken in (not for a replayed key). */
+export type JobReader = () => Promise<{
+  header: unknown;
+  inputs: AsyncIterable<unknown> | Iterable<unknown>;
+}>;
+
 /** The operations the SDK and the HTTP API share: one code path for both. */
 export class TrancheService {
   constructor(
@@ -83,15 +86,36 @@ export class TrancheService {
     readonly pricer: Pricer,
     /** The workers' cap on one provider batch: dry runs plan their chunks under it. */
     readonly chunkCaps: ProviderLimits = DEFAULT_CHUNK_CAPS,
+    /** The operator's bounds on a job, and where a submission that Redis did not take in time is reported. */
+    private readonly intake: { limits?: IntakeLimits; log?: Logger } = {},
   ) {}
 
-  submit(spec: unknown): Promise<SubmitResponse> {
-    return submitJob(this.intakeDeps(), spec);
+  /** MAX_INPUTS, MAX_INPUT_BYTES and MIN_POLL_INTERVAL_S. */
+  get limits(): IntakeLimits {
+    return this.intake.limits ?? DEFAULT_INTAKE_LIMITS;
+  }
+
+  async submit(spec: unknown): Promise<SubmitResponse> {
+    return (await this.submitOnce(null, async () => splitJobBody(spec))).body;
   }
 
   /** A job whose inputs arrive one at a time (an NDJSON body): never held in memory whole. */
-  submitStream(header: unknown, inputs: AsyncIterable<unknown> | Iterable<unknown>): Promise<SubmitResponse> {
-    return intakeJob(this.intakeDeps(), header, inputs);
+  async submitStream(
+    header: unknown,
+    inputs: AsyncIterable<unknown> | Iterable<unknown>,
+  ): Promise<SubmitResponse> {
+    return (await this.submitOnce(null, async () => ({ header, inputs }))).body;
+  }
+
+  /**
+   * A submit with an idempotency key (or none): the same key and body within 24 hours answers what the first
+   * request was answered, without reading the job; the same key with another body is an `IdempotencyKeyReusedError`.
+   */
+  submitOnce(request: IdempotentRequest | null, read: JobReader): Promise<SubmitAnswer> {
+    return submitOnce(this.sql, request, async (claim) => {
+      const { header, inputs } = await read();
+      return intakeJob(this.intakeDeps(), header, inputs, claim);
+    });
   }
 
   /** What a submit of this job would do and cost, without writing or queueing anything. */
@@ -114,6 +138,8 @@ export class TrancheService {
       defaults: this.defaults,
       pricer: this.pricer,
       chunkCaps: this.chunkCaps,
+      limits: this.limits,
+      ...(this.intake.log ? { log: this.intake.log } : {}),
     };
   }
 
@@ -164,8 +190,17 @@ export class TrancheService {
   }
 
   async results(jobId: string): Promise<AsyncGenerator<JobResult>> {
-    await this.get(jobId);
-    return jobResults(this.sql, jobId);
+    return (await this.resultLines(jobId)).lines;
+  }
+
+  /**
+   * The job's result lines and how many there are before any is read: one per input sent, duplicates included
+   * (`jobs.input_count`), so that a reader can tell a stream that was cut from a whole one.
+   */
+  async resultLines(jobId: string): Promise<{ count: number; lines: AsyncGenerator<JobResult> }> {
+    const job = UUID.test(jobId) ? await getJob(this.sql, jobId) : null;
+    if (!job) throw new JobNotFoundError(jobId);
+    return { count: job.input_count, lines: jobResults(this.sql, jobId) };
   }
 
   async cancel(jobId: string): Promise<JobView> {

@@ -24,6 +24,14 @@ export const workerEnvSchema = baseEnvSchema
     QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
     /** Results stored per transaction while a batch is fetched. */
     FETCH_SLICE: z.coerce.number().int().positive().default(1000),
+    /**
+     * A submit, poll or fetch that meets a transient error (a provider's 429/5xx, a timeout, Postgres or Redis away)
+     * waits this long, doubling each time up to TRANSIENT_RETRY_MAX_MS, and tries again for as long as it takes.
+     */
+    TRANSIENT_RETRY_BASE_MS: z.coerce.number().int().positive().default(5_000),
+    TRANSIENT_RETRY_MAX_MS: z.coerce.number().int().positive().default(300_000),
+    /** How long work for a provider this worker has no credentials for waits for a worker that has them. */
+    UNCONFIGURED_RETRY_MS: z.coerce.number().int().positive().default(60_000),
   });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

@@ -1,10 +1,11 @@
-import { AdapterRegistry, ProviderCallError, ProviderNotConfiguredError } from '@tranche/adapters';
+import { AdapterRegistry } from '@tranche/adapters';
 import { createLogger } from '@tranche/config';
 import { connect, runMigrations } from '@tranche/db';
 import { createQueues, QUEUE_NAMES, redisConnection } from '@tranche/queues';
-import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { type Processor, Worker } from 'bullmq';
 import { createPricing, type WorkerContext } from './context';
 import type { WorkerEnv } from './env';
+import { keepTrying, type PersistentQueue } from './keep-trying';
 import { processFetch } from './processors/fetch';
 import { processNotify } from './processors/notify';
 import { processPoll } from './processors/poll';
@@ -18,16 +19,15 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Permanent provider errors must not be retried by the queue; everything else retries with backoff. */
-function failFast(processor: (job: Job, token?: string) => Promise<void>): Processor {
-  return async (job, token) => {
-    try {
-      await processor(job, token);
-    } catch (error) {
-      if (error instanceof ProviderCallError && !error.retryable) throw new UnrecoverableError(error.message);
-      if (error instanceof ProviderNotConfiguredError) throw new UnrecoverableError(error.message);
-      throw error;
-    }
+/**
+ * The submit, poll and fetch processors as the worker runs them: each wrapped so that it waits out what it cannot
+ * fix (keep-trying.ts) instead of failing work Postgres says is in flight.
+ */
+export function persistentProcessors(ctx: WorkerContext): Record<PersistentQueue, Processor> {
+  return {
+    submit: keepTrying(ctx, 'submit', (job, token) => processSubmit(ctx, job, token)),
+    poll: keepTrying(ctx, 'poll', (job, token) => processPoll(ctx, job, token)),
+    fetch: keepTrying(ctx, 'fetch', (job, token) => processFetch(ctx, job, token)),
   };
 }
 
@@ -53,31 +53,11 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
     lockDuration: env.QUEUE_LOCK_MS,
     stalledInterval: env.QUEUE_LOCK_MS,
   };
+  const processors = persistentProcessors(ctx);
   const workers = [
-    new Worker(
-      QUEUE_NAMES.submit,
-      failFast((job) => processSubmit(ctx, job)),
-      {
-        ...options,
-        concurrency: env.SUBMIT_CONCURRENCY,
-      },
-    ),
-    new Worker(
-      QUEUE_NAMES.poll,
-      failFast((job, token) => processPoll(ctx, job, token)),
-      {
-        ...options,
-        concurrency: env.POLL_CONCURRENCY,
-      },
-    ),
-    new Worker(
-      QUEUE_NAMES.fetch,
-      failFast((job) => processFetch(ctx, job)),
-      {
-        ...options,
-        concurrency: env.FETCH_CONCURRENCY,
-      },
-    ),
+    new Worker(QUEUE_NAMES.submit, processors.submit, { ...options, concurrency: env.SUBMIT_CONCURRENCY }),
+    new Worker(QUEUE_NAMES.poll, processors.poll, { ...options, concurrency: env.POLL_CONCURRENCY }),
+    new Worker(QUEUE_NAMES.fetch, processors.fetch, { ...options, concurrency: env.FETCH_CONCURRENCY }),
     new Worker(QUEUE_NAMES.sweep, () => processSweep(ctx), { ...options, concurrency: 1 }),
     new Worker(QUEUE_NAMES.notify, (job) => processNotify(ctx, job), {
       ...options,

@@ -6,7 +6,10 @@ export {
   normalizedError,
   ProviderCallError,
 } from './errors';
+export { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, withIdleTimeout } from './idle-timeout';
+export { jsonProblem } from './json-problem';
 export { PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
+export { UnsupportedPatternError } from './linear-regexp';
 export { parseJsonLine, readLines } from './lines';
 export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
 export { MistralAdapter } from './mistral/adapter';
@@ -44,6 +47,7 @@ export {
   type SubmitRequest,
   type SubmitResult,
   type UnifiedRequest,
+  type UnreadableLine,
   type Usage,
 } from './types';
 export { VertexAdapter } from './vertex/adapter';

@@ -14,12 +14,17 @@ export async function* readLines(
   }
 }
 
-export function parseJsonLine(line: string, where: string): Record<string, unknown> {
+/**
+ * A line that must be a JSON object. The error names where the line is (`where`, and its number when given),
+ * never what it holds: a line may carry a prompt or an answer, which must not reach a log.
+ */
+export function parseJsonLine(line: string, where: string, lineNumber?: number): Record<string, unknown> {
   try {
     const value = asObject(JSON.parse(line));
     if (value) return value;
   } catch {
     // fall through
   }
-  throw new Error(`${where}: a line is not a JSON object: ${line.slice(0, 200)}`);
+  const which = lineNumber === undefined ? 'a line' : `line ${lineNumber}`;
+  throw new Error(`${where}: ${which} is not a JSON object`);
 }

@@ -35,24 +35,35 @@ export class AdapterRegistry {
     switch (provider) {
       case 'openai': {
         if (!this.env.OPENAI_API_KEY) throw new ProviderNotConfiguredError(provider, 'OPENAI_API_KEY');
-        return new OpenAIAdapter({ apiKey: this.env.OPENAI_API_KEY, baseURL: this.env.OPENAI_BASE_URL });
+        return new OpenAIAdapter({
+          apiKey: this.env.OPENAI_API_KEY,
+          baseURL: this.env.OPENAI_BASE_URL,
+          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
+        });
       }
       case 'anthropic': {
         if (!this.env.ANTHROPIC_API_KEY) throw new ProviderNotConfiguredError(provider, 'ANTHROPIC_API_KEY');
         return new AnthropicAdapter({
           apiKey: this.env.ANTHROPIC_API_KEY,
           baseURL: this.env.ANTHROPIC_BASE_URL,
+          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
         });
       }
       case 'mistral': {
         const found = mistralOptionsFromEnv(this.env);
         if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
-        return new MistralAdapter(found.options);
+        return new MistralAdapter({
+          ...found.options,
+          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
+        });
       }
       case 'vertex': {
         const found = vertexOptionsFromEnv(this.env);
         if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
-        return new VertexAdapter(found.options);
+        return new VertexAdapter({
+          ...found.options,
+          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
+        });
       }
     }
   }

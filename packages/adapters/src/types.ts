@@ -78,6 +78,18 @@ export type NormalizedResult =
   | { customId: string; status: 'succeeded'; output: ResultOutput; usage: Usage | null }
   | { customId: string; status: 'failed'; error: NormalizedError; usage: Usage | null };
 
+/** A result line an adapter could not read, named by where it is, never by what it holds. */
+export interface UnreadableLine {
+  /** The result file as the provider names it: a file id, a GCS URI, a batch's results. */
+  file: string;
+  /** 1-based, counting the file's non-blank lines. */
+  line: number;
+  /** Recovered from the line when possible; null makes the line `unknown` (it fails no input). */
+  customId: string | null;
+  /** What was wrong, in our words: never a piece of the line. */
+  problem: string;
+}
+
 export interface ProviderLimits {
   maxRequests: number;
   maxBytes: number;
@@ -118,6 +130,11 @@ export interface SubmitRequest {
   filePath: string;
   requestCount: number;
   bytes: number;
+  /**
+   * Set when an earlier attempt at this chunk may have reached the provider (the chunk was planned then): what it
+   * uploaded (no sooner, less clock skew) is looked for and used rather than uploaded again.
+   */
+  earlierAttemptsSince?: Date;
 }
 
 export interface ExistingBatchQuery {
@@ -144,8 +161,16 @@ export interface BatchAdapter {
   findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null>;
   submit(request: SubmitRequest): Promise<SubmitResult>;
   poll(ref: BatchRef): Promise<PollResult>;
-  /** Every result line the provider returned, in the provider's order. */
-  fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult>;
+  /**
+   * Every result line the provider returned, in the provider's order. A line that cannot be read is a failed
+   * `malformed_line` result when its custom id can be recovered; every such line, with an id or without one, is
+   * also reported to `onUnreadable` (by place, never by content).
+   */
+  fetchResults(
+    ref: BatchRef,
+    context: BatchContext,
+    onUnreadable?: (line: UnreadableLine) => void,
+  ): AsyncIterable<NormalizedResult>;
   cancel(ref: BatchRef): Promise<void>;
   /** Objects the provider keeps for us (uploaded and output files) that can go once results are stored. */
   cleanup?(ref: BatchRef & { inputFileId?: string | null }): Promise<void>;

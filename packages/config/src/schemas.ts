@@ -37,6 +37,8 @@ export const providerEnvSchema = z.object({
   GCS_API_ENDPOINT: url(['http:', 'https:']).optional(),
   /** A fixed OAuth token (emulators, short tests); unset, Vertex uses Application Default Credentials. */
   VERTEX_ACCESS_TOKEN: z.string().optional(),
+  /** A result download that sends no byte for this long is abandoned and retried; unset, 120 s (the adapters'). */
+  RESULT_DOWNLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
 });
 export type ProviderEnv = z.infer<typeof providerEnvSchema>;
 

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import type { Sql } from './client';
 
 type CopyValue = string | number | boolean | null | undefined | object;
@@ -14,7 +15,9 @@ function copyField(value: CopyValue): string {
 
 /**
  * Streams rows into a table with COPY: one round trip for any number of rows, and rows are serialised one at a
- * time so a job of 240 MB never sits in memory twice.
+ * time so a job of 240 MB never sits in memory twice. When `rows` throws (a body over its limit, a client gone),
+ * the COPY is aborted before the error goes on: a connection left in COPY mode would refuse every later query,
+ * the transaction's rollback included.
  */
 export async function copyRows(
   sql: Sql,
@@ -25,13 +28,19 @@ export async function copyRows(
   const stream = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
   let count = 0;
   let buffer = '';
-  for await (const row of rows) {
-    buffer += `${row.map(copyField).join('\t')}\n`;
-    count += 1;
-    if (buffer.length > 1 << 20) {
-      if (!stream.write(buffer)) await once(stream, 'drain');
-      buffer = '';
+  try {
+    for await (const row of rows) {
+      buffer += `${row.map(copyField).join('\t')}\n`;
+      count += 1;
+      if (buffer.length > 1 << 20) {
+        if (!stream.write(buffer)) await once(stream, 'drain');
+        buffer = '';
+      }
     }
+  } catch (error) {
+    stream.destroy(error as Error);
+    await finished(stream).catch(() => {});
+    throw error;
   }
   stream.end(buffer);
   await once(stream, 'finish');

@@ -1,5 +1,6 @@
 export { connect, type Database, type Sql } from './client';
 export { copyRows } from './copy';
+export { dataExceptionCode } from './data-exception';
 export { runMigrations } from './migrate';
 export {
   ALERT_KINDS,
@@ -29,8 +30,16 @@ export {
   plannedBatches,
   recordPoll,
   recordSubmitted,
+  type SubmitRecord,
   withBatchLock,
 } from './queries/batches';
+export {
+  type BlockedJobs,
+  type BlockerTarget,
+  blockedJobs,
+  clearJobBlocker,
+  setJobBlocker,
+} from './queries/blockers';
 export {
   type Budget,
   type BudgetStatus,
@@ -61,6 +70,13 @@ export {
   utcDayStart,
 } from './queries/costs';
 export { setJobWorstCase, skippedInputRequests, succeededCustomIds } from './queries/estimates';
+export {
+  claimIdempotencyKey,
+  findIdempotencyKey,
+  IDEMPOTENCY_WINDOW_H,
+  type KeyClaim,
+  type StoredAnswer,
+} from './queries/idempotency';
 export {
   type IntakeOutcome,
   type IntakeTotals,

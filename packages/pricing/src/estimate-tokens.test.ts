@@ -2,7 +2,15 @@ import { countTokens as cl100kCount } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200kCount } from 'gpt-tokenizer/encoding/o200k_base';
 import { encodeChat as gpt4oChat } from 'gpt-tokenizer/model/gpt-4o';
 import { describe, expect, it } from 'vitest';
-import { approximateTokens, defaultOutputLimit, loadTokenEstimator, tokenizerFor } from './estimate-tokens';
+import {
+  approximateTokens,
+  countInSlices,
+  defaultOutputLimit,
+  loadTokenEstimator,
+  TOKENIZER_SLICE_CHARS,
+  tokenizerFor,
+} from './estimate-tokens';
+import { textSlices } from './text-slices';
 
 const known = 'Summarise the attached contract in three bullet points, naming the parties and the term.';
 
@@ -85,5 +93,103 @@ describe('defaultOutputLimit', () => {
     expect((await defaultOutputLimit('vertex', 'gemini-2.5-flash', 'chat')).tokens).toBe(65_536);
     expect((await defaultOutputLimit('vertex', 'gemini-2.0-flash-001', 'chat')).tokens).toBe(8_192);
     expect((await defaultOutputLimit('openai', 'text-embedding-3-large', 'embedding')).tokens).toBe(0);
+  });
+});
+
+/** A deterministic stream of numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x80000000;
+  };
+}
+
+function randomText(length: number, alphabet: string, seed: number): string {
+  const next = seeded(seed);
+  return Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+}
+
+function randomBytes(length: number, seed: number): Buffer {
+  const next = seeded(seed);
+  return Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
+}
+
+/** The documented bound (docs/costs.md): a forced cut moves the count by at most this many tokens. */
+const TOKENS_PER_FORCED_CUT = 4;
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
+describe('long text', () => {
+  const length = 16 * 1024;
+  const pathological: Record<string, string> = {
+    'one repeated character': 'a'.repeat(length),
+    'letters without spaces': randomText(length, 'abcdefghijklmnopqrstuvwxyz', 1),
+    'letters and digits without spaces': randomText(
+      length,
+      'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+      2,
+    ),
+    'digits without spaces': randomText(length, '0123456789', 3),
+    'random bytes read as latin1': randomBytes(length, 4).toString('latin1'),
+    'random bytes read as UTF-8': randomBytes(length, 5).toString('utf8'),
+    'CJK without spaces or punctuation': randomText(
+      length / 2,
+      '的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年',
+      6,
+    ),
+    'camel-case words run together': randomText(length / 8, 'ABCD', 7).replace(
+      /[A-D]/g,
+      (c) => ({ A: 'Contract', B: 'notice', C: 'PARTY', D: 'Amount' })[c]!,
+    ),
+  };
+
+  it.each(Object.entries(pathological))(
+    '%s: within 4 tokens per forced cut of the exact count',
+    async (_name, text) => {
+      const forcedCuts = [...textSlices(text, TOKENIZER_SLICE_CHARS)].filter((s) => s.forced).length;
+      expect(forcedCuts).toBeLessThanOrEqual(Math.ceil(text.length / TOKENIZER_SLICE_CHARS));
+      for (const [model, exactCount] of [
+        ['gpt-4o', o200kCount],
+        ['gpt-4', cl100kCount],
+      ] as const) {
+        const estimator = await loadTokenEstimator('openai', model, 'embedding');
+        const estimate = estimator.inputTokens({ text });
+        const exact = exactCount(text, PLAIN);
+        expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(TOKENS_PER_FORCED_CUT * forcedCuts);
+      }
+    },
+  );
+
+  it('counts long prose, code and URLs exactly: their slices end where the tokenizer ends a piece anyway', async () => {
+    const next = seeded(8);
+    const parts = [
+      'The parties agree that notice shall be given in writing, within 30 days.',
+      'See https://example.com/terms/v2?section=4&lang=en#liability for details.',
+      'if (amount > limit) { throw new Error("over budget: " + amount); }',
+      "It's the client's duty; they're told (twice) — and we've said so.",
+      '  indented   text\twith\ttabs\r\nand lines\n',
+      'Ünïcödé wörds, 中文句子，还有标点。 Émojis 😀 too!',
+    ];
+    const text = Array.from({ length: 400 }, () => parts[Math.floor(next() * parts.length)]).join(' ');
+    expect(text.length).toBeGreaterThan(10 * TOKENIZER_SLICE_CHARS);
+    for (const [model, exactCount] of [
+      ['gpt-4o', o200kCount],
+      ['gpt-4', cl100kCount],
+    ] as const) {
+      const estimator = await loadTokenEstimator('openai', model, 'embedding');
+      expect(estimator.inputTokens({ text })).toBe(exactCount(text, PLAIN));
+    }
+  });
+
+  it('never hands the tokenizer more than TOKENIZER_SLICE_CHARS characters, so the work is linear in the text', () => {
+    const text = randomText(1024 * 1024, 'abcdefghij', 9);
+    const lengths: number[] = [];
+    const total = countInSlices(text, (slice) => {
+      lengths.push(slice.length);
+      return 1;
+    });
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(TOKENIZER_SLICE_CHARS);
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(text.length);
+    expect(total).toBe(Math.ceil(text.length / TOKENIZER_SLICE_CHARS));
   });
 });

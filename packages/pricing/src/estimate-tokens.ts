@@ -3,6 +3,8 @@
  * documented approximation for the other providers, whose tokenizers are not public.
  */
 
+import { textSlices } from './text-slices';
+
 export type TokenizerName = 'o200k_base' | 'cl100k_base' | 'approximation';
 
 /** The parts of a request that are billed as input (the shape of `UnifiedRequest` in @tranche/adapters). */
@@ -83,8 +85,27 @@ function chatMessages(request: TokenizableRequest): Array<{ role: string; conten
 /** Contents counted once and remembered: the system prompt and few-shot turns most jobs repeat on every input. */
 const REPEATED_CONTENT_LIMIT = 256;
 
+/**
+ * Longest text handed to the tokenizer at once: its cost grows with the square of a run without spaces or
+ * punctuation, so longer text is counted slice by slice (see text-slices.ts; the error bound is in docs/costs.md).
+ */
+export const TOKENIZER_SLICE_CHARS = 1000;
+
+/** `countTokens` of `text`, never called on more than `sliceChars` characters at a time. */
+export function countInSlices(
+  text: string,
+  countTokens: (slice: string) => number,
+  sliceChars = TOKENIZER_SLICE_CHARS,
+): number {
+  if (text.length <= sliceChars) return countTokens(text);
+  let total = 0;
+  for (const { start, end } of textSlices(text, sliceChars)) total += countTokens(text.slice(start, end));
+  return total;
+}
+
 function tokenizerCounter(encoding: Encoding): (request: TokenizableRequest) => number {
-  const count = (text: string) => encoding.countTokens(text, PLAIN_TEXT);
+  const countSlice = (slice: string) => encoding.countTokens(slice, PLAIN_TEXT);
+  const count = (text: string) => countInSlices(text, countSlice);
   const remembered = new Map<string, number>();
   const countRepeated = (text: string) => {
     let n = remembered.get(text);

@@ -11,4 +11,10 @@ export {
   submitPayload,
   sweepPayload,
 } from './payloads';
-export { createQueues, type DeliveryRetry, redisConnection, type TrancheQueues } from './queues';
+export {
+  createQueues,
+  type DeliveryRetry,
+  type EnqueueOutcome,
+  redisConnection,
+  type TrancheQueues,
+} from './queues';

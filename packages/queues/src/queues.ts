@@ -1,10 +1,12 @@
-import { type ConnectionOptions, type DefaultJobOptions, Queue } from 'bullmq';
+import { type ConnectionOptions, type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jobIds, QUEUE_NAMES } from './names';
 import type { NotifyEvent } from './payloads';
 
 const defaultJobOptions: DefaultJobOptions = {
-  // Transient provider trouble (429, 5xx, network) retries with backoff; permanent errors throw UnrecoverableError.
+  // The worker waits out transient trouble (429, 5xx, network, Postgres away) without spending these attempts
+  // (apps/worker/src/keep-trying.ts); they bound errors nobody could judge, and the sweeper revives a job that
+  // ran out of them (`addOrRevive`).
   attempts: 8,
   backoff: { type: 'exponential', delay: 2_000 },
   removeOnComplete: true,
@@ -36,6 +38,40 @@ export function redisConnection(url: string, onError: (error: Error) => void = (
   return redis;
 }
 
+/** What adding work under its stable id did: added it, found it queued already, or revived a failed one. */
+export type EnqueueOutcome = 'added' | 'queued' | 'revived';
+
+/**
+ * Adds a job under its stable id unless one is there, and revives it when it is there but failed (it ran out of
+ * attempts, stalled too often, or its worker lost Redis mid-job): Postgres says the work is still to do, and a failed
+ * job under the id would otherwise turn every later add into a no-op, forever. Waiting, active and delayed jobs are
+ * left alone. Safe when several sweepers do this at once: the retry is one atomic script that moves the job out of
+ * the failed set only if it is still there, so one of them revives it and the others find it queued.
+ */
+async function addOrRevive(
+  queue: Queue,
+  name: string,
+  data: Record<string, unknown>,
+  opts: JobsOptions & { jobId: string },
+): Promise<EnqueueOutcome> {
+  const state = await queue.getJobState(opts.jobId);
+  if (state === 'unknown') {
+    // Two adders racing here add it once: BullMQ ignores an add under an id that exists.
+    await queue.add(name, data, opts);
+    return 'added';
+  }
+  if (state !== 'failed') return 'queued';
+  const job = await queue.getJob(opts.jobId);
+  try {
+    // Fresh attempts; the data (with any count of waits the worker keeps there) stays as it was.
+    await job?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return job ? 'revived' : 'queued';
+  } catch {
+    // Someone else revived (or removed) it between our two looks: it is queued, or the next sweep adds it.
+    return 'queued';
+  }
+}
+
 export interface TrancheQueues {
   submit: Queue;
   poll: Queue;
@@ -43,9 +79,10 @@ export interface TrancheQueues {
   sweep: Queue;
   notify: Queue;
   all(): Queue[];
-  enqueueSubmit(jobId: string, round: number, delayMs?: number): Promise<void>;
-  enqueuePoll(batchId: string, delayMs?: number): Promise<void>;
-  enqueueFetch(batchId: string): Promise<void>;
+  /** These three add the work unless it is queued, and revive it if it is there but failed (`addOrRevive`). */
+  enqueueSubmit(jobId: string, round: number, delayMs?: number): Promise<EnqueueOutcome>;
+  enqueuePoll(batchId: string, delayMs?: number): Promise<EnqueueOutcome>;
+  enqueueFetch(batchId: string): Promise<EnqueueOutcome>;
   /** Queues one webhook delivery per event; the same event again is a no-op. */
   enqueueNotify(event: NotifyEvent, retry: DeliveryRetry): Promise<void>;
   /** Wakes a sleeping poll job now (after a cancel), or adds one if Redis lost it. */
@@ -76,15 +113,12 @@ export function createQueues(
     sweep,
     notify,
     all: () => [submit, poll, fetch, sweep, notify],
-    async enqueueSubmit(jobId, round, delayMs = 0) {
-      await submit.add('submit-chunks', { jobId }, { jobId: jobIds.submit(jobId, round), delay: delayMs });
-    },
-    async enqueuePoll(batchId, delayMs = 0) {
-      await poll.add('poll-batch', { batchId }, { jobId: jobIds.poll(batchId), delay: delayMs });
-    },
-    async enqueueFetch(batchId) {
-      await fetch.add('fetch-results', { batchId }, { jobId: jobIds.fetch(batchId) });
-    },
+    enqueueSubmit: (jobId, round, delayMs = 0) =>
+      addOrRevive(submit, 'submit-chunks', { jobId }, { jobId: jobIds.submit(jobId, round), delay: delayMs }),
+    enqueuePoll: (batchId, delayMs = 0) =>
+      addOrRevive(poll, 'poll-batch', { batchId }, { jobId: jobIds.poll(batchId), delay: delayMs }),
+    enqueueFetch: (batchId) =>
+      addOrRevive(fetch, 'fetch-results', { batchId }, { jobId: jobIds.fetch(batchId) }),
     async enqueueNotify(event, retry) {
       await notify.add(event.kind === 'alert' ? 'deliver-alert' : 'deliver-job-finished', event, {
         jobId: jobIds.notify(event),
@@ -98,7 +132,7 @@ export function createQueues(
         await existing.promote().catch(() => {});
         return;
       }
-      if (!existing) await poll.add('poll-batch', { batchId }, { jobId: jobIds.poll(batchId) });
+      await addOrRevive(poll, 'poll-batch', { batchId }, { jobId: jobIds.poll(batchId) });
     },
     async close() {
       await Promise.all([submit.close(), poll.close(), fetch.close(), sweep.close(), notify.close()]);

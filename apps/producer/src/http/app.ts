@@ -1,5 +1,5 @@
 import type { Logger } from '@tranche/config';
-import type { Sql } from '@tranche/db';
+import { type BlockedJobs, blockedJobs, type Sql } from '@tranche/db';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { TrancheService } from '../tranche-service';
@@ -8,7 +8,7 @@ import { bearerAuth } from './auth';
 import { budgetsRouter } from './budgets-routes';
 import { costsRouter, dashboardPageRouter } from './costs-routes';
 import { errorHandler } from './errors';
-import { jobsRouter } from './jobs-routes';
+import { jobsRouter, type StreamTimeouts } from './jobs-routes';
 import { metricsRouter } from './metrics';
 
 export interface AppDeps {
@@ -20,6 +20,8 @@ export interface AppDeps {
   /** Bearer token for `/metrics`; unset, `/metrics` takes the API keys (and is open only when there are none). */
   metricsToken?: string;
   maxBodyBytes: number;
+  /** RESULTS_STREAM_IDLE_TIMEOUT_MS and REQUEST_BODY_IDLE_TIMEOUT_MS (their defaults when unset). */
+  timeouts?: StreamTimeouts;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -49,7 +51,26 @@ export function createApp(deps: AppDeps): Express {
       check(() => deps.redis.ping()),
     ]);
     const ok = postgres === 'ok' && redis === 'ok';
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, redis });
+    // What keeps jobs from moving (a provider down, a refused key, no worker with a provider's key) does not make
+    // this process unhealthy: the status stays 200, and the body says what is blocked. Unknown (null) when
+    // Postgres is down or slow.
+    const blocked: { found: BlockedJobs | null } = { found: null };
+    if (postgres === 'ok') {
+      await check(async () => {
+        blocked.found = await blockedJobs(deps.sql);
+      });
+    }
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ok' : 'degraded',
+      postgres,
+      redis,
+      blocked_jobs: blocked.found?.jobs ?? null,
+      blocked: (blocked.found?.reasons ?? []).map((r) => ({
+        reason: r.reason,
+        jobs: r.jobs,
+        since: r.since.toISOString(),
+      })),
+    });
   });
   app.use(BULL_BOARD_PATH, bullBoardRouter(deps.service.queues));
   app.use(
@@ -60,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
       apiKeys: deps.apiKeys,
     }),
   );
-  app.use('/v1', bearerAuth(deps.apiKeys), jobsRouter(deps.service, deps.maxBodyBytes));
+  app.use('/v1', bearerAuth(deps.apiKeys), jobsRouter(deps.service, deps.maxBodyBytes, deps.timeouts));
   app.use('/v1', bearerAuth(deps.apiKeys), budgetsRouter(deps.service));
   app.use('/v1', bearerAuth(deps.apiKeys), costsRouter(deps.sql));
   app.use('/dashboard', dashboardPageRouter());

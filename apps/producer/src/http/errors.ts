@@ -2,8 +2,11 @@ import type { Logger } from '@tranche/config';
 import type { ErrorRequestHandler } from 'express';
 import { CostQueryError } from '../costs/cost-query';
 import { BudgetExceededError } from '../intake/budget-check';
+import { IdempotencyKeyReusedError } from '../intake/idempotency';
 import { JobValidationError, RequestValidationError } from '../intake/validation-error';
 import { BudgetNotFoundError, JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
+import { BodyIdleError } from './body-idle';
+import { BodyTooLargeError } from './metered-body';
 
 /** Every error leaves as `{error: {type, message, ...}}` with the right status; internals are logged, not sent. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -24,6 +27,22 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res
         .status(400)
         .json({ error: { type: 'invalid_request', message: error.message, problems: error.problems } });
+      return;
+    }
+    if (error instanceof IdempotencyKeyReusedError) {
+      res
+        .status(422)
+        .json({ error: { type: 'idempotency_key_reused', message: error.message, header: error.field } });
+      return;
+    }
+    if (error instanceof BodyIdleError) {
+      // The client stopped sending: close the connection once it is answered rather than wait for the rest.
+      res.set('connection', 'close');
+      res.status(408).json({ error: { type: 'body_timeout', message: error.message } });
+      return;
+    }
+    if (error instanceof BodyTooLargeError) {
+      res.status(413).json({ error: { type: 'too_large', message: error.message } });
       return;
     }
     if (error instanceof BudgetExceededError) {

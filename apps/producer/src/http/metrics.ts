@@ -17,7 +17,7 @@ export const METRICS_PATH = '/metrics';
 // Every known label value is reported, at 0 when nothing has it: a series that appears only once it is non-zero
 // makes rate() and alert rules miss the first increase.
 const JOB_STATUSES = ['queued', 'submitting', 'running', 'cancelling', ...TERMINAL_JOB_STATUSES];
-const INPUT_STATES = ['pending', 'submitted', 'succeeded', 'failed', 'skipped'];
+const INPUT_STATES = ['pending', 'awaiting', 'submitted', 'succeeded', 'failed', 'skipped'];
 const RESULT_OUTCOMES = ['succeeded', 'failed'];
 const QUEUE_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed'];
 

@@ -121,6 +121,7 @@ export async function dryRunJob(
 
   for await (const raw of inputs) {
     const row = normalizer.add(raw);
+    if (normalizer.full) break; // refused by assertValid: the rest is not read
     if (!acceptable(prepared, row)) continue;
     pending.push({
       customId: row.customId,

@@ -5,10 +5,12 @@ import {
   PROVIDER_LIMITS,
   type RequestParams,
   type UnifiedRequest,
+  UnsupportedPatternError,
 } from '@tranche/adapters';
 import type { NewJob } from '@tranche/db';
 import { deriveCustomId } from './custom-id';
 import { inputSchema, type ParsedInput, type ParsedJobHeader } from './job-schema';
+import type { IntakeLimits } from './limits';
 import { type FieldProblem, problemsFromZod } from './validation-error';
 
 export interface IntakeDefaults {
@@ -54,9 +56,17 @@ function freshRunId(): string {
 export function normalizeHeader(
   header: ParsedJobHeader,
   defaults: IntakeDefaults,
+  limits: Pick<IntakeLimits, 'minPollIntervalS'>,
   now = new Date(),
 ): { job: JobHeaderRow; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
+  const pollIntervalS = header.options?.poll_interval_s;
+  if (pollIntervalS !== undefined && pollIntervalS < limits.minPollIntervalS) {
+    problems.push({
+      field: 'options.poll_interval_s',
+      message: `at least ${limits.minPollIntervalS} seconds (MIN_POLL_INTERVAL_S)`,
+    });
+  }
   if (!PROVIDER_KINDS[header.provider].includes(header.kind)) {
     problems.push({ field: 'kind', message: `${header.provider} has no ${header.kind} batch API` });
   }
@@ -69,10 +79,14 @@ export function normalizeHeader(
     try {
       compileOutputSchema(header.output.schema);
     } catch (error) {
-      problems.push({
-        field: 'output.schema',
-        message: `not a usable JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
-      });
+      problems.push(
+        error instanceof UnsupportedPatternError
+          ? { field: ['output.schema', ...error.path].join('.'), message: error.message }
+          : {
+              field: 'output.schema',
+              message: `not a usable JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
+            },
+      );
     }
   }
   const options = header.options ?? {};
@@ -102,7 +116,10 @@ export function normalizeHeader(
   };
 }
 
-/** An input that could not even be read (a line of an NDJSON body that is not JSON): reported at its position. */
+/**
+ * An input that could not even be read (a line of an NDJSON body that is not JSON, or over MAX_INPUT_BYTES): reported
+ * at its position.
+ */
 export class UnreadableInput {
   constructor(readonly message: string) {}
 }
@@ -129,12 +146,19 @@ export class InputNormalizer {
   constructor(
     private readonly header: ParsedJobHeader | null,
     private readonly runId: string,
+    readonly limits: Pick<IntakeLimits, 'maxInputs' | 'maxInputBytes'>,
     private readonly maxProblems = 100,
   ) {}
 
-  /** The input as a row to write, or null (a duplicate, or a problem). */
+  /** One input more than MAX_INPUTS arrived: the caller stops reading, and the job is refused. */
+  get full(): boolean {
+    return this.count > this.limits.maxInputs;
+  }
+
+  /** The input as a row to write, or null (a duplicate, a problem, or one input too many). */
   add(raw: unknown): NormalizedInput | null {
     const seq = this.count++;
+    if (this.full) return null;
     const at = `inputs[${seq}]`;
     if (raw instanceof UnreadableInput) {
       this.problem(at, raw.message);
@@ -156,10 +180,12 @@ export class InputNormalizer {
     const before = this.problems.length;
     const request = this.toRequest(parsed.data, at);
     const requestJson = JSON.stringify(request);
-    const limit = PROVIDER_LIMITS[this.header.provider].maxBytes;
     const bytes = Buffer.byteLength(requestJson);
-    if (bytes > limit) {
-      this.problem(at, `${bytes} bytes is over ${this.header.provider}'s ${limit}-byte batch limit`);
+    const providerLimit = PROVIDER_LIMITS[this.header.provider].maxBytes;
+    if (bytes > this.limits.maxInputBytes) {
+      this.problem(at, `the request is ${bytes} bytes, over MAX_INPUT_BYTES (${this.limits.maxInputBytes})`);
+    } else if (bytes > providerLimit) {
+      this.problem(at, `${bytes} bytes is over ${this.header.provider}'s ${providerLimit}-byte batch limit`);
     }
     if (this.problems.length > before) return null;
     const customId = deriveCustomId(this.runId, {

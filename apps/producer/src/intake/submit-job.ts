@@ -1,10 +1,14 @@
 import type { ProviderLimits, UnifiedRequest } from '@tranche/adapters';
+import type { Logger } from '@tranche/config';
 import { getBudget, insertJob, type Sql, setJobWorstCase, skippedInputRequests } from '@tranche/db';
 import type { Pricer } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { enforceBudget } from './budget-check';
+import { enqueueAfterCommit } from './enqueue-after-commit';
+import type { KeyClaim } from './idempotency';
 import { JobEstimate } from './job-estimate';
-import { jobHeaderSchema, MAX_INPUTS, type ParsedJobHeader } from './job-schema';
+import { jobHeaderSchema, type ParsedJobHeader } from './job-schema';
+import type { IntakeLimits } from './limits';
 import {
   InputNormalizer,
   type IntakeDefaults,
@@ -24,6 +28,8 @@ export interface SubmitResponse {
   duplicates: number;
   /** Distinct requests that already succeeded in an earlier job of the same run: not sent again. */
   skipped_done: number;
+  /** Distinct requests in flight in an earlier job of the same run: not sent again, they take its result. */
+  awaiting: number;
   /** Distinct requests that will be sent. */
   to_send: number;
 }
@@ -36,6 +42,10 @@ export interface IntakeDeps {
   pricer: Pricer;
   /** The operator's cap on one provider batch (the workers' CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES). */
   chunkCaps: ProviderLimits;
+  /** MAX_INPUTS, MAX_INPUT_BYTES, MIN_POLL_INTERVAL_S. */
+  limits: IntakeLimits;
+  /** Where a submission that could not be queued after the commit is reported (the sweeper queues it). */
+  log?: Logger;
 }
 
 const requiredMessage = (issue: { input?: unknown; code?: string }) =>
@@ -44,11 +54,25 @@ const requiredMessage = (issue: { input?: unknown; code?: string }) =>
 /** Only the validation problems of inputs, when the header is already wrong: nothing will be written anyway. */
 async function collectInputProblems(
   inputs: AsyncIterable<unknown> | Iterable<unknown>,
+  limits: IntakeLimits,
   into: FieldProblem[],
 ) {
-  const normalizer = new InputNormalizer(null, 'x');
-  for await (const raw of inputs) normalizer.add(raw);
-  into.push(...normalizer.problems);
+  const normalizer = new InputNormalizer(null, 'x', limits);
+  for await (const raw of inputs) {
+    normalizer.add(raw);
+    if (normalizer.full) break;
+  }
+  into.push(...normalizer.problems, ...countProblems(normalizer));
+}
+
+/** No inputs, or more than MAX_INPUTS (the reading stopped at the first one over). */
+function countProblems(normalizer: InputNormalizer): FieldProblem[] {
+  if (normalizer.count === 0) return [{ field: 'inputs', message: 'required: at least one input' }];
+  if (normalizer.full)
+    return [
+      { field: 'inputs', message: `at most ${normalizer.limits.maxInputs} inputs per job (MAX_INPUTS)` },
+    ];
+  return [];
 }
 
 /** A job whose header is valid, ready to take its inputs: shared by a submit and a dry run. */
@@ -74,16 +98,16 @@ export async function prepareIntake(
   const parsed = jobHeaderSchema.safeParse(rawHeader, { error: requiredMessage });
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error);
-    await collectInputProblems(inputs, problems);
+    await collectInputProblems(inputs, deps.limits, problems);
     throw new JobValidationError(problems);
   }
-  const header = normalizeHeader(parsed.data, deps.defaults);
+  const header = normalizeHeader(parsed.data, deps.defaults, deps.limits);
   const exact = purpose === 'dry_run' || (await getBudget(deps.sql, header.job.project)) !== null;
   return {
     spec: parsed.data,
     job: header.job,
     headerProblems: header.problems,
-    normalizer: new InputNormalizer(parsed.data, header.job.runId),
+    normalizer: new InputNormalizer(parsed.data, header.job.runId, deps.limits),
     estimate: await JobEstimate.create(
       deps.pricer,
       {
@@ -102,12 +126,9 @@ export function acceptable(prepared: PreparedIntake, row: NormalizedInput | null
   return row !== null && prepared.normalizer.problems.length === 0 && prepared.headerProblems.length === 0;
 }
 
-/** Throws every problem of the job once all its inputs were read. */
+/** Throws every problem of the job once all its inputs were read (or the reading stopped at MAX_INPUTS). */
 export function assertValid({ headerProblems, normalizer }: PreparedIntake): void {
-  const problems = [...headerProblems, ...normalizer.problems];
-  if (normalizer.count === 0) problems.push({ field: 'inputs', message: 'required: at least one input' });
-  if (normalizer.count > MAX_INPUTS)
-    problems.push({ field: 'inputs', message: `at most ${MAX_INPUTS} inputs per job` });
+  const problems = [...headerProblems, ...normalizer.problems, ...countProblems(normalizer)];
   if (problems.length > 0) throw new JobValidationError(problems);
 }
 
@@ -122,18 +143,21 @@ async function uncountSkipped(tx: Sql, jobId: string, estimate: JobEstimate) {
  * The one intake path behind the SDK and both HTTP bodies (JSON and NDJSON): validates the header, then streams
  * the inputs one at a time into Postgres inside one transaction, and queues the submission once it committed. A
  * problem anywhere, header or any input, or a project budget the job does not fit, rolls everything back: no
- * rows, no queued work.
+ * rows, no queued work. `claim` records an Idempotency-Key with the job, last, in the same transaction.
  */
 export async function intakeJob(
   deps: IntakeDeps,
   rawHeader: unknown,
   inputs: AsyncIterable<unknown> | Iterable<unknown>,
+  claim?: KeyClaim,
 ): Promise<SubmitResponse> {
   const prepared = await prepareIntake(deps, rawHeader, inputs, 'submit');
   const { job, normalizer, estimate } = prepared;
   const rows = (async function* (): AsyncGenerator<NormalizedInput> {
     for await (const raw of inputs) {
       const row = normalizer.add(raw);
+      // One input over MAX_INPUTS: the rest is not read, and `totals` refuses the job.
+      if (normalizer.full) return;
       if (!acceptable(prepared, row)) continue;
       estimate.add(row.request);
       yield row;
@@ -143,6 +167,7 @@ export async function intakeJob(
     assertValid(prepared);
     return { inputCount: normalizer.count, duplicates: normalizer.duplicates, aliases: normalizer.aliases };
   };
+  let response: SubmitResponse | undefined;
   const outcome = await insertJob(deps.sql, job, rows, totals, async (tx, inserted) => {
     if (inserted.skippedDone > 0) await uncountSkipped(tx, job.id, estimate);
     await enforceBudget(tx, {
@@ -152,18 +177,21 @@ export async function intakeJob(
       totals: estimate.totals(),
     });
     await setJobWorstCase(tx, job.id, estimate.worstCaseUsd());
+    response = {
+      job_id: job.id,
+      status: inserted.status,
+      run_id: job.runId,
+      inputs: normalizer.count,
+      duplicates: normalizer.duplicates,
+      skipped_done: inserted.skippedDone,
+      awaiting: inserted.awaiting,
+      to_send: inserted.toSend,
+    };
+    await claim?.(tx, response);
   });
-  // If Redis is down here the job is still safe in Postgres: the sweeper queues it.
-  if (outcome.toSend > 0) await deps.queues.enqueueSubmit(job.id, 0);
-  return {
-    job_id: job.id,
-    status: outcome.status,
-    run_id: job.runId,
-    inputs: normalizer.count,
-    duplicates: normalizer.duplicates,
-    skipped_done: outcome.skippedDone,
-    to_send: outcome.toSend,
-  };
+  // The job is committed: queueing it is bounded in time, and when Redis is down the sweeper queues it.
+  if (outcome.toSend > 0) await enqueueAfterCommit(deps.queues, job.id, deps.log);
+  return response!;
 }
 
 /** Splits a whole job in one object (the SDK, or a JSON body) into its header and inputs. */
@@ -178,10 +206,4 @@ export function splitJobBody(body: unknown): { header: unknown; inputs: unknown[
     throw new JobValidationError([...(parsed.success ? [] : problemsFromZod(parsed.error)), problem]);
   }
   return { header, inputs };
-}
-
-/** A whole job in one object (the SDK, or a JSON body). */
-export async function submitJob(deps: IntakeDeps, body: unknown): Promise<SubmitResponse> {
-  const { header, inputs } = splitJobBody(body);
-  return intakeJob(deps, header, inputs);
 }

@@ -2,6 +2,7 @@ import {
   type BatchRow,
   getJob,
   getJobBatches,
+  isTerminal,
   type JobCost,
   type JobRow,
   type JobUsage,
@@ -34,8 +35,14 @@ export interface BatchView {
 export interface JobView {
   job_id: string;
   status: JobRow['status'];
-  /** Why the job could not run at all, when it could not. */
+  /** Why a provider refused the job's requests for good (the first such reason), when one did. */
   error: string | null;
+  /**
+   * What keeps the job from moving now, as the last worker that tried saw it (a provider answering 503, a refused
+   * key, no worker with the provider's key, Postgres away), and since when; null when nothing does, and always
+   * once the job finished. The job goes on by itself when the cause goes away.
+   */
+  blocked: { reason: string; since: string } | null;
   provider: string;
   model: string;
   kind: string;
@@ -56,6 +63,12 @@ export interface JobView {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function blockedView(job: JobRow): JobView['blocked'] {
+  // A finished job may keep the last blocker it had: it no longer blocks anything.
+  if (!job.blocked_reason || isTerminal(job.status)) return null;
+  return { reason: job.blocked_reason, since: (job.blocked_since ?? job.updated_at).toISOString() };
+}
 
 function batchView(b: BatchRow): BatchView {
   return {
@@ -89,6 +102,7 @@ export async function loadJobView(sql: Sql, jobId: string): Promise<JobView | nu
     job_id: job.id,
     status: job.status,
     error: job.error,
+    blocked: blockedView(job),
     provider: job.provider,
     model: job.model,
     kind: job.kind,

@@ -1,8 +1,10 @@
 import type { BatchFailureReason, BatchOutcome, NormalizedResult, Usage } from '@tranche/adapters';
 import { type BatchRow, getBatch, getJob, type JobRow, reconcile } from '@tranche/db';
 import { jobIds } from '@tranche/queues';
+import { DelayedError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkerContext } from '../context';
+import { WAITS_KEY } from '../keep-trying';
 import {
   emulatedWorker,
   endedTestBatch,
@@ -14,6 +16,7 @@ import {
   type TestJobOptions,
   withAdapters,
 } from '../test-support';
+import { persistentProcessors } from '../worker';
 import { processFetch } from './fetch';
 
 const FETCH_SLICE = 2;
@@ -46,7 +49,7 @@ async function endedAtScriptedProvider(
   options: TestJobOptions = {},
 ) {
   const { job, customIds } = await insertTestJob(h.sql, options);
-  const submitted = await submittedTestBatch(h.sql, job, 'scripted_batch');
+  const submitted = await submittedTestBatch(h.sql, job, `scripted_${job.id}`);
   const batch = await recordEnded(h.sql, submitted.id, {
     phase: 'ended',
     outcome: ended.outcome,
@@ -146,7 +149,31 @@ describe('processFetch', () => {
       output_tokens: 5,
       error: { type: 'invalid_output', code: 'schema_mismatch', retryable: true },
     });
-    expect(lines.get(customIds[1]!)?.error?.message).toMatch(/^the output is not JSON: /);
+    expect(lines.get(customIds[1]!)?.error?.message).toBe('the output is not valid JSON');
+  });
+
+  it('stores, unchecked, the JSON answers of a job whose schema pattern cannot run in linear time', async () => {
+    // Accepted before patterns had to run on RE2 (intake now refuses a backreference): the answers are kept.
+    const backreference = {
+      name: 'pair',
+      schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a)\\1$' } } },
+    };
+    const { job, customIds, batch, ctx } = await endedAtScriptedProvider(
+      { outcome: 'completed' },
+      ([only]) => [succeeded(only!, '{"code":"zz"}')],
+      { prompts: ['pair?'], spec: { output: backreference }, maxAttempts: 1 },
+    );
+
+    await fetchBatch(batch, ctx);
+
+    expect((await inputLines(h.sql, job.id)).get(customIds[0]!)).toMatchObject({
+      status: 'succeeded',
+      output: { json: { code: 'zz' } },
+    });
+    const warned = h.logs.withMessage(
+      'the output schema has a pattern that cannot run in linear time: outputs are stored as JSON, unchecked',
+    );
+    expect(warned.map((line) => line.where)).toEqual(['properties.code.pattern']);
   });
 
   it('sends retryable failures again in the next round and leaves the job running', async () => {
@@ -257,7 +284,7 @@ describe('processFetch', () => {
 
   it('sends a batch that has not ended back to poll, asking the provider nothing', async () => {
     const { job } = await insertTestJob(h.sql);
-    const submitted = await submittedTestBatch(h.sql, job, 'scripted_batch');
+    const submitted = await submittedTestBatch(h.sql, job, `scripted_${job.id}`);
     const provider = new ScriptedAdapter();
 
     await fetchBatch(submitted, withAdapters(h.ctx, { openai: provider }));
@@ -277,5 +304,72 @@ describe('processFetch', () => {
     await fetchBatch(batch, ctx);
 
     expect(provider.callsTo('fetchResults')).toHaveLength(1);
+  });
+});
+
+describe('processFetch as the worker runs it (keepTrying)', () => {
+  // A database and queues for each test: these take whatever fetch job is due.
+  const h = emulatedWorker({ env: { FETCH_SLICE: String(FETCH_SLICE) }, harnessPerTest: true });
+  const endedAtEmulator = async () => {
+    const { job, customIds } = await insertTestJob(h.sql);
+    return { job, customIds, batch: await endedTestBatch(h.sql, h.openai, job) };
+  };
+  const nextRoundState = (job: JobRow) => h.queues.submit.getJobState(jobIds.submit(job.id, 1));
+  const resultFiles = { provider: 'openai', method: 'GET', path: '^/(v1/)?files/' };
+
+  it('waits out a provider that cannot hand the results over now (503), then stores them', async () => {
+    const { job, customIds, batch } = await endedAtEmulator();
+    h.emulator.setFaults({ http: [{ ...resultFiles, status: 503, retry_after_ms: 1 }] });
+    const fetch = persistentProcessors(h.ctx).fetch;
+    await h.queues.enqueueFetch(batch.id);
+
+    for (let wait = 1; wait <= 2; wait++) {
+      const taken = await h.take('fetch');
+      await expect(fetch(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
+      const sleeping = (await h.queues.fetch.getJob(taken.job.id!))!;
+      expect(await sleeping.getState()).toBe('delayed');
+      expect(sleeping.attemptsMade).toBe(0);
+      expect(sleeping.data).toEqual({ batchId: batch.id, [WAITS_KEY]: wait });
+      await sleeping.promote();
+    }
+    expect((await getJob(h.sql, job.id))?.blocked_reason).toMatch(/^fetching results: openai 503: /);
+    for (const line of (await inputLines(h.sql, job.id)).values()) expect(line.state).toBe('submitted');
+
+    h.emulator.setFaults({ http: null });
+    const taken = await h.take('fetch');
+    await fetch(taken.job, taken.token);
+    await h.complete(taken);
+
+    const lines = await inputLines(h.sql, job.id);
+    expect(customIds.map((id) => lines.get(id)?.state)).toEqual(customIds.map(() => 'succeeded'));
+    expect(await getJob(h.sql, job.id)).toMatchObject({
+      status: 'completed',
+      blocked_reason: null,
+      blocked_since: null,
+    });
+  });
+
+  it('settles once a batch whose results the provider lost (404): its inputs fail with the reason and go out again', async () => {
+    const { job, customIds, batch } = await endedAtEmulator();
+    h.emulator.setFaults({ http: [{ ...resultFiles, status: 404, times: 1 }] });
+    const fetch = persistentProcessors(h.ctx).fetch;
+    await h.queues.enqueueFetch(batch.id);
+    const taken = await h.take('fetch');
+
+    await fetch(taken.job, taken.token);
+    await h.complete(taken);
+
+    expect(await getBatch(h.sql, batch.id)).toMatchObject({ state: 'fetched' });
+    const lines = await inputLines(h.sql, job.id);
+    for (const id of customIds) {
+      expect(lines.get(id)).toMatchObject({
+        state: 'pending',
+        last_error: { type: 'server_error', code: 'batch_not_found', retryable: true },
+      });
+    }
+    expect(await nextRoundState(job)).toBe('delayed');
+    expect(h.logs.withMessage('the provider lost the results of a batch')).toEqual([
+      expect.objectContaining({ batchId: batch.id }),
+    ]);
   });
 });

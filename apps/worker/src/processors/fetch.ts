@@ -1,13 +1,14 @@
 import {
   compileOutputSchema,
+  jsonProblem,
   type NormalizedResult,
   normalizedError,
   type OutputValidator,
   type Provider,
+  UnsupportedPatternError,
 } from '@tranche/adapters';
 import type { BatchRow, IncomingResult, JobRow, Sql, StoredError } from '@tranche/db';
 import {
-  applyResults,
   applyResultsIn,
   batchCustomIdsInFileOrder,
   countPendingInputs,
@@ -25,7 +26,11 @@ import { onJobFinished } from '../alerts/job-finished';
 import { quietly } from '../alerts/raise';
 import { batchContextOf, type WorkerContext } from '../context';
 import { errorsForFailedBatch } from './failed-batch-errors';
+import { isLostBatch, lostBatchError } from './lost-batch';
 import { missingResultError } from './missing-result-error';
+import { writeSlice } from './slice-writer';
+import { storableResult } from './storable-result';
+import { unreadableLines } from './unreadable-lines';
 
 const RETRY_GATHER_MAX_MS = 30_000;
 // Long outputs (or big embeddings) flush early: a slice in memory stays a few megabytes whatever the line count.
@@ -53,7 +58,7 @@ function checkOutput(result: NormalizedResult, validator: OutputValidator | null
     try {
       json = JSON.parse(result.output.text ?? '');
     } catch (error) {
-      return invalid(`the output is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+      return invalid(`the output is ${jsonProblem(error)}`);
     }
   }
   const problem = validator(json);
@@ -80,14 +85,19 @@ async function errorsForUnanswered(tx: Sql, batch: BatchRow, unanswered: string[
   return unanswered.map((id) => errors.get(id)!);
 }
 
-async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
+/**
+ * Ends a batch: its inputs that got no result fail (each with the reason `lost` gives when the provider lost the
+ * batch, else as `errorsForUnanswered` says), those with attempts left go into a new round, and the job finishes
+ * when nothing is left.
+ */
+export async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow, lost?: StoredError) {
   const settled = await ctx.sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const locked = await lockJob(tx, job.id);
     if (!locked) return null;
     const unanswered = await unansweredInputs(tx, batch.id);
     if (unanswered.length > 0) {
-      const errors = await errorsForUnanswered(tx, batch, unanswered);
+      const errors = lost ? unanswered.map(() => lost) : await errorsForUnanswered(tx, batch, unanswered);
       await applyResultsIn(
         tx,
         locked,
@@ -122,8 +132,33 @@ async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobRow) {
   await quietly(ctx, 'budget alerts', () => checkProjectBudget(ctx, job.project));
 }
 
-/** Reads a batch's results as a stream, stores them slice by slice, then settles what got no answer. */
-export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<void> {
+/**
+ * A job accepted before schema patterns had to run in linear time may hold one RE2 cannot compile. Its answers are
+ * already paid for: they are still parsed as JSON and stored, unchecked against the schema, rather than failing
+ * every fetch of the batch for good.
+ */
+function outputValidatorOf(
+  ctx: WorkerContext,
+  jobId: string,
+  schema: Record<string, unknown>,
+): OutputValidator {
+  try {
+    return compileOutputSchema(schema);
+  } catch (error) {
+    if (!(error instanceof UnsupportedPatternError)) throw error;
+    ctx.log.warn(
+      { jobId, where: error.path.join('.') },
+      'the output schema has a pattern that cannot run in linear time: outputs are stored as JSON, unchecked',
+    );
+    return () => null;
+  }
+}
+
+/**
+ * Reads a batch's results as a stream, stores them slice by slice, then settles what got no answer. Errors it does
+ * not settle itself go to `keepTrying`, which puts the queue job back to wait under `token`.
+ */
+export async function processFetch(ctx: WorkerContext, queueJob: Job, _token?: string): Promise<void> {
   const { batchId } = fetchPayload.parse(queueJob.data);
   const found = await getBatchWithJob(ctx.sql, batchId);
   if (!found) return;
@@ -141,27 +176,38 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job): Promise<v
   };
   let slice: IncomingResult[] = [];
   let sliceBytes = 0;
-  const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0 };
+  const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0, refused: 0 };
+  const unreadable = unreadableLines(ctx.log, { jobId: job.id, batchId });
   const price = ctx.priceFor(job);
   const flush = async () => {
     if (slice.length === 0) return;
-    const outcome = await applyResults(ctx.sql, job, batchId, slice, price);
+    const outcome = await writeSlice({ sql: ctx.sql, job, batchId, price, log: ctx.log }, slice);
     totals.succeeded += outcome.succeeded;
     totals.failed += outcome.failed;
     totals.retrying += outcome.retrying;
     totals.ignored += outcome.ignored;
+    totals.refused += outcome.refused;
     slice = [];
     sliceBytes = 0;
   };
   const context = batchContextOf(job);
-  const validator = context.output ? compileOutputSchema(context.output.schema) : null;
-  for await (const raw of adapter.fetchResults(ref, context)) {
-    const result = checkOutput(raw, validator);
-    slice.push(toIncoming(result));
-    sliceBytes += approximateBytes(result);
-    if (slice.length >= ctx.env.FETCH_SLICE || sliceBytes >= SLICE_MAX_BYTES) await flush();
+  const validator = context.output ? outputValidatorOf(ctx, job.id, context.output.schema) : null;
+  let lost: StoredError | undefined;
+  try {
+    for await (const raw of adapter.fetchResults(ref, context, unreadable.report)) {
+      const result = storableResult(checkOutput(raw, validator));
+      slice.push(toIncoming(result));
+      sliceBytes += approximateBytes(result);
+      if (slice.length >= ctx.env.FETCH_SLICE || sliceBytes >= SLICE_MAX_BYTES) await flush();
+    }
+  } catch (error) {
+    if (!isLostBatch(error)) throw error;
+    // The provider no longer has the results: keep what was read, and settle the rest once, as lost.
+    lost = lostBatchError(batch);
+    ctx.log.warn({ jobId: job.id, batchId, err: error.message }, 'the provider lost the results of a batch');
   }
   await flush();
-  ctx.log.info({ jobId: job.id, batchId, ...totals }, 'batch results stored');
-  await settleBatch(ctx, batch, job);
+  const { malformed, unknown } = unreadable;
+  ctx.log.info({ jobId: job.id, batchId, ...totals, malformed, unknown }, 'batch results stored');
+  await settleBatch(ctx, batch, job, lost);
 }

@@ -1,15 +1,18 @@
-import type { BatchRef, Provider } from '@tranche/adapters';
+import type { BatchRef, PollResult, Provider } from '@tranche/adapters';
 import { getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
 import { pollPayload } from '@tranche/queues';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerContext } from '../context';
+import { settleBatch } from './fetch';
+import { isLostBatch, lostBatchError } from './lost-batch';
 
 // While a cancel is under way, look again soon rather than after a full poll interval.
 const CANCEL_POLL_MS = 1_000;
 
 /**
  * One poll job per provider batch, under a stable id. It asks the provider once, records what it said, and puts
- * itself back to sleep until the batch ends, then hands over to fetch.
+ * itself back to sleep until the batch ends, then hands over to fetch. Errors it does not settle itself (a 5xx, a
+ * refused key) go to `keepTrying`, which puts it back to wait with a backoff instead.
  */
 export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: string): Promise<void> {
   const { batchId } = pollPayload.parse(queueJob.data);
@@ -27,12 +30,21 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
     outputFileId: batch.output_file_id,
     errorFileId: batch.error_file_id,
   };
-  if (job.cancel_reason && !batch.cancel_sent_at) {
-    await adapter.cancel(ref);
-    await markCancelSent(ctx.sql, batchId);
-    ctx.log.info({ jobId: job.id, batchId, reason: job.cancel_reason }, 'batch cancel sent');
+  let poll: PollResult;
+  try {
+    if (job.cancel_reason && !batch.cancel_sent_at) {
+      await adapter.cancel(ref);
+      await markCancelSent(ctx.sql, batchId);
+      ctx.log.info({ jobId: job.id, batchId, reason: job.cancel_reason }, 'batch cancel sent');
+    }
+    poll = await adapter.poll(ref);
+  } catch (error) {
+    if (!isLostBatch(error)) throw error;
+    // The provider lost the batch: its inputs fail once (sent again while attempts remain) and this poll ends.
+    ctx.log.warn({ jobId: job.id, batchId, err: error.message }, 'the provider lost a batch');
+    await settleBatch(ctx, batch, job, lostBatchError(batch));
+    return;
   }
-  const poll = await adapter.poll(ref);
   const ended = poll.phase === 'ended';
   await recordPoll(ctx.sql, batchId, {
     providerStatus: poll.providerStatus,

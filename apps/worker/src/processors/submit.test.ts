@@ -1,16 +1,19 @@
-import { PROVIDER_LIMITS, ProviderCallError } from '@tranche/adapters';
+import { AdapterRegistry, AnthropicAdapter, PROVIDER_LIMITS, ProviderCallError } from '@tranche/adapters';
 import {
   countSubmitAttempt,
   getBatch,
   getJob,
   getJobBatches,
   type JobRow,
+  recordSubmitted,
   requestCancel,
   withBatchLock,
 } from '@tranche/db';
 import { jobIds } from '@tranche/queues';
+import { DelayedError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkerContext } from '../context';
+import { WAITS_KEY } from '../keep-trying';
 import {
   createAtProvider,
   emulatedWorker,
@@ -20,6 +23,7 @@ import {
   ScriptedAdapter,
   withAdapters,
 } from '../test-support';
+import { persistentProcessors } from '../worker';
 import { processSubmit } from './submit';
 
 // Two requests per batch at most: a handful of inputs makes several batches.
@@ -38,6 +42,18 @@ async function submitJob(job: JobRow, ctx: WorkerContext = h.ctx) {
 }
 
 const sentToEmulator = () => h.emulator.stats().openai ?? { batches: 0, requests: 0, bytes: 0 };
+
+/**
+ * One attempt at the job's submit, run as a queue job of its own (a retry of the queue job would run the same
+ * processor): what it threw, if anything.
+ */
+async function attemptSubmit(job: JobRow, attempt: number, ctx: WorkerContext = h.ctx): Promise<unknown> {
+  await h.queues.enqueueSubmit(job.id, attempt);
+  const taken = await h.take('submit');
+  const error = await processSubmit(ctx, taken.job).catch((e: unknown) => e);
+  await h.complete(taken);
+  return error;
+}
 
 describe('processSubmit', () => {
   it('plans the pending inputs into batches within the caps, sends each once and polls each later', async () => {
@@ -171,13 +187,35 @@ describe('processSubmit', () => {
     }
     expect(lines.get(customIds[0]!)?.error?.message).toMatch(/^openai 400: /);
     expect((await getJob(h.sql, job.id))?.status).toBe('running');
+    // The job's view says why, as the provider said it.
+    expect((await getJob(h.sql, job.id))?.error).toBe(lines.get(customIds[0]!)?.error?.message);
+  });
+
+  it('fails the inputs of a batch refused for our key (401), saying why without the key', async () => {
+    const key = h.ctx.env.OPENAI_API_KEY!;
+    h.emulator.setFaults({
+      http: [{ provider: 'openai', status: 401, times: 1, message: `Incorrect API key provided: ${key}.` }],
+    });
+    const { job, customIds } = await insertTestJob(h.sql, { prompts: prompts(2) });
+
+    await submitJob(job);
+
+    const failed = await getJob(h.sql, job.id);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: 'openai 401: 401 Incorrect API key provided: [redacted].',
+      blocked_reason: null,
+    });
+    const lines = await inputLines(h.sql, job.id);
+    expect(lines.get(customIds[0]!)?.error).toMatchObject({ code: '401', message: failed?.error });
+    expect(JSON.stringify(h.logs.lines)).not.toContain(key);
   });
 
   it('leaves a batch the provider could not take now to the queue, which sends it on its next attempt', async () => {
-    // Four 503s outlast the SDK's three retries.
+    // The SDK makes a create call once (a second could make a second batch): one 503 fails the attempt.
     h.emulator.setFaults({
       http: [
-        { provider: 'openai', method: 'POST', path: '^/batches$', status: 503, times: 4, retry_after_ms: 1 },
+        { provider: 'openai', method: 'POST', path: '^/batches$', status: 503, times: 1, retry_after_ms: 1 },
       ],
     });
     const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
@@ -201,28 +239,6 @@ describe('processSubmit', () => {
     expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
   });
 
-  it('fails at once a job whose provider this worker is not configured for', async () => {
-    const { job, customIds } = await insertTestJob(h.sql, {
-      provider: 'mistral',
-      model: 'mistral-small-latest',
-    });
-
-    await submitJob(job);
-
-    expect(await getJob(h.sql, job.id)).toMatchObject({
-      status: 'failed',
-      error: 'provider mistral is not configured: set MISTRAL_API_KEY',
-    });
-    const lines = await inputLines(h.sql, job.id);
-    for (const id of customIds) {
-      expect(lines.get(id)).toMatchObject({
-        state: 'failed',
-        error: { type: 'invalid_request', code: 'provider_not_configured', retryable: false },
-      });
-    }
-    expect(await getJobBatches(h.sql, job.id)).toEqual([]);
-  });
-
   it('sends nothing for a job cancelled before its submit ran', async () => {
     const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
     await requestCancel(h.sql, job.id, 'user', h.ctx.priceFor);
@@ -232,5 +248,246 @@ describe('processSubmit', () => {
     expect(await getJobBatches(h.sql, job.id)).toEqual([]);
     expect(sentToEmulator()).toMatchObject({ batches: 0 });
     expect((await getJob(h.sql, job.id))?.status).toBe('cancelled');
+  });
+});
+
+describe('processSubmit as the worker runs it (keepTrying)', () => {
+  // A database and queues for each test: these take whatever submit job is due.
+  const h = emulatedWorker({ env: { CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS) }, harnessPerTest: true });
+  const sentToEmulator = () => h.emulator.stats().openai ?? { batches: 0, requests: 0, bytes: 0 };
+
+  it('leaves a job whose provider this worker has no key for waiting for a worker that has one', async () => {
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+    // A worker of the fleet without OPENAI_API_KEY, and one with it (the harness's).
+    const keyless = persistentProcessors({ ...h.ctx, adapters: new AdapterRegistry({}) }).submit;
+    const keyed = persistentProcessors(h.ctx).submit;
+    await h.queues.enqueueSubmit(job.id, 0);
+
+    for (let look = 0; look < 2; look++) {
+      const taken = await h.take('submit');
+      const before = Date.now();
+      await expect(keyless(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
+      const after = Date.now();
+      const until = (await h.delayedUntil('submit', taken.job.id!))!;
+      expect(until).toBeGreaterThanOrEqual(before + h.ctx.env.UNCONFIGURED_RETRY_MS);
+      expect(until).toBeLessThanOrEqual(after + h.ctx.env.UNCONFIGURED_RETRY_MS);
+      const sleeping = (await h.queues.submit.getJob(taken.job.id!))!;
+      expect(sleeping.attemptsMade).toBe(0);
+      await sleeping.promote();
+    }
+
+    // Nothing failed; the job says why it waits, and the worker said so once, not at every look.
+    expect(await getJob(h.sql, job.id)).toMatchObject({
+      status: 'queued',
+      error: null,
+      blocked_reason:
+        'sending a batch: provider openai is not configured: set OPENAI_API_KEY (waiting for a worker that has it)',
+    });
+    for (const line of (await inputLines(h.sql, job.id)).values()) expect(line.state).toBe('pending');
+    expect(
+      h.logs.withMessage('provider not configured on this worker: waiting for a worker that has it'),
+    ).toEqual([expect.objectContaining({ provider: 'openai', variable: 'OPENAI_API_KEY' })]);
+
+    const taken = await h.take('submit');
+    await keyed(taken.job, taken.token);
+    await h.complete(taken);
+
+    expect(await getJob(h.sql, job.id)).toMatchObject({
+      status: 'running',
+      blocked_reason: null,
+      blocked_since: null,
+    });
+    expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
+  });
+
+  it('waits out a provider that cannot take the batch now (503), showing why, and sends it once it can', async () => {
+    h.emulator.setFaults({
+      http: [{ provider: 'openai', method: 'POST', path: '^/files$', status: 503, retry_after_ms: 1 }],
+    });
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+    const submit = persistentProcessors(h.ctx).submit;
+    await h.queues.enqueueSubmit(job.id, 0);
+
+    for (let wait = 1; wait <= 3; wait++) {
+      const taken = await h.take('submit');
+      await expect(submit(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
+      const sleeping = (await h.queues.submit.getJob(taken.job.id!))!;
+      expect(await sleeping.getState()).toBe('delayed');
+      expect(sleeping.attemptsMade).toBe(0);
+      expect(sleeping.data).toEqual({ jobId: job.id, [WAITS_KEY]: wait });
+      await sleeping.promote();
+    }
+    const blocked = await getJob(h.sql, job.id);
+    expect(blocked?.blocked_reason).toMatch(/^sending a batch: openai 503: /);
+    expect(blocked?.blocked_since).not.toBeNull();
+
+    h.emulator.setFaults({ http: null });
+    const taken = await h.take('submit');
+    await submit(taken.job, taken.token);
+    await h.complete(taken);
+
+    const [batch] = await getJobBatches(h.sql, job.id);
+    expect(batch).toMatchObject({ state: 'submitted' });
+    expect(await getJob(h.sql, job.id)).toMatchObject({
+      status: 'running',
+      blocked_reason: null,
+      blocked_since: null,
+    });
+    expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
+  });
+
+  it('shows why a Vertex job cannot go out from a worker without usable Google credentials', async () => {
+    // No VERTEX_ACCESS_TOKEN, and Application Default Credentials pointing at nothing (whatever this machine has).
+    const adc = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = '/nonexistent/tranche-test-credentials.json';
+    try {
+      const vertex = new AdapterRegistry({
+        GOOGLE_CLOUD_PROJECT: 'tranche-test',
+        GOOGLE_CLOUD_LOCATION: 'us-central1',
+        VERTEX_GCS_BUCKET: 'tranche-test',
+        VERTEX_BASE_URL: `${h.emulator.url}/vertex`,
+        GCS_API_ENDPOINT: `${h.emulator.url}/gcs`,
+      });
+      const submit = persistentProcessors({ ...h.ctx, adapters: vertex }).submit;
+      const { job } = await insertTestJob(h.sql, {
+        provider: 'vertex',
+        model: 'gemini-2.5-flash',
+        prompts: prompts(2),
+      });
+      await h.queues.enqueueSubmit(job.id, 0);
+      const taken = await h.take('submit');
+
+      await expect(submit(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
+
+      const blocked = await getJob(h.sql, job.id);
+      expect(blocked?.status).toBe('submitting');
+      expect(blocked?.blocked_reason).toMatch(/^sending a batch: vertex: .*tranche-test-credentials\.json/);
+      const [batch] = await getJobBatches(h.sql, job.id);
+      expect(batch).toMatchObject({ state: 'planned', provider_batch_id: null });
+    } finally {
+      if (adc === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      else process.env.GOOGLE_APPLICATION_CREDENTIALS = adc;
+    }
+  });
+});
+
+describe('processSubmit makes at most one provider batch per chunk', () => {
+  it('adopts, on the next attempt, the batch a create whose answer was lost made, and sends nothing twice', async () => {
+    h.emulator.setFaults({
+      drop_response: [{ provider: 'openai', method: 'POST', path: '^/batches$', times: 1 }],
+    });
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+
+    const lost = await attemptSubmit(job, 0);
+
+    expect(lost).toBeInstanceOf(ProviderCallError);
+    expect(lost).toMatchObject({ status: null, retryable: true });
+    const [planned] = await getJobBatches(h.sql, job.id);
+    expect(planned).toMatchObject({ state: 'planned', submit_attempts: 1, provider_batch_id: null });
+    expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
+
+    expect(await attemptSubmit(job, 1)).toBeUndefined();
+
+    const adopted = await getBatch(h.sql, planned!.id);
+    expect(adopted).toMatchObject({ state: 'submitted', submit_attempts: 2 });
+    const made = await h.openai.findExisting({
+      chunkKey: planned!.chunk_key,
+      createdAfter: planned!.created_at,
+      requestCount: 2,
+      knownBatchIds: new Set(),
+    });
+    expect(adopted).toMatchObject({
+      provider_batch_id: made?.providerBatchId,
+      input_file_id: made?.inputFileId,
+    });
+    expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
+    expect(h.logs.withMessage('adopted a batch created before a crash')).toContainEqual(
+      expect.objectContaining({ batchId: planned!.id, providerBatchId: made?.providerBatchId }),
+    );
+  });
+
+  it('sends, on the next attempt, the request file a lost upload answer left, without uploading it again', async () => {
+    h.emulator.setFaults({
+      drop_response: [{ provider: 'openai', method: 'POST', path: '^/files$', times: 1 }],
+    });
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+
+    expect(await attemptSubmit(job, 0)).toMatchObject({ status: null, retryable: true });
+    const uploaded = sentToEmulator().bytes;
+    expect(uploaded).toBeGreaterThan(0);
+    expect(await attemptSubmit(job, 1)).toBeUndefined();
+
+    const [batch] = await getJobBatches(h.sql, job.id);
+    expect(batch).toMatchObject({ state: 'submitted', submit_attempts: 2 });
+    expect(sentToEmulator()).toEqual({ batches: 1, requests: 2, bytes: uploaded });
+  });
+
+  it('does not adopt a provider batch another chunk holds (a wrong adoption): logs it and sends the chunk itself', async () => {
+    // Anthropic batches carry no metadata: one of the same size, made after the chunk was planned, is adopted.
+    const anthropic = new AnthropicAdapter({ apiKey: 'test', baseURL: `${h.emulator.url}/anthropic` });
+    const ctx = withAdapters(h.ctx, { anthropic });
+    const model = 'claude-sonnet-4-5';
+    const { job: mine } = await insertTestJob(h.sql, { provider: 'anthropic', model, prompts: prompts(2) });
+    const { job: theirs } = await insertTestJob(h.sql, { provider: 'anthropic', model, prompts: prompts(2) });
+    // This chunk's first attempt died before it reached the provider.
+    const planned = await planTestBatch(h.sql, mine);
+    await countSubmitAttempt(h.sql, planned.id);
+    // Another worker is sending the other job's chunk of the same size: the batch exists, not yet recorded.
+    const other = await planTestBatch(h.sql, theirs);
+    const sent = await createAtProvider(h.sql, anthropic, theirs, other);
+    const findExisting = anthropic.findExisting.bind(anthropic);
+    vi.spyOn(anthropic, 'findExisting').mockImplementationOnce(async (query) => {
+      const found = await findExisting(query);
+      // That worker records its batch while this one is deciding to adopt it.
+      await recordSubmitted(h.sql, other.id, sent.providerBatchId, null, sent.bytes);
+      return found;
+    });
+
+    expect(await attemptSubmit(mine, 1, ctx)).toBeUndefined();
+
+    expect(
+      h.logs.withMessage('not adopting a provider batch another chunk holds; sending the chunk itself'),
+    ).toEqual([expect.objectContaining({ batchId: planned.id, providerBatchId: sent.providerBatchId })]);
+    const own = await getBatch(h.sql, planned.id);
+    expect(own).toMatchObject({ state: 'submitted', submit_attempts: 2 });
+    expect(own?.provider_batch_id).toMatch(/^msgbatch_/);
+    expect(own?.provider_batch_id).not.toBe(sent.providerBatchId);
+    expect(await getBatch(h.sql, other.id)).toMatchObject({ provider_batch_id: sent.providerBatchId });
+    expect(h.emulator.stats().anthropic).toMatchObject({ batches: 2, requests: 4 });
+  });
+  it('does not record a batch it just made that another chunk adopted meanwhile: the attempt fails, and the next sends again', async () => {
+    const anthropic = new AnthropicAdapter({ apiKey: 'test', baseURL: `${h.emulator.url}/anthropic` });
+    const ctx = withAdapters(h.ctx, { anthropic });
+    const model = 'claude-sonnet-4-5';
+    const { job: mine } = await insertTestJob(h.sql, { provider: 'anthropic', model, prompts: prompts(2) });
+    const { job: theirs } = await insertTestJob(h.sql, { provider: 'anthropic', model, prompts: prompts(2) });
+    // The other chunk's first attempt died before it reached the provider; its second adopts by size.
+    const adopter = await planTestBatch(h.sql, theirs);
+    await countSubmitAttempt(h.sql, adopter.id);
+    const send = anthropic.submit.bind(anthropic);
+    vi.spyOn(anthropic, 'submit').mockImplementationOnce(async (request) => {
+      const made = await send(request);
+      // Another worker adopts the batch just made, before this one records it.
+      expect(await attemptSubmit(theirs, 1, ctx)).toBeUndefined();
+      return made;
+    });
+
+    const error = await attemptSubmit(mine, 0, ctx);
+
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      /^anthropic batch msgbatch_\S+, just made for chunk \S+, is held by another chunk$/,
+    );
+    const [planned] = await getJobBatches(h.sql, mine.id);
+    expect(planned).toMatchObject({ state: 'planned', provider_batch_id: null, submit_attempts: 1 });
+    // The batch this attempt made, which the other chunk now holds.
+    const held = (await getBatch(h.sql, adopter.id))?.provider_batch_id;
+    expect((error as Error).message).toContain(`batch ${held},`);
+
+    expect(await attemptSubmit(mine, 1, ctx)).toBeUndefined();
+    const own = await getBatch(h.sql, planned!.id);
+    expect(own).toMatchObject({ state: 'submitted', submit_attempts: 2 });
+    expect(own?.provider_batch_id).not.toBe(held);
+    expect(h.emulator.stats().anthropic).toMatchObject({ batches: 2, requests: 4 });
   });
 });

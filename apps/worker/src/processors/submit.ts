@@ -5,14 +5,13 @@ import {
   effectiveLimits,
   type Provider,
   ProviderCallError,
-  ProviderNotConfiguredError,
   planChunks,
   requestLineOverhead,
+  type SubmitResult,
 } from '@tranche/adapters';
 import {
   type BatchRow,
   countSubmitAttempt,
-  failUnrunnableJob,
   failUnsent,
   finishJobIfDone,
   getBatch,
@@ -36,6 +35,7 @@ import { submitPayload } from '@tranche/queues';
 import type { Job } from 'bullmq';
 import { batchContextOf, type WorkerContext } from '../context';
 import { writeRequestFile } from '../request-file';
+import { safeMessage, secretsOf } from '../safe-message';
 
 /** Packs the job's pending inputs into planned batches, each written to Postgres before any provider call. */
 async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapter, context: BatchContext) {
@@ -107,8 +107,18 @@ async function dropPlannedBatch(sql: Sql, batch: BatchRow, price: PriceResult) {
   });
 }
 
-/** The provider refused the batch for good (a 4xx that retrying cannot fix): its inputs fail, the job goes on. */
-async function failRejectedBatch(sql: Sql, batch: BatchRow, error: ProviderCallError, price: PriceResult) {
+/**
+ * The provider refused the batch for good (a 4xx that retrying cannot fix: a bad key, an unknown model): its inputs
+ * fail, the job goes on, and the job's `error` keeps the first such reason so that its view says why. `message` is
+ * the provider's, credentials masked.
+ */
+async function failRejectedBatch(
+  sql: Sql,
+  batch: BatchRow,
+  error: ProviderCallError,
+  message: string,
+  price: PriceResult,
+) {
   await sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const ids = await tx<{ custom_id: string }[]>`
@@ -120,14 +130,49 @@ async function failRejectedBatch(sql: Sql, batch: BatchRow, error: ProviderCallE
       {
         type: 'invalid_request',
         code: error.code ?? (error.status ? String(error.status) : null),
-        message: error.message,
+        message,
         retryable: false,
       },
       price,
     );
+    await tx`update jobs set error = coalesce(error, ${message}), updated_at = now() where id = ${batch.job_id}`;
     await markBatchFetched(tx, batch.id);
     await finishJobIfDone(tx, batch.job_id);
   });
+}
+
+/**
+ * What an earlier attempt at the chunk made at the provider, recorded for the chunk: null when the provider shows
+ * nothing, or when what it shows is already held by another chunk. That is a wrong adoption (the unique index on
+ * `(provider, provider_batch_id)` refuses it; `knownBatchIds` only covers a day around the chunk, and not a batch
+ * recorded meanwhile): it is logged, not recorded, and the chunk is sent itself.
+ */
+async function adoptEarlierBatch(
+  ctx: WorkerContext,
+  batch: BatchRow,
+  adapter: BatchAdapter,
+): Promise<SubmitResult | null> {
+  const found = await adapter.findExisting({
+    chunkKey: batch.chunk_key,
+    createdAfter: batch.created_at,
+    requestCount: batch.request_count,
+    knownBatchIds: await knownProviderBatchIds(ctx.sql, batch.provider, batch.created_at),
+  });
+  if (!found) return null;
+  const where = { jobId: batch.job_id, batchId: batch.id, providerBatchId: found.providerBatchId };
+  const recorded = await recordSubmitted(
+    ctx.sql,
+    batch.id,
+    found.providerBatchId,
+    found.inputFileId ?? null,
+    batch.bytes,
+  );
+  if (recorded === 'held_by_another') {
+    ctx.log.error(where, 'not adopting a provider batch another chunk holds; sending the chunk itself');
+    return null;
+  }
+  ctx.log.warn(where, 'adopted a batch created before a crash');
+  return found;
 }
 
 async function submitBatch(
@@ -146,23 +191,11 @@ async function submitBatch(
       return;
     }
     const attempt = await countSubmitAttempt(ctx.sql, batch.id);
-    // An earlier attempt may have reached the provider before its worker died: adopt that batch, never send twice.
-    let submitted =
-      attempt > 1
-        ? await adapter.findExisting({
-            chunkKey: batch.chunk_key,
-            createdAfter: batch.created_at,
-            requestCount: batch.request_count,
-            knownBatchIds: await knownProviderBatchIds(ctx.sql, batch.provider, batch.created_at),
-          })
-        : null;
+    // An earlier attempt may have reached the provider (its worker died, or the answer to its create call was
+    // lost): adopt what it made, never send twice.
+    let submitted = attempt > 1 ? await adoptEarlierBatch(ctx, batch, adapter) : null;
     let bytes = batch.bytes;
-    if (submitted) {
-      ctx.log.warn(
-        { jobId: job.id, batchId: batch.id, providerBatchId: submitted.providerBatchId },
-        'adopted a batch created before a crash',
-      );
-    } else {
+    if (!submitted) {
       const file = await writeRequestFile(ctx.sql, batch, adapter, context);
       bytes = file.bytes;
       try {
@@ -172,22 +205,38 @@ async function submitBatch(
           filePath: file.path,
           requestCount: file.requestCount,
           bytes: file.bytes,
+          // It may also have uploaded the request file without making a batch: the adapter reuses that file.
+          ...(attempt > 1 ? { earlierAttemptsSince: batch.created_at } : {}),
         });
       } catch (error) {
         if (error instanceof ProviderCallError && !error.retryable) {
+          const message = safeMessage(error.message, secretsOf(ctx.env));
           ctx.log.error(
-            { jobId: job.id, batchId: batch.id, status: error.status, err: error.message },
+            { jobId: job.id, batchId: batch.id, status: error.status, err: message },
             'provider rejected a batch',
           );
-          await failRejectedBatch(ctx.sql, batch, error, price);
+          await failRejectedBatch(ctx.sql, batch, error, message, price);
           return;
         }
         throw error;
       } finally {
         await file.remove();
       }
+      const recorded = await recordSubmitted(
+        ctx.sql,
+        batch.id,
+        submitted.providerBatchId,
+        submitted.inputFileId ?? null,
+        bytes,
+      );
+      // The batch this call just made is held by another chunk: that chunk adopted it wrongly (an Anthropic batch
+      // is recognised by its size only) before this one could record it. Try again later, as a new batch.
+      if (recorded === 'held_by_another') {
+        throw new Error(
+          `${batch.provider} batch ${submitted.providerBatchId}, just made for chunk ${batch.chunk_key}, is held by another chunk`,
+        );
+      }
     }
-    await recordSubmitted(ctx.sql, batch.id, submitted.providerBatchId, submitted.inputFileId ?? null, bytes);
     ctx.log.info(
       {
         jobId: job.id,
@@ -202,33 +251,16 @@ async function submitBatch(
   });
 }
 
-export async function processSubmit(ctx: WorkerContext, queueJob: Job): Promise<void> {
+/**
+ * Plans and sends a job's pending inputs. Errors it does not settle itself (a provider's 5xx, no key for the
+ * provider on this worker, Postgres away) go to `keepTrying`, which puts the queue job back to wait under `token`.
+ */
+export async function processSubmit(ctx: WorkerContext, queueJob: Job, _token?: string): Promise<void> {
   const { jobId } = submitPayload.parse(queueJob.data);
   const job = await getJob(ctx.sql, jobId);
   if (!job || isTerminal(job.status) || job.cancel_reason) return;
-  let adapter: BatchAdapter;
-  try {
-    adapter = ctx.adapters.get(job.provider as Provider);
-  } catch (error) {
-    if (!(error instanceof ProviderNotConfiguredError)) throw error;
-    // Waiting cannot help: fail the job now rather than let it sit until its timeout.
-    ctx.log.error(
-      { jobId, provider: job.provider, err: error.message },
-      'job cannot run: provider not configured',
-    );
-    await failUnrunnableJob(
-      ctx.sql,
-      jobId,
-      {
-        type: 'invalid_request',
-        code: 'provider_not_configured',
-        message: error.message,
-        retryable: false,
-      },
-      ctx.priceFor,
-    );
-    return;
-  }
+  // Throws ProviderNotConfiguredError on a worker without this provider's key: the job waits for one that has it.
+  const adapter = ctx.adapters.get(job.provider as Provider);
   const context = batchContextOf(job);
   await planPending(ctx, job, adapter, context);
   for (const batch of await plannedBatches(ctx.sql, jobId)) {

@@ -9,6 +9,7 @@ import {
   recentAlertIds,
 } from '@tranche/db';
 import { jobIds } from '@tranche/queues';
+import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import {
   emulatedWorker,
@@ -17,6 +18,7 @@ import {
   insertTestJob,
   recordEnded,
   submittedTestBatch,
+  type TakenJob,
 } from '../test-support';
 import { processSweep } from './sweep';
 
@@ -27,7 +29,7 @@ const pastDeadline = () => new Date(Date.now() - 60_000);
 
 /** A batch of the job's inputs (all unless told which) at a provider nobody asks. */
 const submittedBatch = (job: JobRow, customIds?: string[]) =>
-  submittedTestBatch(h.sql, job, 'batch_elsewhere', customIds);
+  submittedTestBatch(h.sql, job, `batch_elsewhere_${job.id}`, customIds);
 
 async function endedBatch(job: JobRow): Promise<BatchRow> {
   const batch = await submittedBatch(job);
@@ -49,6 +51,12 @@ async function fetchedBatch(job: JobRow, batch: BatchRow, customIds: string[]) {
   }));
   await applyResults(h.sql, job, batch.id, results, h.ctx.priceFor(job));
   await markBatchFetched(h.sql, batch.id);
+}
+
+/** Ends a taken queue job failed for good, as BullMQ does once it ran out of attempts or stalled too often. */
+async function endFailed({ job, token }: TakenJob) {
+  await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), token);
+  expect(await job.getState()).toBe('failed');
 }
 
 async function alertsOf(jobId: string) {
@@ -81,6 +89,46 @@ describe('processSweep', () => {
     expect(await h.queues.submit.getJobs(['waiting'])).toHaveLength(1);
     expect(await h.queues.poll.getJobs(['waiting'])).toHaveLength(1);
     expect(await h.queues.fetch.getJobs(['waiting'])).toHaveLength(1);
+  });
+
+  it('revives the failed queue jobs of work still in flight, and leaves waiting, active and delayed ones alone', async () => {
+    const { job: toSubmit } = await insertTestJob(h.sql);
+    const { job: atProvider } = await insertTestJob(h.sql);
+    const failedPoll = await submittedTestBatch(h.sql, atProvider, 'batch_failed_poll');
+    const { job: sleepingJob } = await insertTestJob(h.sql);
+    const sleeping = await submittedTestBatch(h.sql, sleepingJob, 'batch_sleeping');
+    const { job: busyJob } = await insertTestJob(h.sql);
+    const busy = await recordEnded(h.sql, (await submittedTestBatch(h.sql, busyJob, 'batch_busy')).id, {
+      phase: 'ended',
+      outcome: 'completed',
+      providerStatus: 'completed',
+      counts: { total: 3, completed: 3, failed: 0 },
+      outputFileId: 'file-busy',
+    });
+    // The submit and the poll ran out of attempts (stalled too often, an error nobody could judge)...
+    await h.queues.enqueueSubmit(toSubmit.id, 0);
+    await endFailed(await h.take('submit'));
+    await h.queues.enqueuePoll(failedPoll.id);
+    await endFailed(await h.take('poll'));
+    // ...while another poll sleeps until its next look and a fetch is being worked on.
+    await h.queues.enqueuePoll(sleeping.id, 300_000);
+    const sleepingDue = await h.delayedUntil('poll', jobIds.poll(sleeping.id));
+    await h.queues.enqueueFetch(busy.id);
+    const active = await h.take('fetch');
+
+    await processSweep(h.ctx);
+
+    expect(await h.queues.submit.getJobState(jobIds.submit(toSubmit.id, 0))).toBe('waiting');
+    const revivedPoll = await h.queues.poll.getJob(jobIds.poll(failedPoll.id));
+    expect(await revivedPoll?.getState()).toBe('waiting');
+    expect(revivedPoll?.attemptsMade).toBe(0);
+    expect(await h.delayedUntil('poll', jobIds.poll(sleeping.id))).toBe(sleepingDue);
+    expect(await h.queues.fetch.getJobState(jobIds.fetch(busy.id))).toBe('active');
+    expect(h.logs.withMessage('revived a failed queue job for work still in flight')).toEqual([
+      expect.objectContaining({ queue: 'submit', jobId: toSubmit.id }),
+      expect.objectContaining({ queue: 'poll', batchId: failedPoll.id }),
+    ]);
+    await h.complete(active);
   });
 
   it('times out a job past its deadline: what was not sent fails, what is at the provider is woken to be cancelled', async () => {

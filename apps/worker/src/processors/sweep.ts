@@ -7,6 +7,7 @@ import {
   type Sql,
   sweepTargets,
 } from '@tranche/db';
+import type { EnqueueOutcome } from '@tranche/queues';
 import { checkAllBudgets } from '../alerts/budgets';
 import { catchUpNotifications } from '../alerts/catch-up';
 import { onJobFinished, raiseJobTimedOut } from '../alerts/job-finished';
@@ -16,8 +17,9 @@ import type { WorkerContext } from '../context';
 
 /**
  * Re-creates queue work for everything Postgres says is in flight (stable job ids make this a no-op when the work
- * is still queued), times out jobs past their deadline and ends jobs that have nothing left. Then raises the
- * alerts only time can tell (stuck batches, budgets) and catches up on notifications that were missed.
+ * is still queued; a failed queue job under the id is revived), times out jobs past their deadline and ends jobs
+ * that have nothing left. Then raises the alerts only time can tell (stuck batches, budgets) and catches up on
+ * notifications that were missed.
  */
 export async function processSweep(ctx: WorkerContext): Promise<void> {
   const targets = await sweepTargets(ctx.sql);
@@ -29,9 +31,19 @@ export async function processSweep(ctx: WorkerContext): Promise<void> {
     for (const batchId of outcome.batchesToWake) await ctx.queues.pollNow(batchId);
     if (outcome.finished) await onJobFinished(ctx, jobId);
   }
-  for (const { id, round } of targets.jobsToSubmit) await ctx.queues.enqueueSubmit(id, round);
-  for (const batchId of targets.batchesToPoll) await ctx.queues.enqueuePoll(batchId);
-  for (const batchId of targets.batchesToFetch) await ctx.queues.enqueueFetch(batchId);
+  // A queue job that ended failed anyway (out of attempts, stalled too often) is revived here: see addOrRevive.
+  const revived = (outcome: EnqueueOutcome, work: Record<string, unknown>) => {
+    if (outcome === 'revived') ctx.log.warn(work, 'revived a failed queue job for work still in flight');
+  };
+  for (const { id, round } of targets.jobsToSubmit) {
+    revived(await ctx.queues.enqueueSubmit(id, round), { queue: 'submit', jobId: id, round });
+  }
+  for (const batchId of targets.batchesToPoll) {
+    revived(await ctx.queues.enqueuePoll(batchId), { queue: 'poll', batchId });
+  }
+  for (const batchId of targets.batchesToFetch) {
+    revived(await ctx.queues.enqueueFetch(batchId), { queue: 'fetch', batchId });
+  }
   for (const jobId of targets.jobsToFinish) {
     const finished = await ctx.sql.begin((tx) => finishJobIfDone(tx as unknown as Sql, jobId));
     if (finished) await onJobFinished(ctx, jobId);

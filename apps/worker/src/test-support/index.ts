@@ -13,6 +13,7 @@ export {
   submittedTestBatch,
   untilEnded,
 } from './provider-batches';
+export { eventually, type QueueWorkers, startQueueWorkers } from './queue-workers';
 export { type AdapterMethod, ScriptedAdapter } from './scripted-adapter';
 export {
   expectedSignature,

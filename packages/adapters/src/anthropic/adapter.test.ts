@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { countPromptTokens, countTokens, createAnthropicProvider, echoText } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../errors';
@@ -125,25 +126,9 @@ describe('AnthropicAdapter against the emulator', () => {
     await expect(testbed.adapter.cancel(ref)).resolves.toBeUndefined();
   });
 
-  it('absorbs 429 and 5xx/529 on every call through SDK retries: one batch is created', async () => {
+  it('absorbs 429 and 5xx/529 on reads through SDK retries', async () => {
     testbed.emu.setFaults({
       http: [
-        {
-          provider: 'anthropic',
-          method: 'POST',
-          path: '/v1/messages/batches',
-          status: 429,
-          times: 1,
-          retry_after_ms: 5,
-        },
-        {
-          provider: 'anthropic',
-          method: 'POST',
-          path: '/v1/messages/batches',
-          status: 529,
-          times: 1,
-          retry_after_ms: 5,
-        },
         {
           provider: 'anthropic',
           method: 'GET',
@@ -169,21 +154,20 @@ describe('AnthropicAdapter against the emulator', () => {
     expect((await faultsLeft()).http).toEqual([]);
   });
 
-  it('throws ProviderCallError: retryable once retries run out on 529, final on a 400', async () => {
+  it('throws ProviderCallError: retryable on a 429 or 529 at create (made once, not retried), final on a 400', async () => {
     testbed.emu.setFaults({
       http: [
-        {
-          provider: 'anthropic',
-          method: 'POST',
-          path: '/v1/messages/batches',
-          status: 529,
-          retry_after_ms: 1,
-        },
+        { provider: 'anthropic', method: 'POST', path: '/v1/messages/batches', status: 429, times: 1 },
+        { provider: 'anthropic', method: 'POST', path: '/v1/messages/batches', status: 529, times: 2 },
       ],
     });
+    const limited = await submit(numbered(1)).catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(ProviderCallError);
+    expect(limited).toMatchObject({ status: 429, retryable: true });
     const overloaded = await submit(numbered(1)).catch((error: unknown) => error);
-    expect(overloaded).toBeInstanceOf(ProviderCallError);
     expect(overloaded).toMatchObject({ status: 529, retryable: true });
+    // One call per submit: the second 529 is still waiting.
+    expect((await faultsLeft()).http).toMatchObject([{ status: 529, times: 1 }]);
     testbed.emu.setFaults({});
 
     const duplicate = await submit([
@@ -224,6 +208,32 @@ describe('AnthropicAdapter against the emulator', () => {
       providerBatchId: ref.providerBatchId,
     });
     expect(testbed.emu.stats().anthropic?.batches).toBe(2);
+  });
+
+  it('does not retry a create whose answer was lost: one batch, a retryable error, and findExisting adopts it', async () => {
+    testbed.emu.setFaults({
+      drop_response: [{ provider: 'anthropic', method: 'POST', path: '^/v1/messages/batches$', times: 1 }],
+    });
+    const plannedAt = new Date();
+    const inputs = numbered(5);
+
+    const lost = await submit(inputs, chat, 'job-1_r0_c0').catch((error: unknown) => error);
+
+    expect(lost).toBeInstanceOf(ProviderCallError);
+    expect(lost).toMatchObject({ status: null, retryable: true });
+    expect(testbed.emu.stats().anthropic).toMatchObject({ batches: 1, requests: 5 });
+    const client = new Anthropic({ apiKey: 'test', baseURL: `${testbed.emu.url}/anthropic` });
+    const { data } = await client.messages.batches.list();
+    expect(data).toHaveLength(1);
+    const adopted = await testbed.adapter.findExisting({
+      chunkKey: 'job-1_r0_c0',
+      createdAfter: plannedAt,
+      requestCount: 5,
+      knownBatchIds: new Set(),
+    });
+    expect(adopted).toEqual({ providerBatchId: data[0]!.id });
+    const { results } = await waitAndCollect(adopted!);
+    expect(results.map((r) => r.customId).sort()).toEqual(inputs.map(([id]) => id));
   });
 
   it('asks for structured output with a forced tool call and returns its input as json', async () => {

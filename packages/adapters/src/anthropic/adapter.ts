@@ -1,9 +1,15 @@
 import { createReadStream } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import type { BatchCreateParams } from '@anthropic-ai/sdk/resources/messages/batches';
+import type {
+  BatchCreateParams,
+  MessageBatchIndividualResponse,
+} from '@anthropic-ai/sdk/resources/messages/batches';
 import { classifyCallError } from '../errors';
+import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
+import { asString } from '../json-fields';
 import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
 import { parseJsonLine, readLines } from '../lines';
+import { readResultFile } from '../result-file';
 import type {
   BatchAdapter,
   BatchContext,
@@ -14,11 +20,13 @@ import type {
   SubmitRequest,
   SubmitResult,
   UnifiedRequest,
+  UnreadableLine,
 } from '../types';
 import { adoptableBatch } from './adoptable-batch';
 import { parseResult } from './parse-result';
 import { pollResult } from './poll-result';
 import { DEFAULT_MAX_TOKENS, messageParams } from './request-params';
+import { resultsBody } from './results-body';
 
 export interface AnthropicAdapterOptions {
   apiKey: string;
@@ -28,6 +36,8 @@ export interface AnthropicAdapterOptions {
   timeoutMs?: number;
   /** `max_tokens` for inputs that set none (Anthropic requires one). */
   defaultMaxTokens?: number;
+  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
+  resultIdleTimeoutMs?: number;
 }
 
 // How far before the chunk was planned a batch created for it may look: covers clock skew with the provider.
@@ -40,6 +50,7 @@ export class AnthropicAdapter implements BatchAdapter {
   readonly kinds = PROVIDER_KINDS.anthropic;
   private readonly client: Anthropic;
   private readonly defaultMaxTokens: number;
+  private readonly resultIdleTimeoutMs: number;
 
   constructor(options: AnthropicAdapterOptions) {
     this.client = new Anthropic({
@@ -49,6 +60,7 @@ export class AnthropicAdapter implements BatchAdapter {
       timeout: options.timeoutMs ?? 600_000,
     });
     this.defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
+    this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   }
 
   /** One element of the create call's `requests`: `{custom_id, params}`. */
@@ -85,7 +97,9 @@ export class AnthropicAdapter implements BatchAdapter {
       requests.push(parseJsonLine(line, request.filePath) as unknown as BatchCreateParams.Request);
     }
     try {
-      const batch = await this.client.messages.batches.create({ requests });
+      // Made once (no SDK retry): after a lost answer a second call would make a second batch. The failure reaches
+      // the worker instead, whose next attempt looks for the batch this call may have made (findExisting).
+      const batch = await this.client.messages.batches.create({ requests }, { maxRetries: 0 });
       return { providerBatchId: batch.id };
     } catch (error) {
       throw classifyCallError('anthropic', error);
@@ -101,26 +115,36 @@ export class AnthropicAdapter implements BatchAdapter {
   }
 
   /**
-   * The SDK retrieves the batch, then streams the JSONL at its `results_url`, an absolute URL it follows
-   * whatever `baseURL` says. Lines come in any order, one per request, canceled and expired ones included.
+   * The JSONL at the batch's `results_url`, streamed line by line. Lines come in any order, one per request,
+   * canceled and expired ones included.
    */
-  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
-    let lines: AsyncIterable<Anthropic.Messages.MessageBatchIndividualResponse>;
+  async *fetchResults(
+    ref: BatchRef,
+    context: BatchContext,
+    onUnreadable?: (line: UnreadableLine) => void,
+  ): AsyncIterable<NormalizedResult> {
+    let body: ReadableStream<Uint8Array>;
+    const download = new AbortController();
     try {
-      lines = await this.client.messages.batches.results(ref.providerBatchId);
+      body = await resultsBody(this.client, ref.providerBatchId, download.signal);
     } catch (error) {
       throw classifyCallError('anthropic', error);
     }
-    const iterator = lines[Symbol.asyncIterator]();
-    for (;;) {
-      let next: IteratorResult<Anthropic.Messages.MessageBatchIndividualResponse>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        throw classifyCallError('anthropic', error);
-      }
-      if (next.done) return;
-      yield parseResult(next.value, context);
+    const guarded = idleGuardedBytes(body, {
+      ms: this.resultIdleTimeoutMs,
+      what: `anthropic batch ${ref.providerBatchId} results`,
+      abort: (error) => download.abort(error),
+    });
+    try {
+      yield* readResultFile(readLines(guarded), {
+        file: `anthropic batch ${ref.providerBatchId} results`,
+        parse: (line) => parseResult(line as unknown as MessageBatchIndividualResponse, context),
+        customIdOf: (line) => asString(line.custom_id),
+        onUnreadable,
+      });
+    } catch (error) {
+      // Only the stream can fail here (a line that cannot be read is a result): a dropped connection.
+      throw classifyCallError('anthropic', error);
     }
   }
 

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { Mistral } from '@mistralai/mistralai';
 import { countPromptTokens, countTokens, createMistralProvider, echoText } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
+import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
 import type { BatchContext, SubmitRequest, UnifiedRequest } from '../types';
@@ -118,18 +120,9 @@ describe('MistralAdapter against the emulator', () => {
     await testbed.adapter.cancel(finished.ref);
   });
 
-  it('absorbs 429 and 5xx on API calls with the SDK retries (one batch created)', async () => {
+  it('absorbs 429 and 5xx on reads with the SDK retries (one batch created)', async () => {
     testbed.emu.setFaults({
       http: [
-        { provider: 'mistral', method: 'POST', path: '/v1/files', status: 429, times: 1, retry_after_ms: 0 },
-        {
-          provider: 'mistral',
-          method: 'POST',
-          path: '^/v1/batch/jobs$',
-          status: 503,
-          times: 1,
-          retry_after_ms: 0,
-        },
         {
           provider: 'mistral',
           method: 'GET',
@@ -147,8 +140,100 @@ describe('MistralAdapter against the emulator', () => {
     expect(results).toHaveLength(10);
     expect((await faultsLeft()).http).toEqual([]);
     expect(testbed.emu.stats().mistral).toEqual({ batches: 1, requests: 10, bytes: chunk.bytes });
-    // The retried upload carried the whole file again.
     await expectUploadedUnchanged(submitted.inputFileId, chunk);
+  });
+
+  describe('at most one batch per chunk', () => {
+    /** The SDK itself, to look at what the emulator holds. */
+    const sdk = () => new Mistral({ apiKey: 'test', serverURL: serverURL() });
+
+    it('makes the upload and the job create once: a 429 and a 503 each fail an attempt, retryably', async () => {
+      testbed.emu.setFaults({
+        http: [
+          {
+            provider: 'mistral',
+            method: 'POST',
+            path: '^/v1/files$',
+            status: 429,
+            times: 1,
+            retry_after_ms: 0,
+          },
+          {
+            provider: 'mistral',
+            method: 'POST',
+            path: '^/v1/batch/jobs$',
+            status: 503,
+            times: 1,
+            retry_after_ms: 0,
+          },
+        ],
+      });
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(3), chat, 'job-1_r0_c1');
+
+      const unsent = await testbed.adapter.submit(chunk).catch((error: unknown) => error);
+      expect(unsent).not.toBeInstanceOf(CreateAfterUploadError);
+      expect(unsent).toMatchObject({ status: 429, retryable: true });
+      const again = { ...chunk, earlierAttemptsSince: plannedAt };
+      const failed = await testbed.adapter.submit(again).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(CreateAfterUploadError);
+      expect(failed).toMatchObject({ status: 503, retryable: true });
+      expect((await faultsLeft()).http).toEqual([]);
+      const submitted = await testbed.adapter.submit(again);
+
+      // The file the second attempt uploaded was found and used by the third.
+      expect(submitted.inputFileId).toBe((failed as CreateAfterUploadError).inputFileId);
+      expect(testbed.emu.stats().mistral).toEqual({ batches: 1, requests: 3, bytes: chunk.bytes });
+      expect((await waitAndCollect(submitted)).results).toHaveLength(3);
+    });
+
+    it('does not retry a job create whose answer was lost: one job, a retryable error, and findExisting adopts it', async () => {
+      testbed.emu.setFaults({
+        drop_response: [{ provider: 'mistral', method: 'POST', path: '^/v1/batch/jobs$', times: 1 }],
+      });
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(4), chat, 'job-1_r0_c2');
+
+      const lost = await testbed.adapter.submit(chunk).catch((error: unknown) => error);
+
+      expect(lost).toBeInstanceOf(CreateAfterUploadError);
+      expect(lost).toMatchObject({ status: null, retryable: true });
+      expect(testbed.emu.stats().mistral).toMatchObject({ batches: 1, requests: 4 });
+      const jobs = await sdk().batch.jobs.list();
+      expect(jobs.total).toBe(1);
+      const adopted = await testbed.adapter.findExisting({
+        chunkKey: chunk.chunkKey,
+        createdAfter: plannedAt,
+        requestCount: 4,
+        knownBatchIds: new Set(),
+      });
+      expect(adopted).toEqual({
+        providerBatchId: jobs.data?.[0]?.id,
+        inputFileId: (lost as CreateAfterUploadError).inputFileId,
+      });
+      expect((await waitAndCollect(adopted!)).results).toHaveLength(4);
+    });
+
+    it('uses the file a lost upload answer left, on the next attempt, instead of uploading it again', async () => {
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(4), chat, 'job-1_r0_c3');
+      // A file of this chunk's name but another size is not its request file.
+      await testbed.adapter.submit(await writeChunk(numbered(1), chat, 'job-1_r0_c3'));
+      testbed.emu.setFaults({
+        drop_response: [{ provider: 'mistral', method: 'POST', path: '^/v1/files$', times: 1 }],
+      });
+      const before = testbed.emu.stats().mistral!.bytes;
+
+      const lost = await testbed.adapter.submit(chunk).catch((error: unknown) => error);
+      expect(lost).toMatchObject({ status: null, retryable: true });
+      const submitted = await testbed.adapter.submit({ ...chunk, earlierAttemptsSince: plannedAt });
+
+      expect(testbed.emu.stats().mistral).toMatchObject({ batches: 2, bytes: before + chunk.bytes });
+      const files = await sdk().files.list({ purpose: 'batch' });
+      expect(files.data.map((file) => file.id)).toContain(submitted.inputFileId);
+      expect(files.total).toBe(2);
+      expect((await waitAndCollect(submitted)).results).toHaveLength(4);
+    });
   });
 
   it('throws classified errors when retries run out or the request is wrong', async () => {

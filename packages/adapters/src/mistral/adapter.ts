@@ -1,9 +1,14 @@
 import { HTTPClient, Mistral } from '@mistralai/mistralai';
 import type { BatchJob } from '@mistralai/mistralai/models/components';
+import { createAfterUpload } from '../create-after-upload';
+import { ProviderCallError } from '../errors';
+import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
+import { asString } from '../json-fields';
 import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
-import { parseJsonLine, readLines } from '../lines';
+import { readLines } from '../lines';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { parseCompatibleLine } from '../openai-compatible/parse-line';
+import { readResultFile } from '../result-file';
 import type {
   BatchAdapter,
   BatchContext,
@@ -15,11 +20,13 @@ import type {
   SubmitRequest,
   SubmitResult,
   UnifiedRequest,
+  UnreadableLine,
 } from '../types';
 import { mistralCallError } from './call-error';
 import { DiskUploads } from './disk-upload';
 import { pollResult } from './job-status';
 import { encodeMistralLine } from './request-line';
+import { findUploadedFile } from './uploaded-file';
 
 export interface MistralRetryOptions {
   initialIntervalMs: number;
@@ -33,12 +40,17 @@ export interface MistralAdapterOptions {
   apiKey: string;
   /** Without `/v1`, e.g. `https://api.mistral.ai` (the SDK's default when unset). */
   serverURL?: string;
-  /** The SDK does not retry unless told to: these are its backoff settings (429, 500, 502, 503, 504, network). */
+  /**
+   * The SDK does not retry unless told to: these are its backoff settings (429, 500, 502, 503, 504, network), for
+   * every call but the two that create something (the upload and the job create), which are made once.
+   */
   retry?: Partial<MistralRetryOptions>;
   /** Per call (default 300 s, the SDK's). */
   timeoutMs?: number;
   /** For the request file upload, up to 512 MB (default 30 min). */
   uploadTimeoutMs?: number;
+  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
+  resultIdleTimeoutMs?: number;
 }
 
 const DEFAULT_RETRY: MistralRetryOptions = {
@@ -58,6 +70,13 @@ const PAGE_SIZE = 100;
 // How far back to look for a job created just before a crash: covers clock skew between us and the provider.
 const ADOPT_SKEW_MS = 300_000;
 
+/**
+ * For the calls that create something (the file upload, the job). When the answer is lost, the SDK cannot know
+ * whether the call took effect, and trying again would make a second one. Such a failure reaches the worker instead,
+ * whose next attempt looks for what this one made.
+ */
+const CREATE_ONCE = { retries: { strategy: 'none' } } as const;
+
 export class MistralAdapter implements BatchAdapter {
   readonly provider = 'mistral' as const;
   readonly limits = PROVIDER_LIMITS.mistral;
@@ -65,6 +84,8 @@ export class MistralAdapter implements BatchAdapter {
   private readonly client: Mistral;
   private readonly uploads: DiskUploads;
   private readonly uploadTimeoutMs: number;
+  private readonly timeoutMs: number;
+  private readonly resultIdleTimeoutMs: number;
 
   constructor(options: MistralAdapterOptions) {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -87,6 +108,8 @@ export class MistralAdapter implements BatchAdapter {
       timeoutMs: options.timeoutMs ?? 300_000,
     });
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 30 * 60_000;
+    this.timeoutMs = options.timeoutMs ?? 300_000;
+    this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   }
 
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
@@ -128,24 +151,46 @@ export class MistralAdapter implements BatchAdapter {
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const filename = `${request.chunkKey}.jsonl`;
+    let fileId: string;
     try {
-      const file = await this.uploads.upload(request.filePath, (placeholder, headers) =>
-        this.client.files.upload(
-          { file: { fileName: `${request.chunkKey}.jsonl`, content: placeholder }, purpose: 'batch' },
-          { headers, timeoutMs: this.uploadTimeoutMs },
-        ),
-      );
-      const job = await this.client.batch.jobs.create({
-        inputFiles: [file.id],
-        model: request.context.model,
-        endpoint: ENDPOINTS[request.context.kind],
-        metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
-        timeoutHours: 24,
-      });
-      return { providerBatchId: job.id, inputFileId: file.id };
+      fileId =
+        (await this.uploadedEarlier(request, filename)) ??
+        (
+          await this.uploads.upload(request.filePath, (placeholder, headers) =>
+            this.client.files.upload(
+              { file: { fileName: filename, content: placeholder }, purpose: 'batch' },
+              { headers, timeoutMs: this.uploadTimeoutMs, ...CREATE_ONCE },
+            ),
+          )
+        ).id;
     } catch (error) {
       throw mistralCallError(error);
     }
+    const job = await createAfterUpload({
+      fileId,
+      create: () =>
+        this.client.batch.jobs.create(
+          {
+            inputFiles: [fileId],
+            model: request.context.model,
+            endpoint: ENDPOINTS[request.context.kind],
+            metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
+            timeoutHours: 24,
+          },
+          CREATE_ONCE,
+        ),
+      classify: mistralCallError,
+      deleteFile: (id) => this.client.files.delete({ fileId: id }),
+    });
+    return { providerBatchId: job.id, inputFileId: fileId };
+  }
+
+  /** The file an earlier attempt at the chunk uploaded (when there was one), so that it is not uploaded twice. */
+  private async uploadedEarlier(request: SubmitRequest, filename: string): Promise<string | null> {
+    if (!request.earlierAttemptsSince) return null;
+    const since = request.earlierAttemptsSince.getTime() - ADOPT_SKEW_MS;
+    return findUploadedFile(this.client, { filename, bytes: request.bytes, since: Math.floor(since / 1000) });
   }
 
   async poll(ref: BatchRef): Promise<PollResult> {
@@ -153,18 +198,39 @@ export class MistralAdapter implements BatchAdapter {
   }
 
   /** Output file (successes) then error file (failures), each streamed line by line. */
-  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+  async *fetchResults(
+    ref: BatchRef,
+    context: BatchContext,
+    onUnreadable?: (line: UnreadableLine) => void,
+  ): AsyncIterable<NormalizedResult> {
     for (const fileId of [ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       let body: ReadableStream<Uint8Array>;
+      // Our own signal replaces the SDK's timeout, which would also cut a long download that is still coming:
+      // the call's timeout holds until the headers, then the idle guard watches the body.
+      const download = new AbortController();
+      const headersTimeout = setTimeout(
+        () => download.abort(new ProviderCallError(`mistral: no answer in ${this.timeoutMs} ms`, null, true)),
+        this.timeoutMs,
+      );
       try {
-        body = await this.client.files.download({ fileId });
+        body = await this.client.files.download({ fileId }, { signal: download.signal });
       } catch (error) {
-        throw mistralCallError(error);
+        throw mistralCallError(download.signal.aborted ? download.signal.reason : error);
+      } finally {
+        clearTimeout(headersTimeout);
       }
-      for await (const line of readLines(body)) {
-        yield parseCompatibleLine(parseJsonLine(line, `mistral file ${fileId}`), context);
-      }
+      const guarded = idleGuardedBytes(body, {
+        ms: this.resultIdleTimeoutMs,
+        what: `mistral file ${fileId}`,
+        abort: (error) => download.abort(error),
+      });
+      yield* readResultFile(readLines(guarded), {
+        file: `mistral file ${fileId}`,
+        parse: (line) => parseCompatibleLine(line, context),
+        customIdOf: (line) => asString(line.custom_id),
+        onUnreadable,
+      });
     }
   }
 

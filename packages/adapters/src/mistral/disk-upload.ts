@@ -10,7 +10,7 @@ const UPLOAD_HEADER = 'x-tranche-disk-upload';
  * branch nobody reads keeps every byte (measured: a 155 MB upload held 307 MB). So the SDK gets an empty
  * placeholder file, and a `beforeRequest` hook of its HTTP client puts the file from disk into the multipart body
  * just before sending, in a request fetch does not clone (`redirect: 'error'`). The SDK still builds the fields,
- * authenticates, retries and parses the response.
+ * authenticates and parses the response (it makes the upload once: see `CREATE_ONCE` in adapter.ts).
  */
 export class DiskUploads {
   private readonly files = new Map<string, Blob>();

@@ -1,6 +1,7 @@
 import { embeddingResult } from '../embedding-result';
 import { errorTypeForStatus, normalizedError } from '../errors';
 import { asNumber, asObject, asString, type Json } from '../json-fields';
+import { jsonProblem } from '../json-problem';
 import type { BatchContext, NormalizedError, NormalizedResult, Usage } from '../types';
 
 /** Chat (`prompt_tokens`/`completion_tokens`) and Responses-style (`input_tokens`/`output_tokens`) usage alike. */
@@ -48,12 +49,11 @@ function successFromBody(customId: string, body: Json, context: BatchContext): N
   try {
     return { customId, status: 'succeeded', usage, output: { text, json: JSON.parse(text), finishReason } };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     return {
       customId,
       status: 'failed',
       usage,
-      error: normalizedError('invalid_output', 'invalid_json', reason),
+      error: normalizedError('invalid_output', 'invalid_json', `the answer is ${jsonProblem(error)}`),
     };
   }
 }

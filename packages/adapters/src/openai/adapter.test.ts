@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { countPromptTokens, countTokens, createOpenAIProvider, echoText } from '@tranche/emulator';
 import OpenAI from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { CHUNK_KEY_METADATA } from '../metadata';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
@@ -529,34 +530,56 @@ describe('OpenAIAdapter against the emulator', () => {
       });
     });
 
-    it('today the SDK retries a 429 and a 500 on batch create (maxRetries): one batch is created', async () => {
+    it('makes each create call once: a 503 on upload, a 429 and a 500 on batch create each fail an attempt, retryably', async () => {
       testbed.emu.setFaults({
         http: [
+          httpFault('POST', '^/files$', 503, 1),
           httpFault('POST', '^/batches$', 429, 1),
           httpFault('POST', '^/batches$', 500, 1),
-          httpFault('POST', '^/files$', 503, 1),
+          // Reads keep the SDK's retries.
           httpFault('GET', '^/batches/[^/]+$', 500, 1),
           httpFault('GET', '^/files/[^/]+/content$', 502, 1),
         ],
       });
-      await countCalls(['POST', '^/batches$']);
+      await countCalls(['POST', '^/files$'], ['POST', '^/batches$']);
+      const plannedAt = new Date();
       const chunk = await writeChunk(numbered(5), chat, 'chunk-retry');
-      const submitted = await testbed.adapter.submit(chunk);
+
+      const unsent = await testbed.adapter.submit(chunk).catch((e: unknown) => e);
+      expect(unsent).toBeInstanceOf(ProviderCallError);
+      expect(unsent).not.toBeInstanceOf(CreateAfterUploadError);
+      expect(unsent).toMatchObject({ status: 503, retryable: true });
+      // The next attempts, as the worker makes them: the file uploaded by the first of them is found and reused.
+      const again = { ...chunk, earlierAttemptsSince: plannedAt };
+      const limited = await testbed.adapter.submit(again).catch((e: unknown) => e);
+      expect(limited).toBeInstanceOf(CreateAfterUploadError);
+      const inputFileId = (limited as CreateAfterUploadError).inputFileId;
+      expect(limited).toMatchObject({
+        status: 429,
+        retryable: true,
+        inputFileId: expect.stringMatching(/^file-/),
+      });
+      expect((limited as Error).message).toContain(`request file ${inputFileId} kept`);
+      const failed = await testbed.adapter.submit(again).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ status: 500, retryable: true, inputFileId });
+      const submitted = await testbed.adapter.submit(again);
+      expect(submitted.inputFileId).toBe(inputFileId);
+
       const { results } = await waitAndCollect(submitted);
       expect(results).toHaveLength(5);
       expect((await faultsLeft()).http).toEqual([]);
-      // The SDK sent create three times: the first two were answered by the faults, only the third made a batch.
-      expect(await callCounts()).toEqual({ 'POST ^/batches$': 1 });
+      // Calls answered by a fault are not counted: one upload and one create went through, each once.
+      expect(await callCounts()).toEqual({ 'POST ^/files$': 1, 'POST ^/batches$': 1 });
       expect(testbed.emu.stats().openai).toEqual({ batches: 1, requests: 5, bytes: chunk.bytes });
       expect((await client.batches.list()).data.map((b) => b.id)).toEqual([submitted.providerBatchId]);
     });
 
-    it('throws a retryable ProviderCallError once the retries run out on create', async () => {
+    it('throws a retryable ProviderCallError on a 429 at create, without trying again', async () => {
       testbed.emu.setFaults({ http: [httpFault('POST', '^/batches$', 429, 3)] });
       const error = await submit(numbered(1)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderCallError);
       expect(error).toMatchObject({ status: 429, retryable: true });
-      expect((await faultsLeft()).http).toEqual([]);
+      expect((await faultsLeft()).http).toMatchObject([{ status: 429, times: 2 }]);
       expect(testbed.emu.stats().openai?.batches).toBe(0);
     });
 
@@ -586,6 +609,8 @@ describe('OpenAIAdapter against the emulator', () => {
       expect(tooLong).toBeInstanceOf(ProviderCallError);
       expect(tooLong).toMatchObject({ status: 400, retryable: false });
       expect(testbed.emu.stats().openai?.batches).toBe(0);
+      // No batch will ever read the files uploaded for the refused creates: they were deleted.
+      expect((await client.files.list()).data).toEqual([]);
 
       const missing = await testbed.adapter
         .poll({ providerBatchId: 'batch_missing' })
@@ -597,6 +622,83 @@ describe('OpenAIAdapter against the emulator', () => {
         status: null,
         retryable: true,
       });
+    });
+  });
+
+  describe('at most one batch per chunk', () => {
+    it('does not retry a batch create whose answer was lost: one batch, a retryable error, and findExisting adopts it', async () => {
+      testbed.emu.setFaults({
+        drop_response: [{ provider: 'openai', method: 'POST', path: '^/batches$', times: 1 }],
+      });
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(6), chat, 'job-1_r0_c3');
+
+      const lost = await testbed.adapter.submit(chunk).catch((e: unknown) => e);
+
+      expect(lost).toBeInstanceOf(CreateAfterUploadError);
+      expect(lost).toMatchObject({
+        status: null,
+        retryable: true,
+        inputFileId: expect.stringMatching(/^file-/),
+      });
+      expect(testbed.emu.stats().openai).toMatchObject({ batches: 1, requests: 6 });
+      const [made] = (await client.batches.list()).data;
+      const adopted = await testbed.adapter.findExisting({
+        chunkKey: chunk.chunkKey,
+        createdAfter: plannedAt,
+        requestCount: 6,
+        knownBatchIds: new Set(),
+      });
+      expect(adopted).toEqual({
+        providerBatchId: made!.id,
+        inputFileId: (lost as CreateAfterUploadError).inputFileId,
+      });
+      const { results } = await waitAndCollect(adopted!);
+      expect(results.map((r) => r.customId).sort()).toEqual(numbered(6).map(([id]) => id));
+      expect((await client.batches.list()).data).toHaveLength(1);
+    });
+
+    it('uses the file a lost upload answer left, on the next attempt, instead of uploading it again', async () => {
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(4), chat, 'job-1_r0_c4');
+      // Another chunk's file, and one of this chunk's name but another size: neither is this chunk's request file.
+      await client.files.create({ file: new File(['{}\n'], 'job-1_r0_c5.jsonl'), purpose: 'batch' });
+      await client.files.create({ file: new File(['{}\n'], 'job-1_r0_c4.jsonl'), purpose: 'batch' });
+      testbed.emu.setFaults({
+        drop_response: [{ provider: 'openai', method: 'POST', path: '^/files$', times: 1 }],
+      });
+      await countCalls(['POST', '^/files$'], ['POST', '^/batches$']);
+
+      const lost = await testbed.adapter.submit(chunk).catch((e: unknown) => e);
+      expect(lost).toBeInstanceOf(ProviderCallError);
+      expect(lost).toMatchObject({ status: null, retryable: true });
+      expect(testbed.emu.stats().openai).toMatchObject({ batches: 0, bytes: chunk.bytes + 6 });
+      const submitted = await testbed.adapter.submit({ ...chunk, earlierAttemptsSince: plannedAt });
+
+      expect(await callCounts()).toEqual({ 'POST ^/files$': 1, 'POST ^/batches$': 1 });
+      expect(testbed.emu.stats().openai).toMatchObject({ batches: 1, requests: 4, bytes: chunk.bytes + 6 });
+      await expectUploadedUnchanged(submitted.inputFileId, chunk);
+      const { results } = await waitAndCollect(submitted);
+      expect(results).toHaveLength(4);
+    });
+
+    it('uses the file a lost answer to an Uploads API complete left, on the next attempt', async () => {
+      const partBytes = 2048;
+      const parted = newAdapter({ uploadPartBytes: partBytes });
+      const plannedAt = new Date();
+      const chunk = await chunkOfExactly(3 * partBytes, 'job-1_r0_c6');
+      testbed.emu.setFaults({
+        drop_response: [{ provider: 'openai', method: 'POST', path: '^/uploads/[^/]+/complete$', times: 1 }],
+      });
+      await countCalls(...UPLOAD_CALLS);
+
+      await expect(parted.submit(chunk)).rejects.toMatchObject({ status: null, retryable: true });
+      const submitted = await parted.submit({ ...chunk, earlierAttemptsSince: plannedAt });
+
+      // One upload of three parts, completed once (the call whose answer was lost): its file was found and used.
+      expect(await callCounts()).toEqual(uploadsApiUpload(3));
+      await expectUploadedUnchanged(submitted.inputFileId, chunk);
+      expect(testbed.emu.stats().openai).toMatchObject({ batches: 1, requests: 4, bytes: chunk.bytes });
     });
   });
 

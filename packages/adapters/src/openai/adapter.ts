@@ -1,12 +1,16 @@
 import { openAsBlob } from 'node:fs';
 import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
+import { createAfterUpload } from '../create-after-upload';
 import { classifyCallError } from '../errors';
+import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
+import { asString } from '../json-fields';
 import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
-import { parseJsonLine, readLines } from '../lines';
+import { readLines } from '../lines';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { parseCompatibleLine } from '../openai-compatible/parse-line';
 import { compatibleBody } from '../openai-compatible/request-body';
+import { readResultFile } from '../result-file';
 import type {
   BatchAdapter,
   BatchContext,
@@ -18,7 +22,9 @@ import type {
   SubmitRequest,
   SubmitResult,
   UnifiedRequest,
+  UnreadableLine,
 } from '../types';
+import { findUploadedFile } from './uploaded-file';
 
 export interface OpenAIAdapterOptions {
   apiKey: string;
@@ -27,6 +33,8 @@ export interface OpenAIAdapterOptions {
   timeoutMs?: number;
   /** Request files larger than this go through the Uploads API in parts of this size (OpenAI allows 64 MB). */
   uploadPartBytes?: number;
+  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
+  resultIdleTimeoutMs?: number;
 }
 
 const DEFAULT_UPLOAD_PART_BYTES = 16 * 1024 * 1024;
@@ -57,12 +65,20 @@ const OUTCOMES: Partial<Record<Batch['status'], PollResult['outcome']>> = {
 // How far back to look for a batch created just before a crash: covers clock skew between us and the provider.
 const ADOPT_SKEW_S = 300;
 
+/**
+ * For calls that create something (a file, an upload or its parts, a batch). When the answer is lost, the SDK cannot
+ * know whether the call took effect, and trying again would make a second one: 80 of 90 requests once went out twice
+ * that way. Such a failure reaches the worker instead, whose next attempt looks for what this one made.
+ */
+const CREATE_ONCE = { maxRetries: 0 } as const;
+
 export class OpenAIAdapter implements BatchAdapter {
   readonly provider = 'openai' as const;
   readonly limits = PROVIDER_LIMITS.openai;
   readonly kinds = PROVIDER_KINDS.openai;
   private readonly client: OpenAI;
   private readonly uploadPartBytes: number;
+  private readonly resultIdleTimeoutMs: number;
 
   constructor(options: OpenAIAdapterOptions) {
     this.client = new OpenAI({
@@ -72,6 +88,7 @@ export class OpenAIAdapter implements BatchAdapter {
       timeout: options.timeoutMs ?? 600_000,
     });
     this.uploadPartBytes = options.uploadPartBytes ?? DEFAULT_UPLOAD_PART_BYTES;
+    this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   }
 
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
@@ -104,18 +121,38 @@ export class OpenAIAdapter implements BatchAdapter {
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
+    let fileId: string;
     try {
-      const fileId = await this.uploadRequestFile(request);
-      const batch = await this.client.batches.create({
-        input_file_id: fileId,
-        endpoint: ENDPOINTS[request.context.kind],
-        completion_window: '24h',
-        metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
-      });
-      return { providerBatchId: batch.id, inputFileId: fileId };
+      fileId = (await this.uploadedEarlier(request)) ?? (await this.uploadRequestFile(request));
     } catch (error) {
       throw classifyCallError('openai', error);
     }
+    const batch = await createAfterUpload({
+      fileId,
+      create: () =>
+        this.client.batches.create(
+          {
+            input_file_id: fileId,
+            endpoint: ENDPOINTS[request.context.kind],
+            completion_window: '24h',
+            metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
+          },
+          CREATE_ONCE,
+        ),
+      classify: (error) => classifyCallError('openai', error),
+      deleteFile: (id) => this.client.files.delete(id),
+    });
+    return { providerBatchId: batch.id, inputFileId: fileId };
+  }
+
+  /** The file an earlier attempt at the chunk uploaded (when there was one), so that it is not uploaded twice. */
+  private async uploadedEarlier(request: SubmitRequest): Promise<string | null> {
+    if (!request.earlierAttemptsSince) return null;
+    return findUploadedFile(this.client, {
+      filename: `${request.chunkKey}.jsonl`,
+      bytes: request.bytes,
+      since: Math.floor(request.earlierAttemptsSince.getTime() / 1000) - ADOPT_SKEW_S,
+    });
   }
 
   /**
@@ -126,29 +163,36 @@ export class OpenAIAdapter implements BatchAdapter {
     const filename = `${request.chunkKey}.jsonl`;
     const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
     if (request.bytes <= this.uploadPartBytes) {
-      const file = await this.client.files.create({
-        file: await toFile(blob, filename, { type: 'application/jsonl' }),
-        purpose: 'batch',
-      });
+      const file = await this.client.files.create(
+        { file: await toFile(blob, filename, { type: 'application/jsonl' }), purpose: 'batch' },
+        CREATE_ONCE,
+      );
       return file.id;
     }
-    const upload = await this.client.uploads.create({
-      bytes: blob.size,
-      filename,
-      mime_type: 'application/jsonl',
-      purpose: 'batch',
-    });
-    const partIds: string[] = [];
-    for (let offset = 0; offset < blob.size; offset += this.uploadPartBytes) {
-      const slice = blob.slice(offset, Math.min(offset + this.uploadPartBytes, blob.size));
-      const part = await this.client.uploads.parts.create(upload.id, {
-        data: await toFile(slice, `${filename}.part${partIds.length}`),
-      });
-      partIds.push(part.id);
+    const upload = await this.client.uploads.create(
+      { bytes: blob.size, filename, mime_type: 'application/jsonl', purpose: 'batch' },
+      CREATE_ONCE,
+    );
+    try {
+      const partIds: string[] = [];
+      for (let offset = 0; offset < blob.size; offset += this.uploadPartBytes) {
+        const slice = blob.slice(offset, Math.min(offset + this.uploadPartBytes, blob.size));
+        const part = await this.client.uploads.parts.create(
+          upload.id,
+          { data: await toFile(slice, `${filename}.part${partIds.length}`) },
+          CREATE_ONCE,
+        );
+        partIds.push(part.id);
+      }
+      const completed = await this.client.uploads.complete(upload.id, { part_ids: partIds }, CREATE_ONCE);
+      if (!completed.file) throw new Error(`openai upload ${upload.id} completed without a file`);
+      return completed.file.id;
+    } catch (error) {
+      // An upload never completed holds parts but makes no file (OpenAI drops it after an hour): drop it now. If
+      // the complete call worked and only its answer was lost, the cancel is refused and the file is found next time.
+      await this.client.uploads.cancel(upload.id).catch(() => undefined);
+      throw error;
     }
-    const completed = await this.client.uploads.complete(upload.id, { part_ids: partIds });
-    if (!completed.file) throw new Error(`openai upload ${upload.id} completed without a file`);
-    return completed.file.id;
   }
 
   async poll(ref: BatchRef): Promise<PollResult> {
@@ -177,19 +221,33 @@ export class OpenAIAdapter implements BatchAdapter {
     };
   }
 
-  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+  async *fetchResults(
+    ref: BatchRef,
+    context: BatchContext,
+    onUnreadable?: (line: UnreadableLine) => void,
+  ): AsyncIterable<NormalizedResult> {
     for (const fileId of [ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       let response: Response;
+      // The SDK's timeout ends when the headers arrive; a body that stalls after them is cut by the idle guard.
+      const download = new AbortController();
       try {
-        response = await this.client.files.content(fileId);
+        response = await this.client.files.content(fileId, { signal: download.signal });
       } catch (error) {
         throw classifyCallError('openai', error);
       }
       if (!response.body) continue;
-      for await (const line of readLines(response.body)) {
-        yield parseCompatibleLine(parseJsonLine(line, `openai file ${fileId}`), context);
-      }
+      const body = idleGuardedBytes(response.body, {
+        ms: this.resultIdleTimeoutMs,
+        what: `openai file ${fileId}`,
+        abort: (error) => download.abort(error),
+      });
+      yield* readResultFile(readLines(body), {
+        file: `openai file ${fileId}`,
+        parse: (line) => parseCompatibleLine(line, context),
+        customIdOf: (line) => asString(line.custom_id),
+        onUnreadable,
+      });
     }
   }
 

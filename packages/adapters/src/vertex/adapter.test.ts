@@ -1,5 +1,6 @@
 import { countPromptTokens, countTokens, createGoogleProviders, echoText } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
+import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { adapterTestbed, byId, numbered, promptOf, question } from '../test-support/testbed';
 import type { BatchContext, UnifiedRequest } from '../types';
@@ -137,16 +138,9 @@ describe('VertexAdapter against the emulator', () => {
     await testbed.adapter.cancel(ref);
   });
 
-  it('absorbs 429 and 5xx on API calls with the SDK retries (one batch created)', async () => {
+  it('absorbs 429 and 5xx on reads and on the upload with the SDK retries (one batch created)', async () => {
     testbed.emu.setFaults({
       http: [
-        {
-          provider: 'vertex',
-          method: 'POST',
-          path: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
-          status: 429,
-          times: 2,
-        },
         { provider: 'vertex', method: 'GET', status: 503, times: 1 },
         { provider: 'gcs', method: 'PUT', status: 500, times: 1 },
         // A listing (retried by the storage SDK) and a download (retried by the adapter: the SDK does not).
@@ -159,6 +153,65 @@ describe('VertexAdapter against the emulator', () => {
     expect(results.map((r) => r.customId)).toEqual(['a']);
     expect(testbed.emu.stats().vertex).toMatchObject({ batches: 1, requests: 1 });
     expect((await faultsLeft()).http).toEqual([]);
+  });
+
+  describe('at most one batch per chunk', () => {
+    const CREATE = {
+      provider: 'vertex',
+      method: 'POST',
+      path: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
+    };
+
+    it('does not retry a job create whose answer was lost: one job, a retryable error, and findExisting adopts it', async () => {
+      testbed.emu.setFaults({ drop_response: [{ ...CREATE, times: 1 }] });
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(3), chat, 'job-1_r0_c4');
+
+      const lost = await testbed.adapter.submit(chunk).catch((e: unknown) => e);
+
+      expect(lost).toBeInstanceOf(CreateAfterUploadError);
+      expect(lost).toMatchObject({
+        status: null,
+        retryable: true,
+        inputFileId: `gs://${BUCKET}/tranche/job-1/job-1_r0_c4/input.jsonl`,
+      });
+      expect(testbed.emu.stats().vertex).toMatchObject({ batches: 1, requests: 3 });
+      const adopted = await testbed.adapter.findExisting({
+        chunkKey: chunk.chunkKey,
+        createdAfter: plannedAt,
+        requestCount: 3,
+        knownBatchIds: new Set(),
+      });
+      expect(adopted).toEqual({
+        providerBatchId: expect.stringMatching(/batchPredictionJobs\/\d+$/),
+        inputFileId: (lost as CreateAfterUploadError).inputFileId,
+      });
+      expect((await waitAndCollect(adopted!)).results).toHaveLength(3);
+    });
+
+    it('makes the create call once: a 429 fails the attempt, and the next one sends no byte of the file again', async () => {
+      testbed.emu.setFaults({ http: [{ ...CREATE, status: 429, times: 2 }] });
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(3), chat, 'job-1_r0_c5');
+
+      const limited = await testbed.adapter.submit(chunk).catch((e: unknown) => e);
+      expect(limited).toBeInstanceOf(CreateAfterUploadError);
+      expect(limited).toMatchObject({ status: 429, retryable: true });
+      expect((await faultsLeft()).http).toMatchObject([{ status: 429, times: 1 }]);
+      testbed.emu.setFaults({});
+      const submitted = await testbed.adapter.submit({ ...chunk, earlierAttemptsSince: plannedAt });
+
+      // The object the first attempt wrote already held the file: the upload was not made again.
+      expect(testbed.emu.stats().vertex).toEqual({ batches: 1, requests: 3, bytes: chunk.bytes });
+      expect((await waitAndCollect(submitted)).results).toHaveLength(3);
+    });
+
+    it('deletes the request file when the create is refused for good', async () => {
+      testbed.emu.setFaults({ http: [{ ...CREATE, status: 400, times: 1 }] });
+      const chunk = await writeChunk(numbered(1), chat, 'job-1_r0_c6');
+      await expect(testbed.adapter.submit(chunk)).rejects.toMatchObject({ status: 400, retryable: false });
+      expect(await listBucket('tranche/job-1/job-1_r0_c6/')).toEqual([]);
+    });
   });
 
   it('throws classified errors when retries run out or the request is wrong', async () => {

@@ -1,8 +1,9 @@
 import type { BatchJob, GoogleGenAI } from '@google/genai';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
+import { createAfterUpload } from '../create-after-upload';
 import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
-import { parseJsonLine } from '../lines';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
+import { readResultFile } from '../result-file';
 import type {
   BatchAdapter,
   BatchContext,
@@ -13,14 +14,15 @@ import type {
   SubmitRequest,
   SubmitResult,
   UnifiedRequest,
+  UnreadableLine,
 } from '../types';
 import { vertexCallError } from './call-errors';
 import { type ClientOptions, createGenAI, createStorage } from './clients';
-import { listObjects, objectLines } from './gcs-files';
+import { holdsFile, listObjects, objectLines } from './gcs-files';
 import { chunkFolder, gcsUri, parseGcsUri } from './gcs-location';
 import { isEnded, pollResult } from './job-state';
 import { EMBEDDING_KEY_FIELD, vertexLine } from './request-line';
-import { parseVertexLine } from './result-line';
+import { lineCustomId, parseVertexLine } from './result-line';
 
 export interface VertexAdapterOptions {
   /** `GOOGLE_CLOUD_PROJECT`. */
@@ -47,13 +49,19 @@ export interface VertexAdapterOptions {
   uploadChunkBytes?: number;
   /** Folder in the bucket for Tranche's files (default `tranche`); cleanup never deletes outside it. */
   folder?: string;
+  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
+  resultIdleTimeoutMs?: number;
 }
 
 /** Whole-file uploads of one request file, after the storage SDK's own retries gave up. */
 const UPLOAD_ATTEMPTS = 3;
 const UPLOAD_RETRY_MS = 200;
 const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
-const CREATE_RETRY_STATUSES = [429, 503];
+/**
+ * The job create is made once: after a lost answer (or a timeout, which the SDK would retry too) a second call would
+ * make a second job. The failure reaches the worker instead, whose next attempt looks for the job (findExisting).
+ */
+const CREATE_ONCE = { attempts: 1 };
 const UPLOAD_CHUNK_UNIT = 256 * 1024;
 // How far back to look for a job created just before a crash: covers clock skew between us and Google.
 const ADOPT_SKEW_MS = 300_000;
@@ -126,8 +134,18 @@ export class VertexAdapter implements BatchAdapter {
    * Streamed from disk by a resumable upload; the SDK verifies the CRC32C the server reports. When the server lost
    * bytes the SDK had already streamed (a 5xx in the middle of a PUT), the SDK stops rather than resend them: the
    * file is still on disk and the object's name is the chunk's, so a new upload of the whole file is safe.
+   *
+   * Unlike the other creates, this one keeps its retries (the storage SDK's and these): writing an object of the same
+   * name with the same bytes is idempotent, so a retry after a lost answer makes nothing twice. A retried session
+   * start leaves at most an unused upload session, which holds no object and expires. On a later attempt at the
+   * chunk, an object that already holds the file is not uploaded again.
    */
   private async uploadInput(request: SubmitRequest, inputName: string, metadata: Record<string, string>) {
+    if (
+      request.earlierAttemptsSince &&
+      (await holdsFile(this.bucket.file(inputName), request.filePath, request.bytes))
+    )
+      return;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.bucket.upload(request.filePath, {
@@ -153,43 +171,58 @@ export class VertexAdapter implements BatchAdapter {
     const folder = chunkFolder(this.folder, context.jobId, chunkKey);
     const inputName = `${folder}/input.jsonl`;
     const metadata = { [JOB_ID_METADATA]: context.jobId, [CHUNK_KEY_METADATA]: chunkKey };
+    const inputUri = gcsUri(this.options.bucket, inputName);
     try {
       await this.uploadInput(request, inputName, metadata);
-      const job = await this.ai.batches.create({
-        model: context.model,
-        src: gcsUri(this.options.bucket, inputName),
-        config: {
-          dest: gcsUri(this.options.bucket, `${folder}/output`),
-          displayName: chunkKey,
-          httpOptions: {
-            // Creating is not idempotent: retry only answers that mean "not processed". After a 500/504 or a
-            // timeout the worker asks findExisting before submitting again, instead of risking a second job.
-            retryOptions: { httpStatusCodes: CREATE_RETRY_STATUSES },
-            // The SDK's create config has no labels or instanceConfig for Vertex; extraBody puts them in the body.
-            extraBody: {
-              labels: jobLabels(metadata),
-              ...(context.kind === 'embedding' ? { instanceConfig: { keyField: EMBEDDING_KEY_FIELD } } : {}),
-            },
-          },
-        },
-      });
-      if (!job.name) throw new Error('vertex: the created batch job has no name');
-      return { providerBatchId: job.name, inputFileId: gcsUri(this.options.bucket, inputName) };
     } catch (error) {
       throw vertexCallError(error);
     }
+    const job = await createAfterUpload({
+      fileId: inputUri,
+      create: async () => {
+        const created = await this.ai.batches.create({
+          model: context.model,
+          src: inputUri,
+          config: {
+            dest: gcsUri(this.options.bucket, `${folder}/output`),
+            displayName: chunkKey,
+            httpOptions: {
+              retryOptions: CREATE_ONCE,
+              // The SDK's create config has no labels or instanceConfig for Vertex; extraBody puts them in the body.
+              extraBody: {
+                labels: jobLabels(metadata),
+                ...(context.kind === 'embedding'
+                  ? { instanceConfig: { keyField: EMBEDDING_KEY_FIELD } }
+                  : {}),
+              },
+            },
+          },
+        });
+        if (!created.name) throw new Error('vertex: the created batch job has no name');
+        return created;
+      },
+      classify: vertexCallError,
+      deleteFile: () => this.bucket.file(inputName).delete({ ignoreNotFound: true }),
+    });
+    return { providerBatchId: job.name!, inputFileId: inputUri };
   }
 
   async poll(ref: BatchRef): Promise<PollResult> {
     return pollResult(await this.getJob(ref.providerBatchId));
   }
 
-  async *fetchResults(ref: BatchRef, context: BatchContext): AsyncIterable<NormalizedResult> {
+  async *fetchResults(
+    ref: BatchRef,
+    context: BatchContext,
+    onUnreadable?: (line: UnreadableLine) => void,
+  ): AsyncIterable<NormalizedResult> {
     for (const file of await this.resultFiles(ref)) {
-      const where = `vertex ${gcsUri(file.bucket.name, file.name)}`;
-      for await (const line of objectLines(file, this.retry)) {
-        yield parseVertexLine(parseJsonLine(line, where), context);
-      }
+      yield* readResultFile(objectLines(file, this.retry, this.options.resultIdleTimeoutMs), {
+        file: `vertex ${gcsUri(file.bucket.name, file.name)}`,
+        parse: (line) => parseVertexLine(line, context),
+        customIdOf: lineCustomId,
+        onUnreadable,
+      });
     }
   }
 

@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bucket, File, GetFilesOptions, GetFilesResponse } from '@google-cloud/storage';
+import {
+  type Bucket,
+  CRC32C,
+  type File,
+  type FileMetadata,
+  type GetFilesOptions,
+  type GetFilesResponse,
+} from '@google-cloud/storage';
+import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { readLines } from '../lines';
 import { vertexCallError } from './call-errors';
 
@@ -22,14 +30,25 @@ export async function* listObjects(bucket: Bucket, prefix: string): AsyncIterabl
 /**
  * A result file, line by line, downloaded as a stream (the SDK checks its CRC32C at the end). The storage SDK
  * does not retry a download stream that fails (a 429 or 503 surfaces as is), so a retryable failure opens the
- * object again and skips the lines already delivered.
+ * object again and skips the lines already delivered. A download that sends nothing for `idleTimeoutMs` is such a
+ * failure.
  */
-export async function* objectLines(file: File, retry: DownloadRetry): AsyncIterable<string> {
+export async function* objectLines(
+  file: File,
+  retry: DownloadRetry,
+  idleTimeoutMs = DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
+): AsyncIterable<string> {
   let delivered = 0;
   for (let attempt = 1; ; attempt++) {
     let seen = 0;
     try {
-      for await (const line of readLines(file.createReadStream())) {
+      const download = file.createReadStream();
+      const bytes = idleGuardedBytes(download, {
+        ms: idleTimeoutMs,
+        what: `vertex object ${file.name}`,
+        abort: (error) => download.destroy(error),
+      });
+      for await (const line of readLines(bytes)) {
         if (seen++ < delivered) continue;
         delivered += 1;
         yield line;
@@ -41,4 +60,20 @@ export async function* objectLines(file: File, retry: DownloadRetry): AsyncItera
       await sleep(Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (attempt - 1)));
     }
   }
+}
+
+/**
+ * Whether the object holds exactly the local file at `path`: same size and same CRC32C (read from disk only when the
+ * sizes match). False when there is no such object. An object appears whole or not at all, when its upload ends.
+ */
+export async function holdsFile(file: File, path: string, bytes: number): Promise<boolean> {
+  let metadata: FileMetadata;
+  try {
+    [metadata] = await file.getMetadata();
+  } catch (error) {
+    if (vertexCallError(error).status === 404) return false;
+    throw error;
+  }
+  if (Number(metadata.size) !== bytes || !metadata.crc32c) return false;
+  return metadata.crc32c === (await CRC32C.fromFile(path)).toString();
 }

@@ -1,6 +1,7 @@
 import { embeddingResult } from '../embedding-result';
 import { normalizedError } from '../errors';
 import { asNumber, asObject, asString, type Json } from '../json-fields';
+import { jsonProblem } from '../json-problem';
 import type { BatchContext, NormalizedResult, Usage } from '../types';
 import { customIdFromLabels } from './custom-id-labels';
 import { EMBEDDING_KEY_FIELD } from './request-line';
@@ -110,12 +111,11 @@ function chatResult(customId: string, line: Json, context: BatchContext): Normal
   try {
     return { customId, status: 'succeeded', usage, output: { text, json: JSON.parse(text), finishReason } };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     return {
       customId,
       status: 'failed',
       usage,
-      error: normalizedError('invalid_output', 'invalid_json', reason),
+      error: normalizedError('invalid_output', 'invalid_json', `the answer is ${jsonProblem(error)}`),
     };
   }
 }

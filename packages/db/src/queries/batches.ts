@@ -82,18 +82,34 @@ export async function countSubmitAttempt(sql: Sql, batchId: string): Promise<num
   return row?.submit_attempts ?? 0;
 }
 
+/**
+ * What `recordSubmitted` did: `recorded`; `not_planned` (the batch had already left the planned state, e.g. dropped
+ * for a cancel); or `held_by_another` (another chunk already holds that provider batch: one provider batch belongs to
+ * one chunk, which the unique index `provider_batches_provider_batch_idx` enforces).
+ */
+export type SubmitRecord = 'recorded' | 'not_planned' | 'held_by_another';
+
+const ONE_CHUNK_PER_PROVIDER_BATCH = 'provider_batches_provider_batch_idx';
+
 export async function recordSubmitted(
   sql: Sql,
   batchId: string,
   providerBatchId: string,
   inputFileId: string | null,
   bytes: number,
-): Promise<void> {
-  await sql`
-    update provider_batches
-    set state = 'submitted', provider_batch_id = ${providerBatchId}, input_file_id = ${inputFileId},
-        bytes = ${bytes}, submitted_at = now(), status_changed_at = now()
-    where id = ${batchId} and state = 'planned'`;
+): Promise<SubmitRecord> {
+  try {
+    const updated = await sql`
+      update provider_batches
+      set state = 'submitted', provider_batch_id = ${providerBatchId}, input_file_id = ${inputFileId},
+          bytes = ${bytes}, submitted_at = now(), status_changed_at = now()
+      where id = ${batchId} and state = 'planned'`;
+    return updated.count > 0 ? 'recorded' : 'not_planned';
+  } catch (error) {
+    const pg = error as { code?: string; constraint_name?: string };
+    if (pg.code === '23505' && pg.constraint_name === ONE_CHUNK_PER_PROVIDER_BATCH) return 'held_by_another';
+    throw error;
+  }
 }
 
 export interface PollRecord {

@@ -1,5 +1,6 @@
 import type { Sql } from '../client';
 import { copyRows } from '../copy';
+import { lockRunForIntake, markAwaitingInputs } from './awaiting';
 import type { JobStatus } from './types';
 
 export interface NewJob {
@@ -37,13 +38,16 @@ export interface IntakeOutcome {
   status: Extract<JobStatus, 'queued' | 'completed'>;
   distinct: number;
   skippedDone: number;
+  /** Distinct requests in flight in an earlier job of the same run: they wait for its result (state `awaiting`). */
+  awaiting: number;
   toSend: number;
 }
 
 /**
  * Writes a job and streams its inputs into Postgres with COPY, in one transaction. `totals` runs once every input
  * was read and may throw (a validation problem found on the way): then nothing at all is written. Inputs that
- * already have a successful result under the same custom id (a replay of the run) are marked skipped.
+ * already have a successful result under the same custom id (a replay of the run) are marked skipped; inputs in
+ * flight in an earlier job of the run wait for its result (see awaiting.ts).
  */
 export async function insertJob(
   sql: Sql,
@@ -87,18 +91,20 @@ export async function insertJob(
         from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as a(custom_id text, aliases jsonb)
         where i.job_id = ${job.id} and i.custom_id = a.custom_id`;
     }
+    await lockRunForIntake(tx, job.runId);
     const skipped = await tx`
       update inputs i set state = 'skipped'
       from results r
       where i.job_id = ${job.id} and r.custom_id = i.custom_id and r.status = 'succeeded'`;
     const skippedDone = skipped.count;
-    const toSend = distinct - skippedDone;
-    const status = toSend === 0 ? 'completed' : 'queued';
+    const awaiting = await markAwaitingInputs(tx, job.id, job.runId);
+    const toSend = distinct - skippedDone - awaiting;
+    const status = toSend === 0 && awaiting === 0 ? 'completed' : 'queued';
     await tx`
       update jobs set input_count = ${inputCount}, duplicates = ${duplicates}, skipped_done = ${skippedDone},
                       status = ${status}, finished_at = case when ${status} = 'completed' then now() end
       where id = ${job.id}`;
-    const outcome = { status, distinct, skippedDone, toSend } as IntakeOutcome;
+    const outcome = { status, distinct, skippedDone, awaiting, toSend } as IntakeOutcome;
     await beforeCommit?.(tx, outcome);
     return outcome;
   });

@@ -67,15 +67,16 @@ export async function reconcile(
 }
 
 /**
- * Ends the job when nothing is left in flight: no input pending or submitted, no batch still to fetch. Runs in
- * the caller's transaction, which holds the job's row lock.
+ * Ends the job when nothing is left in flight: no input pending, submitted or awaiting an earlier job's result, no
+ * batch still to fetch. Runs in the caller's transaction, which holds the job's row lock.
  */
 export async function finishJobIfDone(tx: Sql, jobId: string): Promise<JobStatus | null> {
   const [job] = await tx<JobRow[]>`select * from jobs where id = ${jobId} for update`;
   if (!job || isTerminal(job.status)) return null;
   const [open] = await tx<{ inputs: number; batches: number; succeeded: number; failed: number }[]>`
     select
-      (select count(*)::int from inputs where job_id = ${jobId} and state in ('pending', 'submitted')) as inputs,
+      (select count(*)::int from inputs where job_id = ${jobId} and state in ('pending', 'submitted', 'awaiting'))
+        as inputs,
       (select count(*)::int from provider_batches where job_id = ${jobId} and state <> 'fetched') as batches,
       (select count(*)::int from inputs where job_id = ${jobId} and state in ('succeeded', 'skipped')) as succeeded,
       (select count(*)::int from inputs where job_id = ${jobId} and state = 'failed') as failed`;
@@ -112,7 +113,7 @@ export async function sweepTargets(sql: Sql): Promise<SweepTargets> {
     select id from jobs where status in ('queued', 'submitting', 'running') and timeout_at < now()`;
   const toFinish = await sql<{ id: string }[]>`
     select id from jobs j where status in ('queued', 'submitting', 'running', 'cancelling')
-      and not exists (select 1 from inputs i where i.job_id = j.id and i.state in ('pending', 'submitted'))
+      and not exists (select 1 from inputs i where i.job_id = j.id and i.state in ('pending', 'submitted', 'awaiting'))
       and not exists (select 1 from provider_batches b where b.job_id = j.id and b.state <> 'fetched')`;
   return {
     jobsToSubmit,

@@ -40,8 +40,9 @@ export async function requestCancel(
     if (job.cancel_reason === null) {
       await tx`update jobs set cancel_reason = ${reason}, status = 'cancelling', updated_at = now() where id = ${jobId}`;
     }
+    // Inputs waiting for an earlier job's result are not sent by this one either: they end with it.
     const pending = await tx<{ custom_id: string }[]>`
-      select custom_id from inputs where job_id = ${jobId} and state = 'pending'`;
+      select custom_id from inputs where job_id = ${jobId} and state in ('pending', 'awaiting')`;
     await failUnsent(
       tx,
       jobId,
@@ -91,7 +92,7 @@ export async function failUnrunnableJob(
     const [job] = await tx<JobRow[]>`select * from jobs where id = ${jobId} for update`;
     if (!job || isTerminal(job.status)) return null;
     const pending = await tx<{ custom_id: string }[]>`
-      select custom_id from inputs where job_id = ${jobId} and state = 'pending'`;
+      select custom_id from inputs where job_id = ${jobId} and state in ('pending', 'awaiting')`;
     await failUnsent(
       tx,
       jobId,

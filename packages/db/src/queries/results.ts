@@ -1,5 +1,6 @@
 import type { BilledTokens, Cost } from '@tranche/pricing';
 import type { Sql } from '../client';
+import { settleAwaitingInputs } from './awaiting';
 import type { JobRow, StoredError } from './types';
 
 export interface IncomingResult {
@@ -92,6 +93,12 @@ async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string |
       cached_tokens = ${carried(tx, 'cached_tokens')}, cache_write_tokens = ${carried(tx, 'cache_write_tokens')},
       cost_usd = ${summed(tx, 'cost_usd')}, sync_cost_usd = ${summed(tx, 'sync_cost_usd')},
       price_version = ${summedVersion(tx)}`;
+  // Replays of the run that wait for these requests take the outcome (every final result is stored here).
+  await settleAwaitingInputs(
+    tx,
+    job.id,
+    rows.map((r) => r.custom_id),
+  );
 }
 
 /** Final outcomes for inputs the caller already owns (nothing else can be writing them). */

@@ -17,7 +17,8 @@ export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = [
   'timed_out',
 ];
 
-export type InputState = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'skipped';
+/** `awaiting`: in flight in an earlier job of the same run; takes that result (queries/awaiting.ts). */
+export type InputState = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'skipped' | 'awaiting';
 
 export type BatchState = 'planned' | 'submitted' | 'ended' | 'fetched';
 

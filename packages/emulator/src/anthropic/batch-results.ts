@@ -1,6 +1,7 @@
 import type { BlobStore } from '../core/blob-store';
 import { JsonlWriter } from '../core/jsonl-writer';
 import { createRng, seedFrom } from '../core/prng';
+import { ResultLineFaults, topLevelCustomId } from '../core/result-line-faults';
 import type { BatchRecord } from './batch-record';
 import { notRunLine, outcomeLine } from './result-lines';
 
@@ -16,13 +17,21 @@ export async function writeBatchResults(batch: BatchRecord, blobs: BlobStore): P
   const rng = createRng(seedFrom(batch.faults.seed, 'anthropic', batch.seq, 'result-ids'));
   const path = blobs.newPath(`${batch.id}-results`);
   const writer = new JsonlWriter(path);
+  const lineFaults = ResultLineFaults.of(
+    batch.faults.lines,
+    batch.faults.seed,
+    ['anthropic', batch.seq, 'results'],
+    topLevelCustomId,
+  );
   try {
     for (let k = 0; k < total; k++) {
       const index = plan.order[k]!;
       const customId = plan.customIds[index]!;
       const line = k < ran ? outcomeLine(customId, plan.outcomes[index]!, rng) : notRunLine(customId, notRun);
-      const waiting = writer.writeLine(line);
-      if (waiting) await waiting;
+      for (const out of lineFaults ? lineFaults.apply(line) : [line]) {
+        const waiting = writer.writeLine(out);
+        if (waiting) await waiting;
+      }
     }
     await writer.close();
   } catch (error) {

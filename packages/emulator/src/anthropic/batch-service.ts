@@ -52,6 +52,7 @@ export class BatchService {
         cachedFraction: config.cached_fraction,
         cacheWriteFraction: config.cache_write_fraction,
         rng: jsonRng,
+        nulAnswers: this.ctx.faults.nulAnswersFor(PROVIDER),
       }),
     );
     const bytes = await readCreateBody(call.body, call.declaredBytes, (raw, index) => intake.add(raw, index));

@@ -49,7 +49,12 @@ export function batchesRouter(batches: BatchService): Router {
     await releaseHold(res);
     // UNCONFIRMED: the real content type; the SDK reads the body as JSONL whatever it says.
     res.status(200).set('content-type', 'application/binary');
-    await pipeline(createReadStream(path), res);
+    try {
+      await pipeline(createReadStream(path), res);
+    } catch {
+      // The client went away mid-download (it gave up on a stalled body, or was stopped): nothing to answer.
+      res.destroy();
+    }
   });
 
   return router;

@@ -1,3 +1,4 @@
+import { type NulAnswers, poisonFor, poisonValue } from '../core/answer-poison';
 import { countPromptTokens, countTokens, generateReply } from '../core/model';
 import type { Rng } from '../core/prng';
 import type { ApiVersion } from './api-version';
@@ -31,6 +32,7 @@ export interface ExecutionOptions {
   cacheWriteFraction: number;
   /** Draws for `invalid_json_rate`. */
   rng: Rng;
+  nulAnswers?: NulAnswers | null;
 }
 
 export function executeMessage(params: Record<string, unknown>, options: ExecutionOptions): Outcome {
@@ -49,17 +51,20 @@ export function executeMessage(params: Record<string, unknown>, options: Executi
     cacheReadTokens,
     cacheWriteTokens,
   };
+  const poison = poisonFor(options.nulAnswers, request.messages);
   return request.forcedTool
-    ? { ...toolCall(request, options), ...usage }
-    : { ...textReply(request), ...usage };
+    ? { ...toolCall(request, options, poison), ...usage }
+    : { ...textReply(request, poison), ...usage };
 }
 
 type Reply = Omit<Outcome & { kind: 'message' }, 'inputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>;
 
-function toolCall(request: CheckedParams, options: ExecutionOptions): Reply {
+function toolCall(request: CheckedParams, options: ExecutionOptions, poison: string | null): Reply {
   const tool = request.forcedTool!;
   const breakSchema = options.invalidJsonRate > 0 && options.rng.next() < options.invalidJsonRate;
-  const input = toolInput(tool.schema, breakSchema);
+  const instance = toolInput(tool.schema, breakSchema);
+  // `nul_answers`: the tool input is an object, so the character is in one of its values (escaped in the line).
+  const input = poison ? poisonValue(instance, poison) : instance;
   const outputTokens = countTokens(JSON.stringify(input));
   // A call cut off by max_tokens arrives with an incomplete (here: empty) input.
   const truncated = outputTokens > request.maxTokens;
@@ -73,8 +78,8 @@ function toolCall(request: CheckedParams, options: ExecutionOptions): Reply {
   };
 }
 
-function textReply(request: CheckedParams): Reply {
-  const reply = generateReply({ messages: request.messages, maxTokens: request.maxTokens });
+function textReply(request: CheckedParams, poison: string | null): Reply {
+  const reply = generateReply({ messages: request.messages, maxTokens: request.maxTokens, poison });
   let text = reply.text;
   let stopReason: StopReason = reply.finishReason === 'length' ? 'max_tokens' : 'end_turn';
   let stopSequence: string | null = null;

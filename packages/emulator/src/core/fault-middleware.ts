@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { FaultRegistry } from './faults';
+import { dropResponse } from './response-drop';
 import { holdResponse } from './response-hold';
+import { stallResponse } from './response-stall';
 import type { Scheduler } from './scheduler';
 
 export interface FaultMiddlewareOptions {
@@ -36,8 +38,13 @@ export function faultMiddleware(options: FaultMiddlewareOptions): RequestHandler
       return;
     }
 
+    // Both are taken (a zero-length delay counts calls in tests); a dropped answer needs no hold.
+    const drop = faults.takeDropResponse(call);
     const delay = faults.takeDelay(call);
-    if (delay && delay.ms > 0) holdResponse(res, delay.ms, scheduler);
+    const stall = faults.takeStallBody(call);
+    if (drop) dropResponse(res);
+    else if (delay && delay.ms > 0) holdResponse(res, delay.ms, scheduler);
+    if (stall && !drop) stallResponse(res, stall.after_bytes);
     next();
   };
 }

@@ -28,11 +28,23 @@ export const httpFaultSchema = z.strictObject({
   /** Sets `x-should-retry`, which the OpenAI and Anthropic SDKs obey over the status. */
   should_retry: z.boolean().optional(),
   message: z.string().optional(),
+  /** Share of matching calls that get the error (seeded draws); omitted, every one. `times` counts only hits. */
+  rate: z.number().min(0).max(1).optional(),
 });
 
 export const delayFaultSchema = z.strictObject({
   ...matcher,
   ms: z.number().min(0).max(600_000),
+  times,
+});
+
+/** The call is carried out in full, then the connection is closed instead of answered. */
+export const dropResponseFaultSchema = z.strictObject({ ...matcher, times });
+
+/** The answer's headers and first `after_bytes` bytes go out, then nothing more: a download that stalls. */
+export const stallBodyFaultSchema = z.strictObject({
+  ...matcher,
+  after_bytes: z.number().int().min(0).default(0),
   times,
 });
 
@@ -52,6 +64,38 @@ export const expireSchema = z.strictObject({
 
 export const failValidationSchema = z.strictObject({ provider, times });
 
+/** Answers holding a character Postgres cannot store: raw in a text answer, escaped inside a structured one. */
+export const nulAnswersSchema = z.strictObject({
+  provider,
+  rate: z.number().min(0).max(1),
+  /** `nul` (U+0000, the default) or `lone_surrogate` (U+D800 without its pair). */
+  char: z.enum(['nul', 'lone_surrogate']).default('nul'),
+});
+
+export const MALFORMED_SHAPES = [
+  'truncated',
+  'not_json',
+  'not_object',
+  'no_custom_id',
+  'only_custom_id',
+] as const;
+
+/** Result lines written broken, in one of the shapes above (default `truncated`). */
+export const malformedLinesSchema = z.strictObject({
+  provider,
+  rate: z.number().min(0).max(1),
+  shape: z.enum(MALFORMED_SHAPES).default('truncated'),
+});
+
+/** Result lines followed by one more: a copy under an unknown custom id, or the same line again. */
+export const extraLinesSchema = z.strictObject({ provider, rate: z.number().min(0).max(1) });
+
+/** OpenAI: batches that end `completed` without their output file (`output_file_id: null`); the error file stays. */
+export const loseOutputFileSchema = z.strictObject({ provider, times });
+
+/** Result files that end partway through line `at_line` (1-based); the lines after it are lost. */
+export const truncateOutputSchema = z.strictObject({ provider, at_line: z.number().int().min(1), times });
+
 /**
  * Arrays are appended to the current faults, other keys replace theirs, `null` clears a key.
  */
@@ -59,6 +103,8 @@ export const faultInputSchema = z.strictObject({
   seed: z.number().int().nullable().optional(),
   http: z.array(httpFaultSchema).nullable().optional(),
   delay: z.array(delayFaultSchema).nullable().optional(),
+  drop_response: z.array(dropResponseFaultSchema).nullable().optional(),
+  stall_body: z.array(stallBodyFaultSchema).nullable().optional(),
   request_errors: requestErrorsSchema.nullable().optional(),
   expire: expireSchema.nullable().optional(),
   fail_validation: failValidationSchema.nullable().optional(),
@@ -68,19 +114,35 @@ export const faultInputSchema = z.strictObject({
   cached_fraction: z.number().min(0).max(1).nullable().optional(),
   /** Anthropic: share of prompt tokens reported as cache writes (`cache_creation_input_tokens`); 0 when unset. */
   cache_write_fraction: z.number().min(0).max(1).nullable().optional(),
+  nul_answers: nulAnswersSchema.nullable().optional(),
+  malformed_lines: malformedLinesSchema.nullable().optional(),
+  unknown_lines: extraLinesSchema.nullable().optional(),
+  duplicate_lines: extraLinesSchema.nullable().optional(),
+  truncate_output: truncateOutputSchema.nullable().optional(),
+  lose_output_file: loseOutputFileSchema.nullable().optional(),
 });
 
 export type FaultInput = z.input<typeof faultInputSchema>;
 export type HttpFault = z.output<typeof httpFaultSchema>;
 export type DelayFault = z.output<typeof delayFaultSchema>;
+export type DropResponseFault = z.output<typeof dropResponseFaultSchema>;
+export type StallBodyFault = z.output<typeof stallBodyFaultSchema>;
 export type RequestErrorsFault = z.output<typeof requestErrorsSchema>;
 export type ExpireFault = z.output<typeof expireSchema>;
 export type FailValidationFault = z.output<typeof failValidationSchema>;
+export type NulAnswersFault = z.output<typeof nulAnswersSchema>;
+export type MalformedShape = (typeof MALFORMED_SHAPES)[number];
+export type MalformedLinesFault = z.output<typeof malformedLinesSchema>;
+export type ExtraLinesFault = z.output<typeof extraLinesSchema>;
+export type TruncateOutputFault = z.output<typeof truncateOutputSchema>;
+export type LoseOutputFileFault = z.output<typeof loseOutputFileSchema>;
 
 export interface FaultConfig {
   seed: number | null;
   http: HttpFault[];
   delay: DelayFault[];
+  drop_response: DropResponseFault[];
+  stall_body: StallBodyFault[];
   request_errors: RequestErrorsFault | null;
   expire: ExpireFault | null;
   fail_validation: FailValidationFault | null;
@@ -88,6 +150,12 @@ export interface FaultConfig {
   slow_factor: number;
   cached_fraction: number;
   cache_write_fraction: number;
+  nul_answers: NulAnswersFault | null;
+  malformed_lines: MalformedLinesFault | null;
+  unknown_lines: ExtraLinesFault | null;
+  duplicate_lines: ExtraLinesFault | null;
+  truncate_output: TruncateOutputFault | null;
+  lose_output_file: LoseOutputFileFault | null;
 }
 
 export function emptyFaults(): FaultConfig {
@@ -95,6 +163,8 @@ export function emptyFaults(): FaultConfig {
     seed: null,
     http: [],
     delay: [],
+    drop_response: [],
+    stall_body: [],
     request_errors: null,
     expire: null,
     fail_validation: null,
@@ -102,5 +172,11 @@ export function emptyFaults(): FaultConfig {
     slow_factor: 1,
     cached_fraction: 0,
     cache_write_fraction: 0,
+    nul_answers: null,
+    malformed_lines: null,
+    unknown_lines: null,
+    duplicate_lines: null,
+    truncate_output: null,
+    lose_output_file: null,
   };
 }

@@ -14,12 +14,48 @@ describe('FaultRegistry', () => {
     expect(faults.takeHttp(call('POST', '/batches'))).toBeNull();
   });
 
+  it('fires an http fault with a rate on that share of matching calls, counting down times on hits only', () => {
+    const faults = new FaultRegistry(1);
+    faults.merge({ http: [{ provider: 'openai', status: 503, rate: 0.1 }] });
+    const hits = Array.from({ length: 2000 }, () => faults.takeHttp(call('GET', '/batches/b'))).filter(
+      Boolean,
+    );
+    expect(hits.length).toBeGreaterThan(120);
+    expect(hits.length).toBeLessThan(280);
+
+    faults.clear();
+    faults.merge({ http: [{ status: 429, rate: 0.1, times: 3 }] });
+    let calls = 0;
+    let fired = 0;
+    while (fired < 3) {
+      calls++;
+      if (faults.takeHttp(call('POST', '/batches'))) fired++;
+    }
+    expect(calls).toBeGreaterThan(3);
+    expect(faults.current().http).toEqual([]);
+    expect(faults.takeHttp(call('POST', '/batches'))).toBeNull();
+  });
+
   it('treats a path starting with ^ as a regex and omitted times as forever', () => {
     const faults = new FaultRegistry(1);
     faults.merge({ delay: [{ path: '^/v1/files/[^/]+/content$', ms: 5 }] });
     expect(faults.takeDelay(call('GET', '/files/f/content', '/v1/files/f/content'))?.ms).toBe(5);
     expect(faults.takeDelay(call('GET', '/files/f', '/v1/files/f'))).toBeNull();
     expect(faults.takeDelay(call('GET', '/files/g/content', '/v1/files/g/content'))?.ms).toBe(5);
+  });
+
+  it('matches drop_response faults like the others, appending on merge and clearing with null', () => {
+    const faults = new FaultRegistry(1);
+    faults.merge({ drop_response: [{ provider: 'openai', method: 'POST', path: '^/batches$', times: 1 }] });
+    faults.merge({ drop_response: [{ provider: 'mistral' }] });
+    expect(faults.takeDropResponse(call('GET', '/batches'))).toBeNull();
+    expect(faults.takeDropResponse(call('POST', '/batches/x/cancel'))).toBeNull();
+    expect(faults.takeDropResponse(call('POST', '/batches'))).toMatchObject({ path: '^/batches$' });
+    expect(faults.takeDropResponse(call('POST', '/batches'))).toBeNull();
+    expect(faults.current().drop_response).toEqual([{ provider: 'mistral' }]);
+    faults.merge({ drop_response: null });
+    expect(faults.current().drop_response).toEqual([]);
+    expect(() => faults.merge({ drop_response: [{ status: 500 }] })).toThrow();
   });
 
   it('appends arrays on merge, replaces objects, clears with null', () => {

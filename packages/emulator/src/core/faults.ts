@@ -1,10 +1,15 @@
+import type { NulAnswers } from './answer-poison';
 import {
   type DelayFault,
+  type DropResponseFault,
   emptyFaults,
   type FaultConfig,
   faultInputSchema,
   type HttpFault,
+  type StallBodyFault,
 } from './fault-schema';
+import { createRng, type Rng, seedFrom } from './prng';
+import type { LineFaults } from './result-line-faults';
 
 export interface CallDescription {
   provider: string;
@@ -22,6 +27,12 @@ export interface BatchFaults {
   requestErrors: { rate: number; status: number; maxPerCustomId: number } | null;
   invalidJsonRate: number;
   cachedFraction: number;
+  /** `nul_answers` for this provider, or null. */
+  nulAnswers: NulAnswers | null;
+  /** `malformed_lines`, `unknown_lines`, `duplicate_lines` and `truncate_output` for this provider. */
+  lines: LineFaults;
+  /** `lose_output_file`: the batch ends without its output file. */
+  loseOutputFile: boolean;
 }
 
 interface Matchable {
@@ -35,8 +46,11 @@ export class FaultRegistry {
   private config: FaultConfig = emptyFaults();
   private readonly failuresByCustomId = new Map<string, number>();
   private readonly patterns = new Map<string, RegExp>();
+  private httpDraws: Rng;
 
-  constructor(private readonly defaultSeed: number) {}
+  constructor(private readonly defaultSeed: number) {
+    this.httpDraws = createRng(seedFrom(defaultSeed, 'http-faults'));
+  }
 
   current(): FaultConfig {
     return structuredClone(this.config);
@@ -50,6 +64,11 @@ export class FaultRegistry {
     if (parsed.http !== undefined) next.http = parsed.http === null ? [] : [...next.http, ...parsed.http];
     if (parsed.delay !== undefined)
       next.delay = parsed.delay === null ? [] : [...next.delay, ...parsed.delay];
+    if (parsed.drop_response !== undefined)
+      next.drop_response =
+        parsed.drop_response === null ? [] : [...next.drop_response, ...parsed.drop_response];
+    if (parsed.stall_body !== undefined)
+      next.stall_body = parsed.stall_body === null ? [] : [...next.stall_body, ...parsed.stall_body];
     if (parsed.request_errors !== undefined) next.request_errors = parsed.request_errors;
     if (parsed.expire !== undefined) next.expire = parsed.expire;
     if (parsed.fail_validation !== undefined) next.fail_validation = parsed.fail_validation;
@@ -58,6 +77,12 @@ export class FaultRegistry {
     if (parsed.cached_fraction !== undefined) next.cached_fraction = parsed.cached_fraction ?? 0;
     if (parsed.cache_write_fraction !== undefined)
       next.cache_write_fraction = parsed.cache_write_fraction ?? 0;
+    if (parsed.nul_answers !== undefined) next.nul_answers = parsed.nul_answers;
+    if (parsed.malformed_lines !== undefined) next.malformed_lines = parsed.malformed_lines;
+    if (parsed.unknown_lines !== undefined) next.unknown_lines = parsed.unknown_lines;
+    if (parsed.duplicate_lines !== undefined) next.duplicate_lines = parsed.duplicate_lines;
+    if (parsed.truncate_output !== undefined) next.truncate_output = parsed.truncate_output;
+    if (parsed.lose_output_file !== undefined) next.lose_output_file = parsed.lose_output_file;
     return this.current();
   }
 
@@ -69,6 +94,7 @@ export class FaultRegistry {
 
   clear(): void {
     this.config = emptyFaults();
+    this.httpDraws = createRng(seedFrom(this.defaultSeed, 'http-faults'));
     this.failuresByCustomId.clear();
   }
 
@@ -77,11 +103,22 @@ export class FaultRegistry {
   }
 
   takeHttp(call: CallDescription): HttpFault | null {
+    // A fault with a rate fires on that share of its matching calls; a miss leaves its `times` untouched.
+    const candidate = this.config.http.find((fault) => this.matches(fault, call) && (fault.times ?? 1) > 0);
+    if (candidate?.rate !== undefined && this.httpDraws.next() >= candidate.rate) return null;
     return this.take(this.config.http, call);
   }
 
   takeDelay(call: CallDescription): DelayFault | null {
     return this.take(this.config.delay, call);
+  }
+
+  takeDropResponse(call: CallDescription): DropResponseFault | null {
+    return this.take(this.config.drop_response, call);
+  }
+
+  takeStallBody(call: CallDescription): StallBodyFault | null {
+    return this.take(this.config.stall_body, call);
   }
 
   /** Consumes one use of `expire` and `fail_validation` when they apply to the provider. */
@@ -102,6 +139,30 @@ export class FaultRegistry {
       },
       invalidJsonRate: this.config.invalid_json_rate,
       cachedFraction: this.config.cached_fraction,
+      nulAnswers: this.nulAnswersFor(provider),
+      lines: this.lineFaultsFor(provider),
+      loseOutputFile: this.consume(this.config.lose_output_file, provider),
+    };
+  }
+
+  /** `nul_answers` as it applies to `provider` now (Anthropic runs requests before the batch exists). */
+  nulAnswersFor(provider: string): NulAnswers | null {
+    const fault = this.config.nul_answers;
+    if (!fault || !appliesTo(fault.provider, provider)) return null;
+    return { rate: fault.rate, char: fault.char, seed: this.seed() };
+  }
+
+  /** The result-line faults of a new batch; consumes one use of `truncate_output`. */
+  private lineFaultsFor(provider: string): LineFaults {
+    const { malformed_lines, unknown_lines, duplicate_lines, truncate_output } = this.config;
+    const mine = <T extends { provider?: string | undefined }>(fault: T | null) =>
+      fault && appliesTo(fault.provider, provider) ? fault : null;
+    const malformed = mine(malformed_lines);
+    return {
+      malformed: malformed && { rate: malformed.rate, shape: malformed.shape },
+      unknownRate: mine(unknown_lines)?.rate ?? 0,
+      duplicateRate: mine(duplicate_lines)?.rate ?? 0,
+      truncateAt: this.consume(truncate_output, provider) ? truncate_output!.at_line : null,
     };
   }
 

@@ -1,3 +1,4 @@
+import { poisonJsonText, poisonText } from './answer-poison';
 import { sha256Hex } from './hash';
 import { jsonSchemaInstance } from './json-schema-instance';
 import { createRng } from './prng';
@@ -23,6 +24,11 @@ export interface ModelRequest {
   format?: ReplyFormat;
   /** Fault: answer a JSON format with text that does not parse. */
   corruptJson?: boolean;
+  /**
+   * Fault (`nul_answers`): a character Postgres cannot store, put raw in a text answer and inside a string value of
+   * a structured one (whose text then holds only its escape).
+   */
+  poison?: string | null;
 }
 
 export interface ModelReply {
@@ -64,6 +70,9 @@ export function generateReply(request: ModelRequest): ModelReply {
   else if (format.type === 'json_object') text = JSON.stringify({ echo: echoText(request.messages) });
   else text = echoText(request.messages);
   if (request.corruptJson && format.type !== 'text') text = corruptJson(text);
+  if (request.poison) {
+    text = format.type === 'text' ? poisonText(text, request.poison) : poisonJsonText(text, request.poison);
+  }
 
   const promptTokens = countPromptTokens(request.messages);
   const max = request.maxTokens;

@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { FaultRegistry } from '../core/faults';
+import { dropResponse } from '../core/response-drop';
 import { holdResponse } from '../core/response-hold';
+import { stallResponse } from '../core/response-stall';
 import type { Scheduler } from '../core/scheduler';
 import { errorObject } from './errors';
 
@@ -12,7 +14,7 @@ export interface MistralFaultOptions {
 const DEFAULT_RETRY_AFTER_MS = 10;
 
 /**
- * `http` and `delay` faults for Mistral. Unlike core's middleware it sends only `Retry-After` in whole seconds:
+ * `http`, `delay` and `drop_response` faults for Mistral. Unlike core's middleware it sends only `Retry-After` in whole seconds:
  * the Mistral SDK reads nothing else and ignores a fractional value (then it falls back to its own backoff).
  * Paths match as `/v1/batch/jobs` and as `/batch/jobs`.
  */
@@ -32,8 +34,12 @@ export function mistralFaultMiddleware(options: MistralFaultOptions): RequestHan
       res.status(fault.status).json(errorObject(fault.status, fault.message));
       return;
     }
+    const drop = faults.takeDropResponse(call);
     const delay = faults.takeDelay(call);
-    if (delay && delay.ms > 0) holdResponse(res, delay.ms, scheduler);
+    const stall = faults.takeStallBody(call);
+    if (drop) dropResponse(res);
+    else if (delay && delay.ms > 0) holdResponse(res, delay.ms, scheduler);
+    if (stall && !drop) stallResponse(res, stall.after_bytes);
     next();
   };
 }

@@ -75,6 +75,7 @@ function execute(
     invalidJsonRate: input.faults.invalidJsonRate,
     cachedFraction: input.faults.cachedFraction,
     rng,
+    nulAnswers: input.faults.nulAnswers,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { BlobStore } from '../core/blob-store';
 import { unixSeconds } from '../core/clock';
 import { createRng, seedFrom } from '../core/prng';
+import { ResultLineFaults, topLevelCustomId } from '../core/result-line-faults';
 import { LazyFile } from '../openai/batch-results';
 import { type FileRegistry, newFileId } from './file-registry';
 import type { JobRecord } from './job-record';
@@ -28,8 +29,10 @@ export async function writeJobResults(
   const plan = job.plan;
   if (!plan) return;
   const rng = createRng(seedFrom(job.faults.seed, 'mistral', job.seq, 'result-ids'));
-  const output = new LazyFile(() => deps.blobs.newPath(`${job.id}-output`));
-  const errors = new LazyFile(() => deps.blobs.newPath(`${job.id}-error`));
+  const lineFaults = (file: string) =>
+    ResultLineFaults.of(job.faults.lines, job.faults.seed, ['mistral', job.seq, file], topLevelCustomId);
+  const output = new LazyFile(() => deps.blobs.newPath(`${job.id}-output`), lineFaults('output'));
+  const errors = new LazyFile(() => deps.blobs.newPath(`${job.id}-error`), lineFaults('error'));
   const failuresByStatus = new Map<number, number>();
   const runningAt = job.runningAtMs ?? atMs;
 

@@ -102,6 +102,7 @@ export async function planBatch(input: PlanInput): Promise<PlanResult> {
               invalidJsonRate: faults.invalidJsonRate,
               cachedFraction: faults.cachedFraction,
               rng: jsonRng,
+              nulAnswers: faults.nulAnswers,
             }),
           );
         }

@@ -2,6 +2,7 @@ import type { BlobStore } from '../core/blob-store';
 import { unixSeconds } from '../core/clock';
 import { JsonlWriter } from '../core/jsonl-writer';
 import { createRng, seedFrom } from '../core/prng';
+import { ResultLineFaults, topLevelCustomId } from '../core/result-line-faults';
 import type { BatchRecord } from './batch-record';
 import { type FileRegistry, newFileId } from './file-registry';
 import { expiredLine, resultLine } from './result-lines';
@@ -16,15 +17,32 @@ export class LazyFile {
   lines = 0;
   private writer: JsonlWriter | null = null;
 
-  constructor(private readonly create: () => string) {}
+  /** `faults`: the batch's result-line faults, applied to every line written. */
+  constructor(
+    private readonly create: () => string,
+    private readonly faults: ResultLineFaults | null = null,
+  ) {}
 
   write(line: string): Promise<void> | null {
+    if (this.faults) return this.writeAll(this.faults.apply(line));
     if (!this.writer) {
       this.path = this.create();
       this.writer = new JsonlWriter(this.path);
     }
     this.lines += 1;
     return this.writer.writeLine(line);
+  }
+
+  private async writeAll(lines: string[]): Promise<void> {
+    for (const line of lines) {
+      if (!this.writer) {
+        this.path = this.create();
+        this.writer = new JsonlWriter(this.path);
+      }
+      this.lines += 1;
+      const waiting = this.writer.writeLine(line);
+      if (waiting) await waiting;
+    }
   }
 
   close(): Promise<number> {
@@ -46,8 +64,10 @@ export async function writeBatchResults(
   const plan = batch.plan;
   if (!plan) return;
   const rng = createRng(seedFrom(batch.faults.seed, 'openai', batch.seq, 'result-ids'));
-  const output = new LazyFile(() => deps.blobs.newPath(`${batch.id}-output`));
-  const errors = new LazyFile(() => deps.blobs.newPath(`${batch.id}-error`));
+  const lineFaults = (file: string) =>
+    ResultLineFaults.of(batch.faults.lines, batch.faults.seed, ['openai', batch.seq, file], topLevelCustomId);
+  const output = new LazyFile(() => deps.blobs.newPath(`${batch.id}-output`), lineFaults('output'));
+  const errors = new LazyFile(() => deps.blobs.newPath(`${batch.id}-error`), lineFaults('error'));
   const inProgressAt = batch.inProgressAtMs ?? atMs;
 
   try {
@@ -87,7 +107,9 @@ export async function writeBatchResults(
       deps.files.add(object, file.path, file.lines);
       return object.id;
     };
-    batch.outputFileId = await register(output, 'output');
+    const outputFileId = await register(output, 'output');
+    // `lose_output_file`: the file exists, but the batch does not say so.
+    batch.outputFileId = batch.faults.loseOutputFile ? null : outputFileId;
     batch.errorFileId = await register(errors, 'error');
   } catch (error) {
     console.error(`[emulator] could not write results of ${batch.id}`, error);

@@ -198,6 +198,21 @@ describe('batch lifecycle', () => {
     expect(next.status).toBe('completed');
   });
 
+  it('ends a batch completed without its output file on a lose_output_file fault, once', async () => {
+    emu.setFaults({ lose_output_file: { times: 1 }, request_errors: { rate: 0.25, status: 500 } });
+    const lost = await waitFor(client, (await submit(client, chatLines(20))).id);
+    expect(lost.status).toBe('completed');
+    expect(lost.output_file_id).toBeNull();
+    // The failed requests are still reported, in the error file.
+    expect(lost.error_file_id).not.toBeNull();
+    expect((await readJsonl<BatchResultLine>(client, lost.error_file_id!)).length).toBe(
+      lost.request_counts?.failed,
+    );
+
+    const next = await waitFor(client, (await submit(client, chatLines(3))).id);
+    expect(next.output_file_id).not.toBeNull();
+  });
+
   it('cancels mid-run with partial output', async () => {
     emu.setFaults({ slow_factor: 10 });
     const created = await submit(client, chatLines(50));

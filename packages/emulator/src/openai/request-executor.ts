@@ -1,3 +1,4 @@
+import { type NulAnswers, poisonFor } from '../core/answer-poison';
 import { sha256 } from '../core/hash';
 import { countTokens, generateReply, type ModelMessage, type ReplyFormat } from '../core/model';
 import type { Rng } from '../core/prng';
@@ -31,6 +32,7 @@ export interface ExecutionFaults {
   cachedFraction: number;
   /** Draws for `invalid_json_rate`. */
   rng: Rng;
+  nulAnswers?: NulAnswers | null;
 }
 
 const DEFAULT_DIMENSIONS = 8;
@@ -91,6 +93,7 @@ function executeChat(body: Record<string, unknown>, model: string, faults: Execu
     maxTokens: (maxTokens as number | null | undefined) ?? null,
     format,
     corruptJson,
+    poison: poisonFor(faults.nulAnswers, normalized),
   });
   return {
     kind: 'chat',

@@ -1,10 +1,12 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { BlobStore } from '../core/blob-store';
+import { ResultLineFaults } from '../core/result-line-faults';
 import { parseGsUri } from '../gcs/gs-uri';
 import { digestFile } from '../gcs/object-digest';
 import type { GcsObjectStore } from '../gcs/object-store';
 import type { JobRecord } from './job-record';
+import { vertexLineId } from './line-identity';
 import { isRecord } from './proto-json';
 import { checkRow } from './request-row';
 import { chatLine, embeddingLine, failureLine, type RowContext } from './result-row';
@@ -29,12 +31,14 @@ export async function writeJobOutputs(job: JobRecord, done: number, deps: Output
   const output = new ShardedOutput(directory.name, job.options.shardLines, () =>
     deps.blobs.newPath(`vertex-${job.id}-out`),
   );
+  const lineFaults = ResultLineFaults.of(job.faults.lines, job.faults.seed, ['vertex', job.id], vertexLineId);
   const started = job.startedAtMs ?? job.createdAtMs;
   const context: RowContext = {
     modelVersion: `${job.params.modelId}@default`,
     model: job.params.model,
     processedTime: '',
     cachedFraction: job.faults.cachedFraction,
+    nulAnswers: job.faults.nulAnswers,
     dimensions: job.params.outputDimensionality ?? job.options.embeddingDimensions,
   };
 
@@ -68,7 +72,7 @@ export async function writeJobOutputs(job: JobRecord, done: number, deps: Output
       } else {
         line = embeddingLine(row, context);
       }
-      await output.writeLine(line);
+      for (const out of lineFaults ? lineFaults.apply(line) : [line]) await output.writeLine(out);
       if ((k + 1) % ROWS_PER_SLICE === 0) await yieldToEventLoop();
     }
     await output.close();

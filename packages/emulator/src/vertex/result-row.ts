@@ -1,3 +1,4 @@
+import { type NulAnswers, poisonFor } from '../core/answer-poison';
 import { sha256 } from '../core/hash';
 import { countTokens, embeddingVector, generateReply } from '../core/model';
 import { rowStatus } from './google-errors';
@@ -11,6 +12,7 @@ export interface RowContext {
   processedTime: string;
   cachedFraction: number;
   dimensions: number;
+  nulAnswers?: NulAnswers | null;
 }
 
 /** A failed row: a non-empty `status` and no `response`/`predictions`. */
@@ -42,6 +44,7 @@ export function chatLine(row: ChatRow, corruptJson: boolean, ctx: RowContext): s
     maxTokens: row.maxTokens,
     format: row.format,
     corruptJson,
+    poison: poisonFor(ctx.nulAnswers, row.messages),
   });
   let text = reply.text;
   let candidates = reply.completionTokens;

@@ -1,0 +1,17 @@
+import { createMistralProvider } from '@tranche/emulator';
+import { adapterTestbed } from '../test-support/testbed';
+import { describeUnreadableLines } from '../test-support/unreadable-lines';
+import type { BatchContext } from '../types';
+import { MistralAdapter } from './adapter';
+
+const chat: BatchContext = { jobId: 'job-1', model: 'mistral-small-latest', kind: 'chat' };
+const FAST_RETRY = { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 10_000 };
+
+const testbed = adapterTestbed({
+  emulator: { port: 0, stepMs: 20, seed: 5, providers: [createMistralProvider] },
+  adapter: (emu) =>
+    new MistralAdapter({ apiKey: 'test', serverURL: `${emu.url}/mistral`, retry: FAST_RETRY }),
+  context: chat,
+});
+
+describeUnreadableLines(testbed, { chat, truncatedKeepsId: true });

@@ -1,0 +1,62 @@
+import type { Sql } from '../client';
+
+/**
+ * Inputs of a replay whose request is in flight in an earlier job of the same run wait for that job's result
+ * (state `awaiting`) instead of being sent a second time.
+ *
+ * One lock per run keeps the two sides from missing each other: the intake takes it exclusively before it looks at
+ * the run's other jobs, and every transaction that stores final results takes it shared before it settles the
+ * waiting inputs. So either the intake sees the stored result (and skips the input, or sends it after a failure),
+ * or the results' transaction sees the waiting input and settles it. Stores of results never wait for each other.
+ */
+const RUN_LOCK_PREFIX = 'tranche:run:';
+
+/** Statuses of a job that may still send its requests. */
+const LIVE = ['queued', 'submitting', 'running'];
+
+/**
+ * At intake, once the new job's inputs are written and before anything is skipped: takes the run's lock for the rest
+ * of the transaction.
+ */
+export async function lockRunForIntake(tx: Sql, runId: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${RUN_LOCK_PREFIX + runId}, 0))`;
+}
+
+/**
+ * Pending inputs of the new job whose custom id is pending or submitted in another live job of the run (not being
+ * cancelled) now wait for it instead of being sent. Returns how many.
+ */
+export async function markAwaitingInputs(tx: Sql, jobId: string, runId: string): Promise<number> {
+  const marked = await tx`
+    update inputs i set state = 'awaiting'
+    from inputs e
+    join jobs j on j.id = e.job_id
+    where i.job_id = ${jobId} and i.state = 'pending'
+      and j.run_id = ${runId} and j.id <> ${jobId} and j.status = any(${LIVE}::text[]) and j.cancel_reason is null
+      and e.custom_id = i.custom_id and e.state in ('pending', 'submitted')`;
+  return marked.count;
+}
+
+/**
+ * After final results of `customIds` were stored for `jobId`: the inputs of other jobs of the run that wait for
+ * those requests take a success (`skipped`, as a replay of a done request), or, after a failure, go back to `pending`
+ * to be sent by their own job, unless another live job still has the request in flight. Runs in the transaction
+ * that stored the results. The jobs that change are moved on by the sweeper: it queues the submission of pending
+ * inputs and ends jobs that have nothing left.
+ */
+export async function settleAwaitingInputs(tx: Sql, jobId: string, customIds: string[]): Promise<void> {
+  if (customIds.length === 0) return;
+  const [job] = await tx<{ run_id: string }[]>`select run_id from jobs where id = ${jobId}`;
+  if (!job) return;
+  await tx`select pg_advisory_xact_lock_shared(hashtextextended(${RUN_LOCK_PREFIX + job.run_id}, 0))`;
+  await tx`
+    update inputs w set state = case when r.status = 'succeeded' then 'skipped' else 'pending' end
+    from jobs j, unnest(${customIds}::text[]) as u(custom_id), results r
+    where j.run_id = ${job.run_id} and j.id <> ${jobId} and j.status = any(${LIVE}::text[])
+      and w.job_id = j.id and w.custom_id = u.custom_id and w.state = 'awaiting'
+      and r.custom_id = w.custom_id
+      and (r.status = 'succeeded' or not exists (
+        select 1 from inputs e join jobs k on k.id = e.job_id
+        where k.run_id = ${job.run_id} and k.id <> w.job_id and k.status = any(${LIVE}::text[])
+          and k.cancel_reason is null and e.custom_id = w.custom_id and e.state in ('pending', 'submitted')))`;
+}

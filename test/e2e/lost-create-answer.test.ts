@@ -1,0 +1,70 @@
+import type { Provider } from '@tranche/adapters';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, waitForJob } from '../support/api-client';
+import { chatJob, expectReconciled } from '../support/jobs';
+import { type Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ name: 'lost-create', workers: 1 });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Each provider's batch create call, as the emulator's fault paths name it, and a model it runs. */
+const CREATES: Array<{ provider: Provider; model: string; path: string }> = [
+  { provider: 'openai', model: 'gpt-4o-mini', path: '^/batches$' },
+  { provider: 'anthropic', model: 'claude-sonnet-4-5', path: '^/v1/messages/batches$' },
+  { provider: 'mistral', model: 'mistral-small-latest', path: '^/v1/batch/jobs$' },
+  {
+    provider: 'vertex',
+    model: 'gemini-2.5-flash',
+    path: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
+  },
+];
+
+const REQUESTS = 30;
+
+describe('a batch create whose answer is lost', () => {
+  it('is not made again on any provider: the next attempt adopts the batch, and every request goes out once', async () => {
+    stack.emulator.resetAll();
+    // Each provider creates the batch, then the connection drops before the worker hears back.
+    stack.emulator.setFaults({
+      drop_response: CREATES.map(({ provider, path }) => ({ provider, method: 'POST', path, times: 1 })),
+    });
+    const jobIds = await Promise.all(
+      CREATES.map(async ({ provider, model }) => {
+        const submitted = await call(
+          stack.apiUrl,
+          'POST',
+          '/v1/jobs',
+          chatJob(REQUESTS, { provider, model }),
+        );
+        expect(submitted.status).toBe(202);
+        return submitted.body.job_id as string;
+      }),
+    );
+
+    const views = await Promise.all(jobIds.map((jobId) => waitForJob(stack.apiUrl, jobId)));
+
+    // Every drop was used: each create call's answer was lost once.
+    const faults = (await (await fetch(`${stack.emulator.url}/_emulator/faults`)).json()) as {
+      drop_response: unknown[];
+    };
+    expect(faults.drop_response).toEqual([]);
+    const stats = stack.emulator.stats();
+    for (const [i, { provider }] of CREATES.entries()) {
+      const view = views[i];
+      expect(view.status).toBe('completed');
+      expectReconciled(view.reconciliation);
+      expect(view.reconciliation.succeeded).toBe(REQUESTS);
+      expect(view.batches).toHaveLength(1);
+      const [row] = await stack.sql<{ submit_attempts: number }[]>`
+        select submit_attempts from provider_batches where job_id = ${jobIds[i]!}`;
+      expect(row?.submit_attempts).toBeGreaterThanOrEqual(2);
+      expect(stats[provider]).toMatchObject({ batches: 1, requests: REQUESTS });
+    }
+  });
+});
