@@ -33,6 +33,7 @@ export {
   type BatchRef,
   type ChatMessage,
   type ErrorType,
+  type ExistingBatch,
   type ExistingBatchQuery,
   type JobKind,
   type NormalizedError,

@@ -151,6 +151,16 @@ export interface SubmitResult {
   inputFileId?: string | null;
 }
 
+/**
+ * A batch `findExisting` found, and how it was recognised: `chunk_key` when the provider holds the chunk key (in
+ * metadata, a display name, a label), so the batch is the chunk's; `size` when the provider keeps nothing of ours
+ * (Anthropic) and the batch was picked by its size and creation time only. A `size` adoption may be another chunk's
+ * batch: the worker proves it by its results' custom ids before using any of it.
+ */
+export interface ExistingBatch extends SubmitResult {
+  recognisedBy: 'chunk_key' | 'size';
+}
+
 export interface BatchAdapter {
   readonly provider: Provider;
   readonly limits: ProviderLimits;
@@ -158,7 +168,7 @@ export interface BatchAdapter {
   /** One request as one line of the request file (no trailing newline). */
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string;
   /** Finds a batch created earlier for this chunk (a crash between create and record), if any. */
-  findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null>;
+  findExisting(query: ExistingBatchQuery): Promise<ExistingBatch | null>;
   submit(request: SubmitRequest): Promise<SubmitResult>;
   poll(ref: BatchRef): Promise<PollResult>;
   /**

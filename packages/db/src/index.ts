@@ -21,6 +21,7 @@ export {
   insertPlannedBatch,
   knownProviderBatchIds,
   lockJob,
+  markAdoptionVerified,
   markBatchCleaned,
   markCancelSent,
   nextRound,
@@ -31,6 +32,7 @@ export {
   recordPoll,
   recordSubmitted,
   type SubmitRecord,
+  undoAdoption,
   withBatchLock,
 } from './queries/batches';
 export {
@@ -96,7 +98,7 @@ export {
   setJobStatus,
   sweepTargets,
 } from './queries/jobs';
-export { type CancelOutcome, type CancelReason, failUnrunnableJob, requestCancel } from './queries/lifecycle';
+export { type CancelOutcome, type CancelReason, requestCancel } from './queries/lifecycle';
 export { type MetricsSnapshot, metricsSnapshot, type UsageTotals } from './queries/metrics';
 export {
   type FinishedJobRef,

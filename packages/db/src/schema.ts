@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   doublePrecision,
   index,
   integer,
@@ -131,6 +132,12 @@ export const providerBatches = pgTable(
     cancelSentAt: timestamp('cancel_sent_at', { withTimezone: true }),
     /** When the provider-side objects of this batch (request and result files) were deleted. */
     cleanedAt: timestamp('cleaned_at', { withTimezone: true }),
+    /**
+     * Adopted after a crash by size alone (Anthropic batches carry no chunk key): it may be another chunk's batch.
+     * Until fetch has compared its results' custom ids with the chunk's, nothing of it is stored, cancelled or
+     * deleted (apps/worker/src/processors/adoption-check.ts).
+     */
+    adoptionUnverified: boolean('adoption_unverified').notNull().default(false),
   },
   (t) => [
     uniqueIndex('provider_batches_chunk_key_idx').on(t.chunkKey),

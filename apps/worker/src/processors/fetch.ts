@@ -25,6 +25,7 @@ import { checkProjectBudget } from '../alerts/budgets';
 import { onJobFinished } from '../alerts/job-finished';
 import { quietly } from '../alerts/raise';
 import { batchContextOf, type WorkerContext } from '../context';
+import { proveAdoption } from './adoption-check';
 import { errorsForFailedBatch } from './failed-batch-errors';
 import { isLostBatch, lostBatchError } from './lost-batch';
 import { missingResultError } from './missing-result-error';
@@ -174,6 +175,8 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job, _token?: s
     outputFileId: batch.output_file_id,
     errorFileId: batch.error_file_id,
   };
+  // Adopted by size after a crash: nothing of it is stored until its results prove it is this chunk's.
+  if (batch.adoption_unverified && !(await proveAdoption(ctx, batch, job, adapter, ref))) return;
   let slice: IncomingResult[] = [];
   let sliceBytes = 0;
   const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0, refused: 0 };

@@ -3,6 +3,7 @@ import { getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
 import { pollPayload } from '@tranche/queues';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerContext } from '../context';
+import { UNPROVEN_ADOPTION_CANCELLED } from './adoption-check';
 import { settleBatch } from './fetch';
 import { isLostBatch, lostBatchError } from './lost-batch';
 
@@ -24,6 +25,15 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
     return;
   }
   if (batch.state !== 'submitted' || !batch.provider_batch_id) return;
+  if (job.cancel_reason && batch.adoption_unverified) {
+    // Adopted by size and not yet proven this chunk's: cancelling it might cancel another chunk's work.
+    ctx.log.warn(
+      { jobId: job.id, batchId, providerBatchId: batch.provider_batch_id, reason: job.cancel_reason },
+      'not cancelling a batch adopted by size only: its inputs are settled here as cancelled',
+    );
+    await settleBatch(ctx, batch, job, UNPROVEN_ADOPTION_CANCELLED);
+    return;
+  }
   const adapter = ctx.adapters.get(batch.provider as Provider);
   const ref: BatchRef = {
     providerBatchId: batch.provider_batch_id,

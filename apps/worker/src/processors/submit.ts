@@ -145,7 +145,9 @@ async function failRejectedBatch(
  * What an earlier attempt at the chunk made at the provider, recorded for the chunk: null when the provider shows
  * nothing, or when what it shows is already held by another chunk. That is a wrong adoption (the unique index on
  * `(provider, provider_batch_id)` refuses it; `knownBatchIds` only covers a day around the chunk, and not a batch
- * recorded meanwhile): it is logged, not recorded, and the chunk is sent itself.
+ * recorded meanwhile): it is logged, not recorded, and the chunk is sent itself. A batch recognised by its size only
+ * (Anthropic) is recorded as unverified: fetch proves it by its results' custom ids before using any of it
+ * (adoption-check.ts), and until then nothing cancels or deletes it.
  */
 async function adoptEarlierBatch(
   ctx: WorkerContext,
@@ -166,12 +168,13 @@ async function adoptEarlierBatch(
     found.providerBatchId,
     found.inputFileId ?? null,
     batch.bytes,
+    { adoptionUnverified: found.recognisedBy === 'size' },
   );
   if (recorded === 'held_by_another') {
     ctx.log.error(where, 'not adopting a provider batch another chunk holds; sending the chunk itself');
     return null;
   }
-  ctx.log.warn(where, 'adopted a batch created before a crash');
+  ctx.log.warn({ ...where, recognisedBy: found.recognisedBy }, 'adopted a batch created before a crash');
   return found;
 }
 

@@ -2,6 +2,7 @@ import {
   type BatchAdapter,
   type BatchContext,
   type BatchRef,
+  type ExistingBatch,
   type ExistingBatchQuery,
   type JobKind,
   type NormalizedResult,
@@ -32,7 +33,7 @@ export class ScriptedAdapter implements BatchAdapter {
   /** The lines `fetchResults` returns, in order. */
   results: NormalizedResult[] = [];
   /** What `findExisting` finds. */
-  existing: SubmitResult | null = null;
+  existing: ExistingBatch | null = null;
   /** Thrown by `submit` when set. */
   submitError: Error | null = null;
   private submitted = 0;
@@ -51,7 +52,7 @@ export class ScriptedAdapter implements BatchAdapter {
     return JSON.stringify({ custom_id: customId, model: context.model, request });
   }
 
-  async findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null> {
+  async findExisting(query: ExistingBatchQuery): Promise<ExistingBatch | null> {
     this.calls.push({ method: 'findExisting', arg: query });
     return this.existing;
   }

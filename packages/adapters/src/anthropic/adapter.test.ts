@@ -191,7 +191,10 @@ describe('AnthropicAdapter against the emulator', () => {
       requestCount: 3,
       knownBatchIds: new Set<string>(),
     };
-    expect(await testbed.adapter.findExisting(query)).toEqual({ providerBatchId: ref.providerBatchId });
+    expect(await testbed.adapter.findExisting(query)).toEqual({
+      providerBatchId: ref.providerBatchId,
+      recognisedBy: 'size',
+    });
     expect(
       await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([ref.providerBatchId]) }),
     ).toBeNull();
@@ -206,6 +209,7 @@ describe('AnthropicAdapter against the emulator', () => {
       await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([other.providerBatchId]) }),
     ).toEqual({
       providerBatchId: ref.providerBatchId,
+      recognisedBy: 'size',
     });
     expect(testbed.emu.stats().anthropic?.batches).toBe(2);
   });
@@ -231,7 +235,7 @@ describe('AnthropicAdapter against the emulator', () => {
       requestCount: 5,
       knownBatchIds: new Set(),
     });
-    expect(adopted).toEqual({ providerBatchId: data[0]!.id });
+    expect(adopted).toEqual({ providerBatchId: data[0]!.id, recognisedBy: 'size' });
     const { results } = await waitAndCollect(adopted!);
     expect(results.map((r) => r.customId).sort()).toEqual(inputs.map(([id]) => id));
   });

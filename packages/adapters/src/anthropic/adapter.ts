@@ -14,6 +14,7 @@ import type {
   BatchAdapter,
   BatchContext,
   BatchRef,
+  ExistingBatch,
   ExistingBatchQuery,
   NormalizedResult,
   PollResult,
@@ -73,14 +74,15 @@ export class AnthropicAdapter implements BatchAdapter {
     });
   }
 
-  async findExisting(query: ExistingBatchQuery): Promise<SubmitResult | null> {
+  /** Recognised by size and time only (`adoptableBatch`): the worker proves the adoption when it fetches. */
+  async findExisting(query: ExistingBatchQuery): Promise<ExistingBatch | null> {
     try {
       const batch = await adoptableBatch(
         this.client.messages.batches.list({ limit: LIST_PAGE_SIZE }),
         query,
         ADOPT_SKEW_MS,
       );
-      return batch ? { providerBatchId: batch.id } : null;
+      return batch ? { providerBatchId: batch.id, recognisedBy: 'size' } : null;
     } catch (error) {
       throw classifyCallError('anthropic', error);
     }

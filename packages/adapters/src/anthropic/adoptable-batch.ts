@@ -9,6 +9,11 @@ import { totalRequests } from './poll-result';
  * chunk, exactly one must have `requestCount` requests. If two do, neither is adopted: adopting the wrong
  * one would tie this chunk to another chunk's results, while submitting again at worst runs (and bills)
  * the chunk twice, and the duplicate's results are never read.
+ *
+ * The only such batch may still be someone else's (another worker's, not yet recorded, or one made outside
+ * Tranche in the same workspace): the adapter reports it as recognised by `size`, and the worker proves it by
+ * its results' custom ids before using, cancelling or deleting any of it, undoing a wrong adoption and sending
+ * the chunk itself (apps/worker/src/processors/adoption-check.ts).
  */
 export async function adoptableBatch(
   newestFirst: AsyncIterable<MessageBatch>,

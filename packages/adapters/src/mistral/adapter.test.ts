@@ -210,6 +210,7 @@ describe('MistralAdapter against the emulator', () => {
       expect(adopted).toEqual({
         providerBatchId: jobs.data?.[0]?.id,
         inputFileId: (lost as CreateAfterUploadError).inputFileId,
+        recognisedBy: 'chunk_key',
       });
       expect((await waitAndCollect(adopted!)).results).toHaveLength(4);
     });
@@ -277,6 +278,7 @@ describe('MistralAdapter against the emulator', () => {
     expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'chunk-A' })).toEqual({
       providerBatchId: a.providerBatchId,
       inputFileId: a.inputFileId,
+      recognisedBy: 'chunk_key',
     });
     expect((await testbed.adapter.findExisting({ ...query, chunkKey: 'chunk-B' }))?.providerBatchId).toBe(
       b.providerBatchId,

@@ -13,6 +13,7 @@ import type {
   BatchAdapter,
   BatchContext,
   BatchRef,
+  ExistingBatch,
   ExistingBatchQuery,
   JobKind,
   NormalizedResult,
@@ -124,7 +125,7 @@ export class MistralAdapter implements BatchAdapter {
     chunkKey,
     createdAfter,
     knownBatchIds,
-  }: ExistingBatchQuery): Promise<SubmitResult | null> {
+  }: ExistingBatchQuery): Promise<ExistingBatch | null> {
     const since = new Date(createdAfter.getTime() - ADOPT_SKEW_MS);
     const sinceS = Math.floor(since.getTime() / 1000);
     try {
@@ -140,7 +141,11 @@ export class MistralAdapter implements BatchAdapter {
         for (const job of jobs) {
           if (job.createdAt < sinceS) return null;
           if (job.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(job.id)) {
-            return { providerBatchId: job.id, inputFileId: job.inputFiles[0] ?? null };
+            return {
+              providerBatchId: job.id,
+              inputFileId: job.inputFiles[0] ?? null,
+              recognisedBy: 'chunk_key',
+            };
           }
         }
         if (jobs.length < PAGE_SIZE || (page + 1) * PAGE_SIZE >= list.total) return null;

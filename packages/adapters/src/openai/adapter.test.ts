@@ -345,10 +345,12 @@ describe('OpenAIAdapter against the emulator', () => {
       expect(await testbed.adapter.findExisting(query)).toEqual({
         providerBatchId: a.providerBatchId,
         inputFileId: a.inputFileId,
+        recognisedBy: 'chunk_key',
       });
       expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c8' })).toEqual({
         providerBatchId: b.providerBatchId,
         inputFileId: b.inputFileId,
+        recognisedBy: 'chunk_key',
       });
       expect(await testbed.adapter.findExisting({ ...query, chunkKey: 'job-1_r0_c9' })).toBeNull();
       expect(
@@ -394,6 +396,7 @@ describe('OpenAIAdapter against the emulator', () => {
       expect(await testbed.adapter.findExisting(query)).toEqual({
         providerBatchId: old.providerBatchId,
         inputFileId: old.inputFileId,
+        recognisedBy: 'chunk_key',
       });
       expect(await callCounts()).toEqual({ 'GET ^/batches$': 2 });
 
@@ -412,6 +415,7 @@ describe('OpenAIAdapter against the emulator', () => {
       expect(await testbed.adapter.findExisting({ ...window, chunkKey: 'job-1_r1_c0' })).toEqual({
         providerBatchId: recent.providerBatchId,
         inputFileId: recent.inputFileId,
+        recognisedBy: 'chunk_key',
       });
       expect(await callCounts()).toEqual({ 'GET ^/batches$': 3 });
     });
@@ -652,6 +656,7 @@ describe('OpenAIAdapter against the emulator', () => {
       expect(adopted).toEqual({
         providerBatchId: made!.id,
         inputFileId: (lost as CreateAfterUploadError).inputFileId,
+        recognisedBy: 'chunk_key',
       });
       const { results } = await waitAndCollect(adopted!);
       expect(results.map((r) => r.customId).sort()).toEqual(numbered(6).map(([id]) => id));

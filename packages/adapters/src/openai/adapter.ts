@@ -15,6 +15,7 @@ import type {
   BatchAdapter,
   BatchContext,
   BatchRef,
+  ExistingBatch,
   ExistingBatchQuery,
   JobKind,
   NormalizedResult,
@@ -104,14 +105,14 @@ export class OpenAIAdapter implements BatchAdapter {
     chunkKey,
     createdAfter,
     knownBatchIds,
-  }: ExistingBatchQuery): Promise<SubmitResult | null> {
+  }: ExistingBatchQuery): Promise<ExistingBatch | null> {
     const since = Math.floor(createdAfter.getTime() / 1000) - ADOPT_SKEW_S;
     try {
       // Newest first: stop paging once batches are older than the chunk itself (and never adopt one that is).
       for await (const batch of this.client.batches.list({ limit: 100 })) {
         if (batch.created_at < since) break;
         if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(batch.id)) {
-          return { providerBatchId: batch.id, inputFileId: batch.input_file_id };
+          return { providerBatchId: batch.id, inputFileId: batch.input_file_id, recognisedBy: 'chunk_key' };
         }
       }
       return null;

@@ -185,6 +185,7 @@ describe('VertexAdapter against the emulator', () => {
       expect(adopted).toEqual({
         providerBatchId: expect.stringMatching(/batchPredictionJobs\/\d+$/),
         inputFileId: (lost as CreateAfterUploadError).inputFileId,
+        recognisedBy: 'chunk_key',
       });
       expect((await waitAndCollect(adopted!)).results).toHaveLength(3);
     });
@@ -240,6 +241,7 @@ describe('VertexAdapter against the emulator', () => {
     expect(await testbed.adapter.findExisting(query)).toEqual({
       providerBatchId: submitted.providerBatchId,
       inputFileId: submitted.inputFileId,
+      recognisedBy: 'chunk_key',
     });
     expect(
       await testbed.adapter.findExisting({ ...query, knownBatchIds: new Set([submitted.providerBatchId]) }),

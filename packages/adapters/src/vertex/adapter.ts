@@ -8,6 +8,7 @@ import type {
   BatchAdapter,
   BatchContext,
   BatchRef,
+  ExistingBatch,
   ExistingBatchQuery,
   NormalizedResult,
   PollResult,
@@ -112,7 +113,7 @@ export class VertexAdapter implements BatchAdapter {
     chunkKey,
     createdAfter,
     knownBatchIds,
-  }: ExistingBatchQuery): Promise<SubmitResult | null> {
+  }: ExistingBatchQuery): Promise<ExistingBatch | null> {
     const since = createdAfter.getTime() - ADOPT_SKEW_MS;
     try {
       const pager = await this.ai.batches.list({
@@ -122,7 +123,11 @@ export class VertexAdapter implements BatchAdapter {
         if (job.displayName !== chunkKey || !job.name) continue;
         if (knownBatchIds.has(job.name) || knownBatchIds.has(job.name.split('/').pop()!)) continue;
         if (job.createTime && Date.parse(job.createTime) < since) continue;
-        return { providerBatchId: job.name, inputFileId: job.src?.gcsUri?.[0] ?? null };
+        return {
+          providerBatchId: job.name,
+          inputFileId: job.src?.gcsUri?.[0] ?? null,
+          recognisedBy: 'chunk_key',
+        };
       }
       return null;
     } catch (error) {

@@ -91,18 +91,24 @@ export type SubmitRecord = 'recorded' | 'not_planned' | 'held_by_another';
 
 const ONE_CHUNK_PER_PROVIDER_BATCH = 'provider_batches_provider_batch_idx';
 
+/**
+ * `adoptionUnverified`: the provider batch was adopted after a crash by its size alone and may be another chunk's
+ * (see `undoAdoption`).
+ */
 export async function recordSubmitted(
   sql: Sql,
   batchId: string,
   providerBatchId: string,
   inputFileId: string | null,
   bytes: number,
+  { adoptionUnverified = false }: { adoptionUnverified?: boolean } = {},
 ): Promise<SubmitRecord> {
   try {
     const updated = await sql`
       update provider_batches
       set state = 'submitted', provider_batch_id = ${providerBatchId}, input_file_id = ${inputFileId},
-          bytes = ${bytes}, submitted_at = now(), status_changed_at = now()
+          bytes = ${bytes}, submitted_at = now(), status_changed_at = now(),
+          adoption_unverified = ${adoptionUnverified}
       where id = ${batchId} and state = 'planned'`;
     return updated.count > 0 ? 'recorded' : 'not_planned';
   } catch (error) {
@@ -135,6 +141,28 @@ export async function recordPoll(sql: Sql, batchId: string, poll: PollRecord): P
       state = case when ${poll.ended} then 'ended' else state end,
       ended_at = case when ${poll.ended} then coalesce(ended_at, now()) else ended_at end
     where id = ${batchId} and state = 'submitted'`;
+}
+
+/** The adopted batch's results answer exactly the chunk's requests: it is the chunk's own. */
+export async function markAdoptionVerified(sql: Sql, batchId: string): Promise<void> {
+  await sql`update provider_batches set adoption_unverified = false where id = ${batchId}`;
+}
+
+/**
+ * Lets go of a provider batch adopted by size that turned out to hold other requests: the chunk is planned again,
+ * as if never sent, so that its next submit sends it itself. `submit_attempts` starts over so that this submit does
+ * not look for an earlier batch again (it would find the same one, no longer recorded). False when the batch had
+ * already moved on (another worker undid or settled it).
+ */
+export async function undoAdoption(sql: Sql, batchId: string, providerBatchId: string): Promise<boolean> {
+  const undone = await sql`
+    update provider_batches set
+      state = 'planned', provider_batch_id = null, input_file_id = null, output_file_id = null, error_file_id = null,
+      provider_status = null, counts = null, outcome = null, failures = null, submitted_at = null,
+      status_changed_at = null, ended_at = null, cancel_sent_at = null, submit_attempts = 0,
+      adoption_unverified = false
+    where id = ${batchId} and provider_batch_id = ${providerBatchId} and adoption_unverified and state = 'ended'`;
+  return undone.count > 0;
 }
 
 export async function markCancelSent(sql: Sql, batchId: string): Promise<void> {
@@ -175,11 +203,14 @@ export async function knownProviderBatchIds(sql: Sql, provider: string, around: 
   return new Set(rows.map((r) => r.provider_batch_id));
 }
 
-/** Fetched batches whose provider-side files have been kept long enough. */
+/**
+ * Fetched batches whose provider-side files have been kept long enough. A batch adopted by size and never proven
+ * the chunk's (settled without its results, e.g. cancelled) is never deleted: it may be another chunk's.
+ */
 export async function batchesToClean(sql: Sql, retentionHours: number, limit = 50): Promise<BatchRow[]> {
   return sql<BatchRow[]>`
     select * from provider_batches
-    where state = 'fetched' and cleaned_at is null and provider_batch_id is not null
+    where state = 'fetched' and cleaned_at is null and provider_batch_id is not null and not adoption_unverified
       and fetched_at < now() - make_interval(secs => ${retentionHours * 3600})
     order by fetched_at limit ${limit}`;
 }

@@ -1,7 +1,7 @@
 import type { Sql } from '../client';
 import { finishJobIfDone, isTerminal } from './jobs';
 import { failUnsent, markBatchFetched, type PricingFor } from './results';
-import type { JobRow, JobStatus, StoredError } from './types';
+import type { JobRow, JobStatus } from './types';
 
 export type CancelReason = 'user' | 'timeout';
 
@@ -74,33 +74,5 @@ export async function requestCancel(
     const finished = await finishJobIfDone(tx, jobId);
     const [fresh] = await tx<JobRow[]>`select * from jobs where id = ${jobId}`;
     return { kind: 'cancelling' as const, job: fresh ?? job, batchesToWake: live.map((b) => b.id), finished };
-  });
-}
-
-/**
- * Ends a job that cannot run at all (its provider is not configured on the workers): every input not yet sent
- * fails with `error`, and the job records why.
- */
-export async function failUnrunnableJob(
-  sql: Sql,
-  jobId: string,
-  error: StoredError,
-  pricing: PricingFor,
-): Promise<JobStatus | null> {
-  return sql.begin(async (txn) => {
-    const tx = txn as unknown as Sql;
-    const [job] = await tx<JobRow[]>`select * from jobs where id = ${jobId} for update`;
-    if (!job || isTerminal(job.status)) return null;
-    const pending = await tx<{ custom_id: string }[]>`
-      select custom_id from inputs where job_id = ${jobId} and state in ('pending', 'awaiting')`;
-    await failUnsent(
-      tx,
-      jobId,
-      pending.map((p) => p.custom_id),
-      error,
-      pricing(job),
-    );
-    await tx`update jobs set error = ${error.message}, updated_at = now() where id = ${jobId}`;
-    return finishJobIfDone(tx, jobId);
   });
 }

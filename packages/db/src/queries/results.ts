@@ -84,6 +84,9 @@ async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string |
       custom_id text, status text, output jsonb, input_tokens int, output_tokens int, cached_tokens int,
       cache_write_tokens int, usage jsonb, cost_usd text, sync_cost_usd text, price_version text, error jsonb,
       attempts int)
+    -- In key order: two jobs of one run storing the same requests in other orders take their row locks alike and
+    -- never deadlock.
+    order by r.custom_id
     on conflict (custom_id) do update set
       job_id = ${outcome(tx, 'job_id')}, batch_id = ${outcome(tx, 'batch_id')}, status = ${outcome(tx, 'status')},
       output = ${outcome(tx, 'output')}, usage = ${outcome(tx, 'usage')}, error = ${outcome(tx, 'error')},

@@ -75,6 +75,8 @@ export interface BatchRow {
   fetched_at: Date | null;
   cancel_sent_at: Date | null;
   cleaned_at: Date | null;
+  /** Adopted after a crash by size alone: not yet proven to be this chunk's batch (see schema.ts). */
+  adoption_unverified: boolean;
 }
 
 export interface StoredError {

@@ -1,0 +1,1 @@
+ALTER TABLE "provider_batches" ADD COLUMN "adoption_unverified" boolean DEFAULT false NOT NULL;
