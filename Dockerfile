@@ -4,6 +4,8 @@ ENV CI=true
 WORKDIR /app
 RUN npm i -g pnpm@10.34.9
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+# pnpm applies these to the packages it installs (patchedDependencies in pnpm-workspace.yaml).
+COPY patches/ patches/
 COPY apps/producer/package.json apps/producer/
 COPY apps/worker/package.json apps/worker/
 COPY packages/adapters/package.json packages/adapters/
