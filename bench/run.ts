@@ -1,6 +1,7 @@
 /**
  * pnpm bench [heavy|small]...: end-to-end figures against the emulator, with the floor (what Postgres and the
- * emulator alone need for the same bytes) printed beside them. Prints figures; asserts nothing.
+ * emulator alone need for the same bytes) printed beside them; `pnpm bench load`: many jobs from many producers at
+ * once (bench/load.ts); `pnpm bench costs`: the cost-reading paths. Prints figures; asserts nothing.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -9,6 +10,7 @@ import { waitForJob } from '../test/support/api-client';
 import { type Stack, startStack } from '../test/support/stack';
 import { runCostsBench } from './costs';
 import { measureFloor } from './floor';
+import { runLoadBench } from './load';
 
 interface Scenario {
   name: string;
@@ -142,13 +144,15 @@ async function runScenario(scenario: Scenario) {
 const args = process.argv.slice(2).filter((a) => a !== '--');
 // `pnpm bench costs [--results N ...]`: the cost-reading paths over a seeded database (bench/costs.ts).
 const costsFlags = args[0] === 'costs' ? args.slice(1) : null;
-const names = costsFlags ? [] : args.length > 0 ? args : Object.keys(SCENARIOS);
+const load = args[0] === 'load';
+const names = costsFlags || load ? [] : args.length > 0 ? args : Object.keys(SCENARIOS);
 const dropTemplate = await prepareTemplateDatabase();
 try {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; ${new Date().toISOString()}`,
   );
   if (costsFlags) await runCostsBench(costsFlags);
+  if (load) console.log(JSON.stringify(await runLoadBench()));
   for (const name of names) {
     const scenario = SCENARIOS[name];
     if (!scenario) throw new Error(`unknown scenario ${name}: use ${Object.keys(SCENARIOS).join(', ')}`);
