@@ -1,38 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BatchClient,
   IdempotencyKeyReusedError,
   loadApiEnv,
   RequestValidationError,
   type SdkJobSpec,
   startApi,
 } from '@tranche/producer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, resultLines, waitForJob } from '../support/api-client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { freePort } from '../support/ports';
-import { REDIS_URL, type Stack, startStack } from '../support/stack';
+import { stackWithClient } from '../support/stack-with-client';
 import { waitFor } from '../support/wait';
 
-let stack: Stack;
-let client: BatchClient;
-
-beforeAll(async () => {
-  stack = await startStack({ name: 'once', workers: 1 });
-  client = new BatchClient({
-    databaseUrl: stack.db.url,
-    redisUrl: REDIS_URL,
-    queuePrefix: stack.prefix,
-    pollIntervalS: 0.2,
-  });
-});
-afterAll(async () => {
-  await client?.close();
-  await stack?.stop();
-});
-
-// A fault a test sets must not outlive it, even when the test fails before it clears it.
-afterEach(() => stack.emulator.setFaults({}));
+const t = stackWithClient({ name: 'once' });
 
 const freshRun = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
 const jobOf = (runId: string, count = 3, inputOf?: (i: number) => Record<string, unknown>) =>
@@ -51,7 +32,7 @@ interface Answer {
 }
 
 async function post(body: string, contentType: string, key: string): Promise<Answer> {
-  const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
+  const response = await fetch(`${t.stack.apiUrl}/v1/jobs`, {
     method: 'POST',
     headers: { 'content-type': contentType, 'idempotency-key': key },
     body,
@@ -67,7 +48,7 @@ const postNdjson = (job: { inputs: unknown[] }, key: string) =>
   post(ndjsonOf(job), 'application/x-ndjson', key);
 
 async function jobsOfRun(runId: string): Promise<string[]> {
-  const rows = await stack.sql<
+  const rows = await t.stack.sql<
     { id: string }[]
   >`select id from jobs where run_id = ${runId} order by created_at`;
   return rows.map((r) => r.id);
@@ -106,14 +87,14 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     const key = `key-${runId}`;
     const first = await postJson(jobOf(runId), key);
     expect(first.status).toBe(202);
-    const [before] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
+    const [before] = await t.stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
     const other = await postJson(jobOf(runId, 4), key);
     expect(other.status).toBe(422);
     expect(other.body.error).toMatchObject({ type: 'idempotency_key_reused', header: 'Idempotency-Key' });
     // A body that differs only in its bytes (key order, spacing) is another body: the key covers what was sent.
     const reordered = JSON.stringify(jobOf(runId), null, 2);
     expect((await post(reordered, 'application/json', key)).status).toBe(422);
-    const [after] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
+    const [after] = await t.stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
     expect(after?.n).toBe(before?.n);
   });
 
@@ -142,7 +123,8 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     const runId = freshRun('idem-expiry');
     const key = `key-${runId}`;
     const first = await postJson(jobOf(runId), key);
-    await stack.sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`;
+    await t.stack
+      .sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = ${key}`;
     const later = await postJson(jobOf(runId, 4), key);
     expect(later).toMatchObject({ status: 202, replayed: null });
     expect(later.body.job_id).not.toBe(first.body.job_id);
@@ -154,16 +136,16 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
   it('takes an idempotencyKey in BatchClient.submit, with the same rules', async () => {
     const runId = freshRun('idem-sdk');
     const spec = jobOf(runId) as SdkJobSpec;
-    const first = await client.submit(spec, { idempotencyKey: `sdk-${runId}` });
+    const first = await t.client.submit(spec, { idempotencyKey: `sdk-${runId}` });
     // The same job with its keys in another order is the same job for the SDK.
     const { inputs, metadata, ...rest } = spec;
-    const again = await client.submit({ metadata, inputs, ...rest }, { idempotencyKey: `sdk-${runId}` });
+    const again = await t.client.submit({ metadata, inputs, ...rest }, { idempotencyKey: `sdk-${runId}` });
     expect(again).toEqual(first);
     await expect(
-      client.submit(jobOf(runId, 4) as SdkJobSpec, { idempotencyKey: `sdk-${runId}` }),
+      t.client.submit(jobOf(runId, 4) as SdkJobSpec, { idempotencyKey: `sdk-${runId}` }),
     ).rejects.toThrow(IdempotencyKeyReusedError);
-    await expect(client.submit(spec, { idempotencyKey: '' })).rejects.toThrow(RequestValidationError);
-    await expect(client.submit(spec, { idempotencyKey: '' })).rejects.toThrow('idempotencyKey');
+    await expect(t.client.submit(spec, { idempotencyKey: '' })).rejects.toThrow(RequestValidationError);
+    await expect(t.client.submit(spec, { idempotencyKey: '' })).rejects.toThrow('idempotencyKey');
     expect(await jobsOfRun(runId)).toEqual([first.job_id]);
   });
 });
@@ -172,7 +154,7 @@ describe('intake while Redis is down', () => {
   it('answers 202 without waiting for Redis, and the sweeper queues the job, which completes', async () => {
     const api = await startApi(
       loadApiEnv({
-        ...stack.env,
+        ...t.stack.env,
         REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
         PORT: '0',
         LOG_LEVEL: 'silent',
@@ -183,7 +165,7 @@ describe('intake while Redis is down', () => {
       expect(submitted.status).toBe(202);
       expect(submitted.body).toMatchObject({ status: 'queued', to_send: 5 });
       // That API never reached Redis: the stack's worker got the job from its sweeper.
-      const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+      const view = await waitForJob(t.stack.apiUrl, submitted.body.job_id);
       expect(view.status).toBe('completed');
       expectReconciled(view.reconciliation);
     } finally {
@@ -198,33 +180,33 @@ describe('a replay of a run while its first job runs', () => {
 
   async function batchAtProvider(jobId: string) {
     await waitFor('the first job to be at the provider', async () => {
-      const [row] = await stack.sql<{ n: number }[]>`
+      const [row] = await t.stack.sql<{ n: number }[]>`
         select count(*)::int as n from provider_batches where job_id = ${jobId} and provider_batch_id is not null`;
       return row?.n === 1;
     });
   }
 
   function openaiStats() {
-    const { batches = 0, requests = 0 } = stack.emulator.stats().openai ?? {};
+    const { batches = 0, requests = 0 } = t.stack.emulator.stats().openai ?? {};
     return { batches, requests };
   }
 
   it('sends nothing twice: the replay takes the first job’s results, and both end with all of them', async () => {
-    stack.emulator.resetAll();
-    stack.emulator.setFaults(holdPolls);
+    t.stack.emulator.resetAll();
+    t.stack.emulator.setFaults(holdPolls);
     const runId = freshRun('inflight');
-    const first = await call(stack.apiUrl, 'POST', '/v1/jobs', jobOf(runId, 20));
+    const first = await call(t.stack.apiUrl, 'POST', '/v1/jobs', jobOf(runId, 20));
     expect(first.status).toBe(202);
     await batchAtProvider(first.body.job_id);
 
     const replayJob = jobOf(runId, 22);
-    const replay = await call(stack.apiUrl, 'POST', '/v1/jobs', replayJob);
+    const replay = await call(t.stack.apiUrl, 'POST', '/v1/jobs', replayJob);
     expect(replay.body).toMatchObject({ status: 'queued', skipped_done: 0, awaiting: 20, to_send: 2 });
-    stack.emulator.setFaults({});
+    t.stack.emulator.setFaults({});
 
     const [firstView, replayView] = await Promise.all([
-      waitForJob(stack.apiUrl, first.body.job_id),
-      waitForJob(stack.apiUrl, replay.body.job_id),
+      waitForJob(t.stack.apiUrl, first.body.job_id),
+      waitForJob(t.stack.apiUrl, replay.body.job_id),
     ]);
     expect(firstView.status).toBe('completed');
     expect(replayView.status).toBe('completed');
@@ -236,33 +218,36 @@ describe('a replay of a run while its first job runs', () => {
     });
     expect(openaiStats()).toEqual({ batches: 2, requests: 22 });
 
-    const firstLines = await resultLines(stack.apiUrl, first.body.job_id);
-    const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
+    const firstLines = await resultLines(t.stack.apiUrl, first.body.job_id);
+    const replayLines = await resultLines(t.stack.apiUrl, replay.body.job_id);
     expect(replayLines.map((l) => l.status)).toEqual(Array(22).fill('succeeded'));
     expect(replayLines.slice(0, 20).map((l) => l.output)).toEqual(firstLines.map((l) => l.output));
   });
 
   it('sends a request itself when the first job failed it', async () => {
-    stack.emulator.resetAll();
+    t.stack.emulator.resetAll();
     // Every request of the first job's batch fails for good (a 400, and one attempt).
-    stack.emulator.setFaults({ ...holdPolls, request_errors: { provider: 'openai', rate: 1, status: 400 } });
+    t.stack.emulator.setFaults({
+      ...holdPolls,
+      request_errors: { provider: 'openai', rate: 1, status: 400 },
+    });
     const runId = freshRun('inflight-failed');
-    const first = await call(stack.apiUrl, 'POST', '/v1/jobs', {
+    const first = await call(t.stack.apiUrl, 'POST', '/v1/jobs', {
       ...jobOf(runId, 6),
       options: { max_attempts: 1 },
     });
     await batchAtProvider(first.body.job_id);
-    const replay = await call(stack.apiUrl, 'POST', '/v1/jobs', jobOf(runId, 6));
+    const replay = await call(t.stack.apiUrl, 'POST', '/v1/jobs', jobOf(runId, 6));
     expect(replay.body).toMatchObject({ awaiting: 6, to_send: 0 });
-    stack.emulator.setFaults({});
+    t.stack.emulator.setFaults({});
 
-    const firstView = await waitForJob(stack.apiUrl, first.body.job_id);
+    const firstView = await waitForJob(t.stack.apiUrl, first.body.job_id);
     expect(firstView.status).toBe('failed');
-    const replayView = await waitForJob(stack.apiUrl, replay.body.job_id);
+    const replayView = await waitForJob(t.stack.apiUrl, replay.body.job_id);
     expect(replayView.status).toBe('completed');
     expect(replayView.reconciliation).toMatchObject({ submitted: 6, succeeded: 6, skipped_done: 0 });
     expect(openaiStats()).toEqual({ batches: 2, requests: 12 });
-    const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
+    const replayLines = await resultLines(t.stack.apiUrl, replay.body.job_id);
     expect(replayLines.map((l) => l.status)).toEqual(Array(6).fill('succeeded'));
   });
 });

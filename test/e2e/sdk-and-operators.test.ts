@@ -1,29 +1,12 @@
-import { BatchClient, JobValidationError, startApi } from '@tranche/producer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BatchClient, JobValidationError, startApi } from '@tranche/producer';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/api-client';
 import { chatJob } from '../support/jobs';
 import { freePort } from '../support/ports';
-import { REDIS_URL, type Stack, startStack } from '../support/stack';
+import { REDIS_URL } from '../support/stack';
+import { stackWithClient } from '../support/stack-with-client';
 
-let stack: Stack;
-let client: BatchClient;
-
-beforeAll(async () => {
-  stack = await startStack({ name: 'sdk', workers: 1 });
-  client = new BatchClient({
-    databaseUrl: stack.db.url,
-    redisUrl: REDIS_URL,
-    queuePrefix: stack.prefix,
-    pollIntervalS: 0.2,
-  });
-});
-afterAll(async () => {
-  await client?.close();
-  await stack?.stop();
-});
-
-// A fault a test sets must not outlive it, even when the test fails before it clears it.
-afterEach(() => stack.emulator.setFaults({}));
+const t = stackWithClient({ name: 'sdk' });
 
 describe('the producer SDK', () => {
   it('submits, waits and iterates results in input order, heavy documents and unicode included', async () => {
@@ -32,78 +15,78 @@ describe('the producer SDK', () => {
       id: `k${i}`,
       prompt: i % 10 === 0 ? heavy(i) : `Traduis en français : phrase ${i} 🎉`,
     }));
-    const submitted = await client.submit(job as Parameters<BatchClient['submit']>[0]);
+    const submitted = await t.client.submit(job as Parameters<BatchClient['submit']>[0]);
     expect(submitted).toMatchObject({ status: 'queued', inputs: 60, to_send: 60 });
     const progress: string[] = [];
-    const done = await client.wait(submitted.job_id, {
+    const done = await t.client.wait(submitted.job_id, {
       intervalMs: 200,
       onProgress: (v) => progress.push(v.status),
     });
     expect(done.status).toBe('completed');
     expect(progress.at(-1)).toBe('completed');
     const ids: string[] = [];
-    for await (const result of client.results(submitted.job_id)) {
+    for await (const result of t.client.results(submitted.job_id)) {
       ids.push(result.id ?? '');
       expect(result.status).toBe('succeeded');
       expect(result.usage?.input_tokens).toBeGreaterThan(0);
     }
     expect(ids).toEqual(job.inputs.map((i) => (i as { id: string }).id));
-    const first = await client.results(submitted.job_id).next();
+    const first = await t.client.results(submitted.job_id).next();
     expect(JSON.stringify(first.value?.output)).toContain('📄');
   });
 
   it('rejects a bad job with the same errors as the API', async () => {
-    await expect(client.submit({ ...chatJob(1), model: '' } as never)).rejects.toBeInstanceOf(
+    await expect(t.client.submit({ ...chatJob(1), model: '' } as never)).rejects.toBeInstanceOf(
       JobValidationError,
     );
-    await expect(client.submit({ ...chatJob(1), model: '' } as never)).rejects.toThrow(/model/);
+    await expect(t.client.submit({ ...chatJob(1), model: '' } as never)).rejects.toThrow(/model/);
   });
 
   it('cancels through the SDK', async () => {
-    stack.emulator.setFaults({ slow_factor: 50 });
-    const submitted = await client.submit(chatJob(10) as never);
-    const cancelling = await client.cancel(submitted.job_id);
+    t.stack.emulator.setFaults({ slow_factor: 50 });
+    const submitted = await t.client.submit(chatJob(10) as never);
+    const cancelling = await t.client.cancel(submitted.job_id);
     expect(['cancelling', 'cancelled']).toContain(cancelling.status);
-    const done = await client.wait(submitted.job_id, { intervalMs: 200, timeoutMs: 60_000 });
+    const done = await t.client.wait(submitted.job_id, { intervalMs: 200, timeoutMs: 60_000 });
     expect(done.status).toBe('cancelled');
   });
 
   it('says a job does not exist', async () => {
-    await expect(client.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow(/no job/);
-    expect((await call(stack.apiUrl, 'GET', '/v1/jobs/not-a-job')).status).toBe(404);
+    await expect(t.client.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow(/no job/);
+    expect((await call(t.stack.apiUrl, 'GET', '/v1/jobs/not-a-job')).status).toBe(404);
   });
 });
 
 describe('operator endpoints', () => {
   it('serves Bull Board with the five queues', async () => {
-    const page = await fetch(`${stack.apiUrl}/admin/queues`);
+    const page = await fetch(`${t.stack.apiUrl}/admin/queues`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
-    const { status, body } = await call(stack.apiUrl, 'GET', '/admin/queues/api/queues');
+    const { status, body } = await call(t.stack.apiUrl, 'GET', '/admin/queues/api/queues');
     expect(status).toBe(200);
     const names = body.queues.map((q: { name: string }) => q.name).sort();
     expect(names).toEqual(['fetch', 'notify', 'poll', 'submit', 'sweep']);
   });
 
   it('reports health of Postgres and Redis, and 503 when Redis does not answer', async () => {
-    expect(await call(stack.apiUrl, 'GET', '/health')).toMatchObject({
+    expect(await call(t.stack.apiUrl, 'GET', '/health')).toMatchObject({
       status: 200,
       body: { status: 'ok', postgres: 'ok', redis: 'ok' },
     });
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const api = await startApi({
-      ...stack.env,
+      ...t.stack.env,
       REDIS_URL: deadRedis,
       PORT: 0,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
-      QUEUE_PREFIX: stack.prefix,
+      QUEUE_PREFIX: t.stack.prefix,
       POLL_INTERVAL_S: 1,
       MAX_BODY_BYTES: 1000,
       JOB_TIMEOUT_H: 1,
       MAX_ATTEMPTS: 1,
       API_KEYS: undefined,
-      DATABASE_URL: stack.db.url,
+      DATABASE_URL: t.stack.db.url,
     } as never);
     try {
       const { status, body } = await call(api.url, 'GET', '/health');
@@ -117,9 +100,9 @@ describe('operator endpoints', () => {
 
   it('requires the bearer key when API_KEYS is set, and never echoes it', async () => {
     const api = await startApi({
-      DATABASE_URL: stack.db.url,
+      DATABASE_URL: t.stack.db.url,
       REDIS_URL,
-      QUEUE_PREFIX: stack.prefix,
+      QUEUE_PREFIX: t.stack.prefix,
       PORT: 0,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',

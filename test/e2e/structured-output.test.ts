@@ -1,13 +1,9 @@
 import { compileOutputSchema } from '@tranche/adapters';
-import { BatchClient } from '@tranche/producer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { call } from '../support/api-client';
 import { chatJob } from '../support/jobs';
-import { REDIS_URL, type Stack, startStack } from '../support/stack';
-
-let stack: Stack;
-let client: BatchClient;
+import { stackWithClient } from '../support/stack-with-client';
 
 const Invoice = z.object({
   vendor: z.string(),
@@ -16,22 +12,7 @@ const Invoice = z.object({
   lines: z.array(z.object({ label: z.string(), amount: z.number() })),
 });
 
-beforeAll(async () => {
-  stack = await startStack({ name: 'structured', workers: 1 });
-  client = new BatchClient({
-    databaseUrl: stack.db.url,
-    redisUrl: REDIS_URL,
-    queuePrefix: stack.prefix,
-    pollIntervalS: 0.2,
-  });
-});
-afterAll(async () => {
-  await client?.close();
-  await stack?.stop();
-});
-
-// A fault a test sets must not outlive it, even when the test fails before it clears it.
-afterEach(() => stack.emulator.setFaults({}));
+const t = stackWithClient({ name: 'structured' });
 
 // Same-length prompts: the emulator's token rule then bills every attempt the same.
 const inputs = (n: number) =>
@@ -42,33 +23,33 @@ const inputs = (n: number) =>
 
 describe('structured output', () => {
   it('takes a zod schema in the SDK and returns outputs that match it', async () => {
-    const submitted = await client.submit({
+    const submitted = await t.client.submit({
       ...chatJob(0),
       inputs: inputs(20),
       output: { name: 'invoice', schema: Invoice },
     });
-    const done = await client.wait(submitted.job_id, { intervalMs: 200 });
+    const done = await t.client.wait(submitted.job_id, { intervalMs: 200 });
     expect(done.status).toBe('completed');
-    for await (const result of client.results(submitted.job_id)) {
+    for await (const result of t.client.results(submitted.job_id)) {
       expect(Invoice.safeParse((result.output as { json: unknown }).json).success).toBe(true);
     }
   });
 
   it('retries invalid outputs within max_attempts and still counts their tokens', async () => {
-    stack.emulator.setFaults({ seed: 5, invalid_json_rate: 0.4 });
+    t.stack.emulator.setFaults({ seed: 5, invalid_json_rate: 0.4 });
     const schema = z.toJSONSchema(Invoice) as Record<string, unknown>;
-    const submitted = await client.submit({
+    const submitted = await t.client.submit({
       ...chatJob(0),
       inputs: inputs(40),
       output: { schema },
       options: { max_attempts: 2 },
     });
-    const done = await client.wait(submitted.job_id, { intervalMs: 200 });
-    stack.emulator.resetAll();
+    const done = await t.client.wait(submitted.job_id, { intervalMs: 200 });
+    t.stack.emulator.resetAll();
     expect(done.reconciliation.retried).toBeGreaterThan(0);
     const validate = compileOutputSchema(schema);
     const results = [];
-    for await (const result of client.results(submitted.job_id)) results.push(result);
+    for await (const result of t.client.results(submitted.job_id)) results.push(result);
     const single = results.map((r) => r.usage?.input_tokens ?? 0).sort((a, b) => a - b)[0] ?? 0;
     expect(single).toBeGreaterThan(0);
     for (const result of results) {
@@ -77,14 +58,14 @@ describe('structured output', () => {
       else expect(result.error).toMatchObject({ type: 'invalid_output', retryable: true });
     }
     // An input that needed a second attempt was billed for both.
-    const [{ custom_id: retriedId } = { custom_id: '' }] = await stack.sql<{ custom_id: string }[]>`
+    const [{ custom_id: retriedId } = { custom_id: '' }] = await t.stack.sql<{ custom_id: string }[]>`
       select custom_id from inputs where job_id = ${submitted.job_id} and attempts = 2 limit 1`;
     const retried = results.find((r) => r.custom_id === retriedId);
     expect(retried?.usage?.input_tokens).toBe(2 * single);
   });
 
   it('rejects an output schema that is not a JSON Schema', async () => {
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', {
+    const { status, body } = await call(t.stack.apiUrl, 'POST', '/v1/jobs', {
       ...chatJob(1),
       output: { schema: { type: 'object', properties: { a: { type: 'strin' } } } },
     });
@@ -93,7 +74,7 @@ describe('structured output', () => {
   });
 
   it('refuses a pattern RE2 cannot run in linear time (a backreference), naming the field', async () => {
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', {
+    const { status, body } = await call(t.stack.apiUrl, 'POST', '/v1/jobs', {
       ...chatJob(1),
       output: { schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)\\1$' } } } },
     });
@@ -113,7 +94,7 @@ describe('structured output', () => {
       properties: { a: { type: 'string' } },
     };
     for (let i = 0; i < 2; i++) {
-      const { status } = await call(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', {
+      const { status } = await call(t.stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', {
         ...chatJob(1),
         output: { schema },
       });
