@@ -15,6 +15,12 @@ export type QueueProcessor = (job: Job, token: string | undefined) => Promise<vo
 /** How many waits in a row the queue job has had, kept in its data (the payload schemas ignore other keys). */
 export const WAITS_KEY = 'transientRetries';
 
+/**
+ * Set in the queue job's data when it recorded a blocker: only that queue job clears it once its work goes through.
+ * A plain poll does not touch Postgres for it, nor clear what another batch of the job is blocked on.
+ */
+export const BLOCKED_KEY = 'recordedBlocker';
+
 // Per worker: a job waiting for a provider key is logged once here, not at every try.
 const WARNED_LIMIT = 10_000;
 
@@ -64,15 +70,13 @@ function waitFor(ctx: WorkerContext, queue: PersistentQueue, job: Job, error: un
       counted: false,
     } satisfies Wait;
   }
-  if (isTransient(error)) {
+  // A ProviderCallError that is not transient is a permanent answer the processor did not settle itself: in
+  // practice a 401/403 while polling or fetching a batch the provider holds (and bills). Failing its inputs would
+  // throw away work a fixed key can still collect, and failing the queue job would only have the sweeper revive it;
+  // so it waits like a transient error, and shows as the job's blocker until someone fixes the key or the job times
+  // out.
+  if (isTransient(error) || error instanceof ProviderCallError) {
     return { delayMs: backoff(), reason: reasonFor((error as Error).message), counted: true } satisfies Wait;
-  }
-  if (error instanceof ProviderCallError) {
-    // A permanent answer the processor did not settle itself: in practice a 401/403 while polling or fetching a
-    // batch the provider holds (and bills). Failing its inputs would throw away work a fixed key can still
-    // collect, and failing the queue job would only have the sweeper revive it; so it waits, with the same capped
-    // backoff, and shows as the job's blocker until someone fixes the key or the job times out.
-    return { delayMs: backoff(), reason: reasonFor(error.message), counted: true } satisfies Wait;
   }
   return null;
 }
@@ -98,15 +102,24 @@ export function keepTrying(ctx: WorkerContext, queue: PersistentQueue, processor
 
   return async (job, token) => {
     const target = targetOf(queue, job);
-    const clear = () =>
-      quietly('clear a blocker', () => (target ? clearJobBlocker(ctx.sql, target) : noop()));
+    // Work went through: forget the waits and, if this queue job recorded a blocker, clear it.
+    const moved = async () => {
+      const data = job.data as Record<string, unknown>;
+      if (data[WAITS_KEY] === undefined && data[BLOCKED_KEY] === undefined) return;
+      await job.updateData(withoutWaits(data));
+      if (data[BLOCKED_KEY] && target)
+        await quietly('clear a blocker', () => clearJobBlocker(ctx.sql, target));
+    };
+    const block = async (reason: string, data: Record<string, unknown>) => {
+      await job.updateData({ ...data, [BLOCKED_KEY]: true });
+      await quietly('record a blocker', () => (target ? setJobBlocker(ctx.sql, target, reason) : noop()));
+    };
     try {
       await processor(job, token);
     } catch (error) {
       if (error instanceof DelayedError) {
         // The processor put itself to sleep (a poll between two looks): that was progress, not a wait.
-        if (waitsSoFar(job) > 0) await job.updateData(withoutWaits(job.data));
-        await clear();
+        await moved();
         throw error;
       }
       const wait = waitFor(ctx, queue, job, error, secrets);
@@ -114,14 +127,11 @@ export function keepTrying(ctx: WorkerContext, queue: PersistentQueue, processor
         const name = error instanceof Error ? error.name : typeof error;
         // Only the error's name: its message could quote a provider's answer or a result.
         const reason = `${DOING[queue]}: failed with an unexpected ${name} (the queue tries again; the worker log says more)`;
-        await quietly('record a blocker', () => (target ? setJobBlocker(ctx.sql, target, reason) : noop()));
+        await block(reason, job.data);
         throw error;
       }
       const waits = waitsSoFar(job);
-      if (wait.counted) await job.updateData({ ...job.data, [WAITS_KEY]: waits + 1 });
-      await quietly('record a blocker', () =>
-        target ? setJobBlocker(ctx.sql, target, wait.reason) : noop(),
-      );
+      await block(wait.reason, wait.counted ? { ...job.data, [WAITS_KEY]: waits + 1 } : job.data);
       if (error instanceof ProviderNotConfiguredError) {
         if (!warned.has(job.id!)) {
           if (warned.size >= WARNED_LIMIT) warned.clear();
@@ -140,12 +150,12 @@ export function keepTrying(ctx: WorkerContext, queue: PersistentQueue, processor
       await job.moveToDelayed(Date.now() + wait.delayMs, token);
       throw new DelayedError();
     }
-    await clear();
+    await moved();
   };
 }
 
 function withoutWaits(data: Record<string, unknown>): Record<string, unknown> {
-  const { [WAITS_KEY]: _dropped, ...rest } = data;
+  const { [WAITS_KEY]: _waits, [BLOCKED_KEY]: _blocked, ...rest } = data;
   return rest;
 }
 

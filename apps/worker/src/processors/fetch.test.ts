@@ -4,7 +4,7 @@ import { jobIds } from '@tranche/queues';
 import { DelayedError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkerContext } from '../context';
-import { WAITS_KEY } from '../keep-trying';
+import { BLOCKED_KEY, WAITS_KEY } from '../keep-trying';
 import {
   emulatedWorker,
   endedTestBatch,
@@ -329,7 +329,7 @@ describe('processFetch as the worker runs it (keepTrying)', () => {
       const sleeping = (await h.queues.fetch.getJob(taken.job.id!))!;
       expect(await sleeping.getState()).toBe('delayed');
       expect(sleeping.attemptsMade).toBe(0);
-      expect(sleeping.data).toEqual({ batchId: batch.id, [WAITS_KEY]: wait });
+      expect(sleeping.data).toEqual({ batchId: batch.id, [WAITS_KEY]: wait, [BLOCKED_KEY]: true });
       await sleeping.promote();
     }
     expect((await getJob(h.sql, job.id))?.blocked_reason).toMatch(/^fetching results: openai 503: /);

@@ -3,7 +3,7 @@ import { connect, getBatch, getJob, recordPoll, requestCancel } from '@tranche/d
 import { jobIds } from '@tranche/queues';
 import { DelayedError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
-import { WAITS_KEY } from '../keep-trying';
+import { BLOCKED_KEY, WAITS_KEY } from '../keep-trying';
 import {
   emulatedWorker,
   eventually,
@@ -222,7 +222,7 @@ describe('processPoll as the worker runs it (keepTrying)', () => {
       const sleeping = (await h.queues.poll.getJob(taken.job.id!))!;
       expect(await sleeping.getState()).toBe('delayed');
       expect(sleeping.attemptsMade).toBe(0);
-      expect(sleeping.data).toEqual({ batchId: batch.id, [WAITS_KEY]: wait });
+      expect(sleeping.data).toEqual({ batchId: batch.id, [WAITS_KEY]: wait, [BLOCKED_KEY]: true });
       const ceiling = Math.min(RETRY.max, RETRY.base * 2 ** (wait - 1));
       const until = (await h.delayedUntil('poll', taken.job.id!))!;
       expect(until).toBeGreaterThanOrEqual(before + ceiling / 2);

@@ -13,7 +13,7 @@ import { jobIds } from '@tranche/queues';
 import { DelayedError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkerContext } from '../context';
-import { WAITS_KEY } from '../keep-trying';
+import { BLOCKED_KEY, WAITS_KEY } from '../keep-trying';
 import {
   createAtProvider,
   emulatedWorker,
@@ -314,7 +314,7 @@ describe('processSubmit as the worker runs it (keepTrying)', () => {
       const sleeping = (await h.queues.submit.getJob(taken.job.id!))!;
       expect(await sleeping.getState()).toBe('delayed');
       expect(sleeping.attemptsMade).toBe(0);
-      expect(sleeping.data).toEqual({ jobId: job.id, [WAITS_KEY]: wait });
+      expect(sleeping.data).toEqual({ jobId: job.id, [WAITS_KEY]: wait, [BLOCKED_KEY]: true });
       await sleeping.promote();
     }
     const blocked = await getJob(h.sql, job.id);
