@@ -95,10 +95,6 @@ export class TrancheService {
     return this.intake.limits ?? DEFAULT_INTAKE_LIMITS;
   }
 
-  async submit(spec: unknown): Promise<SubmitResponse> {
-    return (await this.submitOnce(null, async () => splitJobBody(spec))).body;
-  }
-
   /** A job whose inputs arrive one at a time (an NDJSON body): never held in memory whole. */
   async submitStream(
     header: unknown,

@@ -90,8 +90,13 @@ export const malformedLinesSchema = z.strictObject({
 /** Result lines followed by one more: a copy under an unknown custom id, or the same line again. */
 export const extraLinesSchema = z.strictObject({ provider, rate: z.number().min(0).max(1) });
 
-/** OpenAI: batches that end `completed` without their output file (`output_file_id: null`); the error file stays. */
-export const loseOutputFileSchema = z.strictObject({ provider, times });
+/**
+ * OpenAI only: batches that end `completed` without their output file (`output_file_id: null`) although some of their
+ * requests succeeded; the error file stays. Not a documented behaviour: the real API reports a null output file when
+ * no request succeeded (which the emulator does without a fault). This stands for a provider that loses track of a
+ * file, to prove the worker resends what got no line instead of waiting for it.
+ */
+export const loseOutputFileSchema = z.strictObject({ provider: z.literal('openai').optional(), times });
 
 /** Result files that end partway through line `at_line` (1-based); the lines after it are lost. */
 export const truncateOutputSchema = z.strictObject({ provider, at_line: z.number().int().min(1), times });

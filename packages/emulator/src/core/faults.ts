@@ -141,7 +141,8 @@ export class FaultRegistry {
       cachedFraction: this.config.cached_fraction,
       nulAnswers: this.nulAnswersFor(provider),
       lines: this.lineFaultsFor(provider),
-      loseOutputFile: this.consume(this.config.lose_output_file, provider),
+      // Only OpenAI's results writer reads it: no other provider's batch may use up its `times`.
+      loseOutputFile: provider === 'openai' && this.consume(this.config.lose_output_file, provider),
     };
   }
 
