@@ -14,6 +14,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/emulator/package.json packages/emulator/
 COPY packages/pricing/package.json packages/pricing/
 COPY packages/queues/package.json packages/queues/
+COPY packages/webhooks/package.json packages/webhooks/
 COPY test/package.json test/
 COPY bench/package.json bench/
 COPY scripts/package.json scripts/

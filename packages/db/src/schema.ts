@@ -51,6 +51,12 @@ export const jobs = pgTable(
      */
     blockedReason: text('blocked_reason'),
     blockedSince: timestamp('blocked_since', { withTimezone: true }),
+    /**
+     * The API key that submitted the job, as it was then (a key may be revoked later): its id (`api_keys.id`, or
+     * `admin:<hash prefix>` for an operator's key) and name. Null for jobs of the SDK without a key, and before 0008.
+     */
+    submittedByKeyId: text('submitted_by_key_id'),
+    submittedByName: text('submitted_by_name'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     timeoutAt: timestamp('timeout_at', { withTimezone: true }).notNull(),
@@ -284,3 +290,54 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
+
+/**
+ * Keys of the HTTP API for members and viewers of some projects (an operator's admin keys come from
+ * ADMIN_API_KEYS). The key itself is shown once, at creation: only its SHA-256 is kept, with its visible prefix to
+ * find the row by.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** The key's first characters (`trk_` and 8 more), shown in listings and logs to tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 (hex) of the whole key: keys are 256 random bits, so a fast hash is enough. */
+    keySha256: text('key_sha256').notNull(),
+    /** `member` (submit, cancel, read) or `viewer` (read). */
+    role: text('role').notNull(),
+    projects: text('projects').array().notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_prefix_idx').on(t.prefix)],
+);
+
+/**
+ * What each project's job-webhook secret is derived from: the secret is an HMAC of the project and its salt under
+ * WEBHOOK_SECRETS_KEY, so neither this table nor a copy of the database holds a secret. Rotating draws a new salt;
+ * the previous one still signs (a second signature) for a grace period, so receivers can switch without a gap.
+ */
+export const webhookSecrets = pgTable('webhook_secrets', {
+  project: text('project').primaryKey(),
+  salt: text('salt').notNull(),
+  previousSalt: text('previous_salt'),
+  rotatedAt: timestamp('rotated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Every webhook as the worker rendered it from Postgres, once per event: each attempt sends these bytes, and a
+ * queue job can only name an event, never bring a body or a URL of its own.
+ */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  /** `job:<job id>` or `alert:<alert id>`: also the `webhook-id` receivers deduplicate on. */
+  id: text('id').primaryKey(),
+  event: text('event').notNull(),
+  /** Whose secret signs it: the job's project; null for alerts (ALERT_WEBHOOK_SECRET). */
+  project: text('project'),
+  url: text('url').notNull(),
+  body: text('body').notNull(),
+  createdAt: createdAt(),
+});
