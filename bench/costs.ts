@@ -66,7 +66,7 @@ function costPaths(now: Date): ReadPath[] {
   return (Object.keys(WINDOW_PRESETS) as WindowPreset[]).flatMap((preset) =>
     groupings.map((groupBy) => ({
       name: `costSummary ${preset} group_by=${groupBy.join(',') || 'none'}`,
-      run: (sql: Sql) => costSummary(sql, { ...parseWindow(preset, now), groupBy }),
+      run: (sql: Sql) => costSummary(sql, { ...parseWindow(preset, now), groupBy, scope: 'all' }),
       describe: (answer: Awaited<ReturnType<typeof costSummary>>) =>
         `${answer.totals.results} results, ${answer.groups.length} groups`,
     })),
@@ -133,20 +133,20 @@ export async function runCostsBench(args: string[]): Promise<void> {
       }),
     );
 
-    const metrics = createMetricsRegistry({ sql, queues });
+    const metrics = createMetricsRegistry({ sql, queues }, 'all');
     const budgetProject = seeded.budgetProjects[0]!;
     const paths: ReadPath[] = [
       ...costPaths(now),
       {
         name: 'loadDashboard (GET /v1/dashboard)',
-        run: (s) => loadDashboard(s, now),
+        run: (s) => loadDashboard(s, 'all', now),
         describe: (answer: Awaited<ReturnType<typeof loadDashboard>>) =>
           `${answer.running_jobs.length} running, ${answer.troubled_jobs.length} troubled, ` +
           `${answer.daily.projects.length} projects daily, ${answer.budgets.length} budgets`,
       },
       {
         name: 'metricsSnapshot (/metrics, Postgres part)',
-        run: (s) => metricsSnapshot(s),
+        run: (s) => metricsSnapshot(s, 'all'),
         describe: (answer: Awaited<ReturnType<typeof metricsSnapshot>>) =>
           `${answer.usage.length} usage series`,
       },
@@ -159,7 +159,7 @@ export async function runCostsBench(args: string[]): Promise<void> {
       },
       {
         name: 'budgetStatuses (every budget)',
-        run: (s) => budgetStatuses(s, now),
+        run: (s) => budgetStatuses(s, now, 'all'),
         describe: (answer: Awaited<ReturnType<typeof budgetStatuses>>) => `${answer.length} budgets`,
       },
       {
@@ -169,7 +169,7 @@ export async function runCostsBench(args: string[]): Promise<void> {
       },
       {
         name: 'loadJobView (GET /v1/jobs/:id, big job)',
-        run: (s) => loadJobView(s, seeded.bigJobId),
+        run: (s) => loadJobView(s, seeded.bigJobId, 'all'),
         describe: (answer: Awaited<ReturnType<typeof loadJobView>>) =>
           `${answer?.reconciliation.submitted} inputs, cost ${answer?.cost.cost_usd} USD`,
       },

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rotateWebhookSecret } from '@tranche/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, waitForJob } from '../support/api-client';
 import { chatJob } from '../support/jobs';
@@ -8,34 +9,47 @@ import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import {
-  expectedSignature,
+  deriveProjectSecret,
   type ReceivedWebhook,
+  signedWith,
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../support/webhook-receiver';
 
-const SECRET = 'whsec-test-not-a-real-secret';
-// Jobs' own webhooks are signed apart: their receivers must not be able to sign alerts.
-const JOB_SECRET = 'whsec-jobs-test-not-a-real-secret';
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const METRICS_TOKEN = 'metrics-test-token';
 const BACKOFF_MS = 300;
 
 let stack: Stack;
 let receiver: WebhookReceiver;
+/** The job-webhook secret of each project that has one, as the API shows it when an admin rotates it. */
+const projectSecrets = new Map<string, string>();
+
+/** What an admin's rotation does: draws the project a salt; its secret is derived from it and WEBHOOK_SECRETS_KEY. */
+async function giveWebhookSecret(project: string): Promise<void> {
+  const salt = randomBytes(32).toString('base64url');
+  await rotateWebhookSecret(stack.sql, project, salt);
+  projectSecrets.set(project, deriveProjectSecret(stack.env.WEBHOOK_SECRETS_KEY!, project, salt));
+}
 
 beforeAll(async () => {
-  // /flaky/* answers 500 twice, then 200; /down/* always 503; everything else 200 at once.
-  receiver = await startWebhookReceiver((path, earlier) => {
-    if (path.startsWith('/down/')) return 503;
-    return path.startsWith('/flaky/') && earlier < 2 ? 500 : 200;
-  });
+  // /flaky/* answers 500 twice, then 200; /down/* always 503; everything else 200 at once. Each request is
+  // verified as it arrives: alerts under the alert secret, a job's webhook under its project's secret.
+  receiver = await startWebhookReceiver(
+    (path, earlier) => {
+      if (path.startsWith('/down/')) return 503;
+      return path.startsWith('/flaky/') && earlier < 2 ? 500 : 200;
+    },
+    (r) => (r.path === '/alerts' ? SECRET : projectSecrets.get(r.body?.job?.project)),
+  );
   stack = await startStack({
     name: 'alerts',
     workers: 2,
     env: {
       ALERT_WEBHOOK_URL: `${receiver.url}/alerts`,
       ALERT_WEBHOOK_SECRET: SECRET,
-      JOB_WEBHOOK_SECRET: JOB_SECRET,
+      // The receiver listens on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       BATCH_STUCK_AFTER_S: '2',
       WEBHOOK_ATTEMPTS: '4',
       WEBHOOK_BACKOFF_MS: String(BACKOFF_MS),
@@ -43,6 +57,7 @@ beforeAll(async () => {
       METRICS_TOKEN,
     },
   });
+  for (const project of ['ops-timeout', 'ops-webhook', 'ops-once']) await giveWebhookSecret(project);
 });
 // A test's faults (a slow emulator) must not shape the batches of the next one.
 afterEach(() => stack.emulator.setFaults({}));
@@ -108,14 +123,14 @@ async function alertsWhere(condition: {
 
 /** The deliveries of one alert, once at least one arrived: signed, and saying what the row says. */
 async function deliveriesOf(alert: AlertRow): Promise<ReceivedWebhook[]> {
-  const deliveryId = `notify_alert_${alert.id}`;
+  const deliveryId = `alert:${alert.id}`;
   const deliveries = await waitFor(`the webhook of alert ${alert.dedupe_key}`, async () => {
-    return nonEmpty(receiver.to('/alerts').filter((r) => r.headers['x-tranche-delivery'] === deliveryId));
+    return nonEmpty(receiver.to('/alerts').filter((r) => r.headers['webhook-id'] === deliveryId));
   });
   for (const delivery of deliveries) {
     expect(delivery.headers['content-type']).toBe('application/json');
     expect(delivery.headers['x-tranche-event']).toBe('alert');
-    expect(delivery.headers['x-tranche-signature']).toBe(expectedSignature(delivery.raw, SECRET));
+    expect(delivery.verified).toBe(true);
     expect(delivery.body).toMatchObject({
       type: 'alert',
       alert: {
@@ -168,8 +183,11 @@ describe('alerts', () => {
 
     const [finished] = await waitFor('the job webhook', async () => nonEmpty(receiver.to('/jobs/timeout')));
     expect(finished?.headers['x-tranche-event']).toBe('job.finished');
-    expect(finished?.headers['x-tranche-delivery']).toBe(`notify_job_${jobId}`);
-    expect(finished?.headers['x-tranche-signature']).toBe(expectedSignature(finished!.raw, JOB_SECRET));
+    expect(finished?.headers['webhook-id']).toBe(`job:${jobId}`);
+    expect(finished?.verified).toBe(true);
+    // Signed with its project's secret: not with another project's, nor with the alert secret.
+    expect(signedWith(finished!, projectSecrets.get('ops-webhook')!)).toBe(false);
+    expect(signedWith(finished!, SECRET)).toBe(false);
     expect(finished?.body.job).toMatchObject({ id: jobId, status: 'timed_out', project: 'ops-timeout' });
     expect(finished?.body.job.reconciliation.failed_by_reason.cancelled).toBe(20);
   });
@@ -218,8 +236,8 @@ describe('job webhooks', () => {
     const [first, second, third] = deliveries as [ReceivedWebhook, ReceivedWebhook, ReceivedWebhook];
     for (const delivery of deliveries) {
       expect(delivery.raw.equals(first.raw)).toBe(true);
-      expect(delivery.headers['x-tranche-signature']).toBe(expectedSignature(first.raw, JOB_SECRET));
-      expect(delivery.headers['x-tranche-delivery']).toBe(`notify_job_${jobId}`);
+      expect(delivery.verified).toBe(true);
+      expect(delivery.headers['webhook-id']).toBe(`job:${jobId}`);
       expect(delivery.headers['x-tranche-event']).toBe('job.finished');
       expect(delivery.headers['content-type']).toBe('application/json');
     }
@@ -253,7 +271,7 @@ describe('job webhooks', () => {
         options: { webhook_url: `${receiver.url}/down/done` },
       }),
     );
-    const deliveryId = `notify_job_${downJobId}`;
+    const deliveryId = `job:${downJobId}`;
     const gaveUp = await waitFor('the delivery to give up', async () => {
       const logs = stack.workers
         .map((w) => readFileSync(join(OUTPUT_DIR, `${w.name}.log`), 'utf8'))
@@ -263,10 +281,12 @@ describe('job webhooks', () => {
     expect(JSON.parse(gaveUp)).toMatchObject({ level: 50, deliveryId, attempt: 4, attempts: 4 });
     expect(gaveUp).not.toContain('/down/done');
     expect(gaveUp).not.toContain(SECRET);
-    expect(gaveUp).not.toContain(JOB_SECRET);
+    expect(gaveUp).not.toContain(projectSecrets.get('ops-webhook'));
+    expect(gaveUp).not.toContain(stack.env.WEBHOOK_SECRETS_KEY);
     const attempts = receiver.to('/down/done');
     expect(attempts.map((d) => d.status)).toEqual([503, 503, 503, 503]);
-    expect(new Set(attempts.map((d) => d.headers['x-tranche-signature'])).size).toBe(1);
+    expect(new Set(attempts.map((d) => d.headers['webhook-id']))).toEqual(new Set([deliveryId]));
+    expect(attempts.every((d) => d.verified && d.raw.equals(attempts[0]!.raw))).toBe(true);
   });
 
   it('refuses a webhook_url that is not http(s), naming the field, and writes nothing', async () => {
@@ -317,14 +337,12 @@ describe('exactly once', () => {
 
     expect(await deliveriesOf(alert!)).toHaveLength(1);
     const event = receiver.to('/jobs/once');
-    expect(event.map((d) => [d.status, d.headers['x-tranche-delivery']])).toEqual([
-      [200, `notify_job_${jobId}`],
-    ]);
+    expect(event.map((d) => [d.status, d.headers['webhook-id']])).toEqual([[200, `job:${jobId}`]]);
     // And of everything delivered in this file so far: every alert row once, no delivery answered 200 twice.
     for (const row of await alertsWhere({})) expect(await deliveriesOf(row)).toHaveLength(1);
     const byDelivery = new Map<string, number>();
     for (const delivery of receiver.received.filter((r) => r.status === 200)) {
-      const id = String(delivery.headers['x-tranche-delivery']);
+      const id = String(delivery.headers['webhook-id']);
       byDelivery.set(id, (byDelivery.get(id) ?? 0) + 1);
     }
     expect([...byDelivery.entries()].filter(([, n]) => n !== 1)).toEqual([]);
@@ -358,8 +376,9 @@ function sampleValue(samples: Sample[], name: string, labels: Record<string, str
 }
 
 describe('GET /metrics', () => {
-  it('needs METRICS_TOKEN when it is set', async () => {
-    expect((await fetch(`${stack.apiUrl}/metrics`)).status).toBe(401);
+  // This stack has no admin key (open mode, loopback): a scrape without a bearer is the local operator's. With admin
+  // keys, one without is a 401 (apps/producer/src/http/metrics-scope.test.ts).
+  it('refuses a wrong bearer, token or key', async () => {
     const wrong = await fetch(`${stack.apiUrl}/metrics`, { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
   });

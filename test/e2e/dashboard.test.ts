@@ -266,9 +266,9 @@ function expectCell(
 }
 
 /** Opens the page with the key in its fragment (or reloads it, the key already in the tab), until drawn. */
-async function openDashboard(page: Page, reload = false) {
+async function openDashboard(page: Page, reload = false, key = API_KEY) {
   if (reload) await page.reload();
-  else await page.goto(`${stack.apiUrl}/dashboard#key=${API_KEY}`);
+  else await page.goto(`${stack.apiUrl}/dashboard#key=${key}`);
   await page.waitForSelector('body[data-generated-at]', { timeout: 20_000 });
   await page.waitForFunction(
     () => {
@@ -478,6 +478,36 @@ describe('the dashboard page', () => {
 
     // The key reached the API only in a header: never in its log.
     expect(readFileSync(join(OUTPUT_DIR, 'dashboard-api.log'), 'utf8')).not.toContain(API_KEY);
+  });
+
+  it("with a project key, shows that project's figures only", async () => {
+    const created = await fetch(`${stack.apiUrl}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'contracts team', projects: ['contracts'], role: 'viewer' }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const context = await browser.newContext(chromiumArgs);
+    const page = await context.newPage();
+    await openDashboard(page, false, key);
+    const cells = await readFigures(page);
+    const shownProjects = new Set(cells.filter((c) => c.project !== undefined).map((c) => c.project));
+    expect(shownProjects).toEqual(new Set(['contracts']));
+    const contracts = (r: SeededResult) => r.project === 'contracts';
+    for (const window of Object.keys(WINDOWS) as Window[]) {
+      const card = cells.find((c) => c.testid === 'window-cost' && c.window === window)!;
+      expect(card.value).toBe(expectedFigures(lastWindow(window).filter(contracts)).cost_usd);
+    }
+    const mine = (await api('/v1/dashboard', key)).body;
+    expect(mine.budgets.map((b: { project: string }) => b.project)).toEqual(['contracts']);
+    expect(mine.daily.projects.map((p: { project: string }) => p.project)).toEqual(['contracts']);
+    expect(mine.troubled_jobs.every((j: { project: string }) => j.project === 'contracts')).toBe(true);
+    const own = seed.jobs.find((j) => j.project === 'contracts')!;
+    const other = seed.jobs.find((j) => j.project !== 'contracts')!;
+    expect((await api(`/v1/jobs/${own.id}`, key)).status).toBe(200);
+    expect((await api(`/v1/jobs/${other.id}`, key)).status).toBe(404);
+    await context.close();
   });
 
   it('refreshes itself every 30 seconds', async () => {

@@ -98,7 +98,7 @@ describe('operator endpoints', () => {
     }
   });
 
-  it('requires the bearer key when API_KEYS is set, and never echoes it', async () => {
+  it('requires the bearer key when API_KEYS (admin keys) is set, and never echoes it', async () => {
     const api = await startApi({
       DATABASE_URL: t.stack.db.url,
       REDIS_URL,
@@ -118,6 +118,10 @@ describe('operator endpoints', () => {
       CHUNK_MAX_BYTES: 100 * 1024 * 1024,
       RESULTS_STREAM_IDLE_TIMEOUT_MS: 60_000,
       REQUEST_BODY_IDLE_TIMEOUT_MS: 60_000,
+      WEBHOOK_ALLOW_PRIVATE: false,
+      ADMIN_QUEUES_WRITE: false,
+      RATE_LIMIT_SUBMITS_PER_MIN: 0,
+      RATE_LIMIT_READS_PER_MIN: 0,
     });
     try {
       // With no METRICS_TOKEN, per-project spend in /metrics is behind the API's keys too.

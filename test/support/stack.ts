@@ -76,6 +76,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'info',
     PORT: String(port),
     HOST: '127.0.0.1',
+    WEBHOOK_SECRETS_KEY: 'e2e-webhook-secrets-key-not-a-real-secret',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ...options.env,
   };
   const api = startProcess(`${options.name}-api`, 'apps/producer/src/main.ts', env);

@@ -11,6 +11,8 @@ import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { Authenticator } from './auth/authenticator';
+import type { Caller } from './auth/caller';
 import { type CostOptions, costRequest } from './costs/cost-query';
 import { canonicalJson } from './intake/custom-id';
 import type { DryRunResponse } from './intake/dry-run';
@@ -23,6 +25,12 @@ import type { JobResult } from './jobs/result-lines';
 import { type BudgetView, DEFAULT_CHUNK_CAPS, TrancheService } from './tranche-service';
 
 export interface BatchClientOptions {
+  /**
+   * A project key (`trk_...`, from `POST /v1/keys`): the client then may do exactly what the key may over HTTP, and
+   * a revoked key fails the next call. Without one the client acts as the operator (it holds the database's
+   * credentials, which reach every project anyway).
+   */
+  apiKey?: string;
   databaseUrl: string;
   redisUrl: string;
   /** Must match the workers' QUEUE_PREFIX. */
@@ -72,6 +80,7 @@ export class BatchClient {
   private readonly redis: Redis;
   private readonly queues: TrancheQueues;
   private readonly service: TrancheService;
+  private readonly auth: Authenticator;
   private migrated: Promise<void> | null = null;
 
   constructor(private readonly options: BatchClientOptions) {
@@ -80,6 +89,7 @@ export class BatchClient {
     this.db = connect(options.databaseUrl, { max: 5 });
     this.redis = redisConnection(options.redisUrl);
     this.queues = createQueues(this.redis, options.queuePrefix ?? 'tranche');
+    this.auth = new Authenticator(this.db.sql, []);
     this.service = new TrancheService(
       this.db.sql,
       this.queues,
@@ -103,28 +113,30 @@ export class BatchClient {
     );
   }
 
-  private ready(): Promise<void> {
+  /** Migrated, and who this client is, looked up on every call so that a revoked key stops at once. */
+  private async ready(): Promise<Caller> {
     this.migrated ??= runMigrations(this.options.databaseUrl);
-    return this.migrated;
+    await this.migrated;
+    return this.auth.sdkCaller(this.options.apiKey);
   }
 
   /** Submits a job. `output.schema` may be a JSON Schema or a zod schema (converted with `z.toJSONSchema`). */
   async submit(spec: SdkJobSpec, options: SubmitOptions = {}): Promise<SubmitResponse> {
     const key = parseIdempotencyKey(options.idempotencyKey, 'idempotencyKey');
-    await this.ready();
+    const caller = await this.ready();
     const job = withJsonSchema(spec);
     // The SDK has no body as received: the job's canonical JSON (key order aside) stands for it.
     const request: IdempotentRequest | null =
       key === null
         ? null
         : {
-            scope: 'sdk',
+            scope: `sdk:${caller.keyId}`,
             key,
             field: 'idempotencyKey',
             bodySha256: () => createHash('sha256').update(canonicalJson(job)).digest('hex'),
             drain: async () => {},
           };
-    return (await this.service.submitOnce(request, async () => splitJobBody(job))).body;
+    return (await this.service.submitOnce(caller, request, async () => splitJobBody(job))).body;
   }
 
   /**
@@ -132,30 +144,25 @@ export class BatchClient {
    * workers would plan and the project's budget, with nothing written or queued.
    */
   async estimate(spec: SdkJobSpec): Promise<DryRunResponse> {
-    await this.ready();
-    return this.service.estimate(withJsonSchema(spec));
+    return this.service.estimate(await this.ready(), withJsonSchema(spec));
   }
 
   /** Creates or replaces a project's monthly budget (USD, a number or a decimal string). */
   async setBudget(project: string, monthlyUsd: number | string): Promise<BudgetView> {
-    await this.ready();
-    return this.service.setBudget(project, { monthly_usd: monthlyUsd });
+    return this.service.setBudget(await this.ready(), project, { monthly_usd: monthlyUsd });
   }
 
   /** The project's budget and where it stands this month; `BudgetNotFoundError` when it has none. */
   async getBudget(project: string): Promise<BudgetView> {
-    await this.ready();
-    return this.service.getBudget(project);
+    return this.service.getBudget(await this.ready(), project);
   }
 
   async listBudgets(): Promise<BudgetView[]> {
-    await this.ready();
-    return this.service.listBudgets();
+    return this.service.listBudgets(await this.ready());
   }
 
   async deleteBudget(project: string): Promise<void> {
-    await this.ready();
-    return this.service.deleteBudget(project);
+    return this.service.deleteBudget(await this.ready(), project);
   }
 
   /** The same job as NDJSON-style input: the inputs are read one at a time from any (async) iterable. */
@@ -163,24 +170,20 @@ export class BatchClient {
     header: Omit<SdkJobSpec, 'inputs'>,
     inputs: AsyncIterable<JobSpec['inputs'][number]> | Iterable<JobSpec['inputs'][number]>,
   ): Promise<SubmitResponse> {
-    await this.ready();
-    return this.service.submitStream(withJsonSchema(header), inputs);
+    return this.service.submitStream(await this.ready(), withJsonSchema(header), inputs);
   }
 
   async get(jobId: string): Promise<JobView> {
-    await this.ready();
-    return this.service.get(jobId);
+    return this.service.get(await this.ready(), jobId);
   }
 
   /** Every input of the job, in input order, with its result (or `pending`). */
   async *results(jobId: string): AsyncGenerator<JobResult> {
-    await this.ready();
-    yield* await this.service.results(jobId);
+    yield* await this.service.results(await this.ready(), jobId);
   }
 
   async cancel(jobId: string): Promise<JobView> {
-    await this.ready();
-    return this.service.cancel(jobId);
+    return this.service.cancel(await this.ready(), jobId);
   }
 
   /**
@@ -189,8 +192,8 @@ export class BatchClient {
    */
   async costs(options: CostOptions = {}): Promise<CostSummary> {
     const request = costRequest(options);
-    await this.ready();
-    return costSummary(this.db.sql, request);
+    const caller = await this.ready();
+    return costSummary(this.db.sql, { ...request, scope: caller.projects });
   }
 
   /** Resolves when the job reaches a terminal status. */

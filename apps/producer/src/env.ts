@@ -1,9 +1,19 @@
-import { baseEnvSchema, chunkCapsEnvSchema, parseEnv, pricingEnvSchema } from '@tranche/config';
+import { baseEnvSchema, chunkCapsEnvSchema, envFlag, parseEnv, pricingEnvSchema } from '@tranche/config';
 import { z } from 'zod';
 import { DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS } from './http/body-idle';
 import { DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS } from './http/ndjson-stream';
 import { MAX_INPUTS } from './intake/job-schema';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MIN_POLL_INTERVAL_S } from './intake/limits';
+
+const keyList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )
+  .optional();
 
 export const apiEnvSchema = baseEnvSchema
   .extend(pricingEnvSchema.shape)
@@ -13,17 +23,25 @@ export const apiEnvSchema = baseEnvSchema
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** Default poll interval of jobs that do not set `options.poll_interval_s`. */
     POLL_INTERVAL_S: z.coerce.number().min(0.05).default(300),
+    /** Where to listen; with no admin key configured the API listens on 127.0.0.1 whatever this says. */
     HOST: z.string().default('0.0.0.0'),
-    /** Comma-separated keys accepted as `Authorization: Bearer <key>`; unset means no auth (local use). */
-    API_KEYS: z
+    /** Comma-separated admin keys (every project, keys, budgets, Bull Board). None: loopback only, no auth. */
+    ADMIN_API_KEYS: keyList,
+    /** Admin keys too, under their older name. */
+    API_KEYS: keyList,
+    /** Derives each project's job-webhook secret; the workers need the same value. */
+    WEBHOOK_SECRETS_KEY: z
       .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((k) => k.trim())
-          .filter(Boolean),
-      )
+      .min(32, 'at least 32 characters (e.g. openssl rand -base64 48)')
       .optional(),
+    /** `options.webhook_url` may point at loopback, private and link-local addresses (tests, private setups). */
+    WEBHOOK_ALLOW_PRIVATE: envFlag,
+    /** Bull Board may change queues (retry, clean, promote, add); read-only otherwise. */
+    ADMIN_QUEUES_WRITE: envFlag,
+    /** `POST /v1/jobs` per API key per minute (0: no limit); shared by every API process through Redis. */
+    RATE_LIMIT_SUBMITS_PER_MIN: z.coerce.number().int().min(0).default(60),
+    /** Every other `/v1` request per API key per minute (0: no limit). */
+    RATE_LIMIT_READS_PER_MIN: z.coerce.number().int().min(0).default(600),
     /** Largest job body accepted, in bytes: JSON, or NDJSON as it streams in. */
     MAX_BODY_BYTES: z.coerce
       .number()
@@ -58,5 +76,10 @@ export const apiEnvSchema = baseEnvSchema
     message: 'must be at least MIN_POLL_INTERVAL_S',
   });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+/** ADMIN_API_KEYS and API_KEYS together: every key that acts as an admin. */
+export function adminKeys(env: Pick<ApiEnv, 'ADMIN_API_KEYS' | 'API_KEYS'>): string[] {
+  return [...new Set([...(env.ADMIN_API_KEYS ?? []), ...(env.API_KEYS ?? [])])];
+}
 
 export const loadApiEnv = (env: NodeJS.ProcessEnv = process.env): ApiEnv => parseEnv(apiEnvSchema, env);

@@ -3,12 +3,15 @@ import { createLogger } from '@tranche/config';
 import { connect, runMigrations } from '@tranche/db';
 import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection } from '@tranche/queues';
-import type { ApiEnv } from './env';
+import { Authenticator } from './auth/authenticator';
+import { type ApiEnv, adminKeys } from './env';
 import { createApp } from './http/app';
 import { TrancheService } from './tranche-service';
 
 export interface RunningApi {
   url: string;
+  /** The address it listens on: `127.0.0.1` while no admin key is configured, whatever HOST says. */
+  host: string;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,16 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
       `no price for ${provider} model ${model}: its results are stored with no cost`,
     ),
   );
+  const admins = adminKeys(env);
+  // No admin key, no way to tell callers apart: whoever reaches the port would be an admin, so only this machine may.
+  const host = admins.length > 0 ? env.HOST : '127.0.0.1';
+  if (admins.length === 0) {
+    log.warn(
+      { host },
+      'no ADMIN_API_KEYS set: the API takes requests without a key, as an admin, and so listens on 127.0.0.1 only; ' +
+        'set ADMIN_API_KEYS (comma-separated, e.g. from openssl rand -hex 32) to serve on HOST with keys',
+    );
+  }
   await runMigrations(env.DATABASE_URL);
   const db = connect(env.DATABASE_URL, { max: 10 });
   const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
@@ -45,6 +58,7 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
         minPollIntervalS: env.MIN_POLL_INTERVAL_S,
       },
       log,
+      webhooks: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },
     },
   );
   const app = createApp({
@@ -52,8 +66,15 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
     sql: db.sql,
     redis,
     log,
-    apiKeys: env.API_KEYS,
+    auth: new Authenticator(db.sql, admins),
     metricsToken: env.METRICS_TOKEN,
+    webhookSecretsKey: env.WEBHOOK_SECRETS_KEY,
+    queuesWritable: env.ADMIN_QUEUES_WRITE,
+    rateLimits: {
+      prefix: env.QUEUE_PREFIX,
+      submitPerMinute: env.RATE_LIMIT_SUBMITS_PER_MIN,
+      readsPerMinute: env.RATE_LIMIT_READS_PER_MIN,
+    },
     maxBodyBytes: env.MAX_BODY_BYTES,
     timeouts: {
       resultsIdleMs: env.RESULTS_STREAM_IDLE_TIMEOUT_MS,
@@ -61,7 +82,7 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
     },
   });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+    const s = app.listen(env.PORT, host, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -69,6 +90,7 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
   log.info({ url }, 'api listening');
   return {
     url,
+    host: typeof address === 'object' && address ? address.address : host,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -16,6 +16,7 @@ import {
 import type { Pricer } from '@tranche/pricing';
 import { pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
+import { type Caller, canSee, requireAdmin, requireWriter } from './auth/caller';
 import { parseBudgetBody, parseProject } from './intake/budget-input';
 import { type DryRunResponse, dryRunJob } from './intake/dry-run';
 import { type IdempotentRequest, type SubmitAnswer, submitOnce } from './intake/idempotency';
@@ -86,8 +87,15 @@ export class TrancheService {
     readonly pricer: Pricer,
     /** The workers' cap on one provider batch: dry runs plan their chunks under it. */
     readonly chunkCaps: ProviderLimits = DEFAULT_CHUNK_CAPS,
-    /** The operator's bounds on a job, and where a submission that Redis did not take in time is reported. */
-    private readonly intake: { limits?: IntakeLimits; log?: Logger } = {},
+    /**
+     * The operator's bounds on a job, where a submission that Redis did not take in time is reported, and whether
+     * a job's webhook_url may point at a private address (WEBHOOK_ALLOW_PRIVATE).
+     */
+    private readonly intake: {
+      limits?: IntakeLimits;
+      log?: Logger;
+      webhooks?: { allowPrivate: boolean };
+    } = {},
   ) {}
 
   /** MAX_INPUTS, MAX_INPUT_BYTES and MIN_POLL_INTERVAL_S. */
@@ -97,38 +105,43 @@ export class TrancheService {
 
   /** A job whose inputs arrive one at a time (an NDJSON body): never held in memory whole. */
   async submitStream(
+    caller: Caller,
     header: unknown,
     inputs: AsyncIterable<unknown> | Iterable<unknown>,
   ): Promise<SubmitResponse> {
-    return (await this.submitOnce(null, async () => ({ header, inputs }))).body;
+    return (await this.submitOnce(caller, null, async () => ({ header, inputs }))).body;
   }
 
   /**
    * A submit with an idempotency key (or none): the same key and body within 24 hours answers what the first
    * request was answered, without reading the job; the same key with another body is an `IdempotencyKeyReusedError`.
    */
-  submitOnce(request: IdempotentRequest | null, read: JobReader): Promise<SubmitAnswer> {
+  submitOnce(caller: Caller, request: IdempotentRequest | null, read: JobReader): Promise<SubmitAnswer> {
+    requireWriter(caller);
     return submitOnce(this.sql, request, async (claim) => {
       const { header, inputs } = await read();
-      return intakeJob(this.intakeDeps(), header, inputs, claim);
+      return intakeJob(this.intakeDeps(caller), header, inputs, claim);
     });
   }
 
-  /** What a submit of this job would do and cost, without writing or queueing anything. */
-  estimate(spec: unknown): Promise<DryRunResponse> {
+  /** What a submit of this job would do and cost, without writing or queueing anything (viewers may ask too). */
+  estimate(caller: Caller, spec: unknown): Promise<DryRunResponse> {
     const { header, inputs } = splitJobBody(spec);
-    return dryRunJob(this.intakeDeps(), header, inputs);
+    return dryRunJob(this.intakeDeps(caller), header, inputs);
   }
 
   estimateStream(
+    caller: Caller,
     header: unknown,
     inputs: AsyncIterable<unknown> | Iterable<unknown>,
   ): Promise<DryRunResponse> {
-    return dryRunJob(this.intakeDeps(), header, inputs);
+    return dryRunJob(this.intakeDeps(caller), header, inputs);
   }
 
-  private intakeDeps(): IntakeDeps {
+  private intakeDeps(caller: Caller): IntakeDeps {
     return {
+      caller,
+      webhooks: this.intake.webhooks ?? { allowPrivate: false },
       sql: this.sql,
       queues: this.queues,
       defaults: this.defaults,
@@ -139,22 +152,27 @@ export class TrancheService {
     };
   }
 
-  /** Creates or replaces the project's monthly budget. */
-  async setBudget(project: unknown, body: unknown): Promise<BudgetView> {
+  /** Creates or replaces the project's monthly budget: an admin's call. */
+  async setBudget(caller: Caller, project: unknown, body: unknown): Promise<BudgetView> {
+    requireAdmin(caller);
     const name = parseProject(project);
     const budget = await setBudget(this.sql, name, parseBudgetBody(body));
     return this.budgetView(budget, await budgetStatus(this.sql, name));
   }
 
-  async getBudget(project: unknown): Promise<BudgetView> {
+  /** Another project's budget is not found, as one that does not exist. */
+  async getBudget(caller: Caller, project: unknown): Promise<BudgetView> {
     const name = parseProject(project);
-    const budget = await getBudget(this.sql, name);
+    const budget = canSee(caller, name) ? await getBudget(this.sql, name) : null;
     if (!budget) throw new BudgetNotFoundError(name);
     return this.budgetView(budget, await budgetStatus(this.sql, name));
   }
 
-  async listBudgets(): Promise<BudgetView[]> {
-    const [budgets, statuses] = await Promise.all([listBudgets(this.sql), budgetStatuses(this.sql)]);
+  async listBudgets(caller: Caller): Promise<BudgetView[]> {
+    const [budgets, statuses] = await Promise.all([
+      listBudgets(this.sql),
+      budgetStatuses(this.sql, new Date(), caller.projects),
+    ]);
     const byProject = new Map(statuses.map((s) => [s.project, s]));
     // A budget deleted between the two reads is left out.
     return budgets.flatMap((budget) => {
@@ -163,7 +181,8 @@ export class TrancheService {
     });
   }
 
-  async deleteBudget(project: unknown): Promise<void> {
+  async deleteBudget(caller: Caller, project: unknown): Promise<void> {
+    requireAdmin(caller);
     const name = parseProject(project);
     if (!(await deleteBudget(this.sql, name))) throw new BudgetNotFoundError(name);
   }
@@ -179,32 +198,43 @@ export class TrancheService {
     };
   }
 
-  async get(jobId: string): Promise<JobView> {
-    const view = UUID.test(jobId) ? await loadJobView(this.sql, jobId) : null;
+  /** The job; another project's job is not found, exactly as an id that does not exist. */
+  async get(caller: Caller, jobId: string): Promise<JobView> {
+    const view = UUID.test(jobId) ? await loadJobView(this.sql, jobId, caller.projects) : null;
     if (!view) throw new JobNotFoundError(jobId);
     return view;
   }
 
-  async results(jobId: string): Promise<AsyncGenerator<JobResult>> {
-    return (await this.resultLines(jobId)).lines;
+  async results(caller: Caller, jobId: string): Promise<AsyncGenerator<JobResult>> {
+    return (await this.resultLines(caller, jobId)).lines;
   }
 
   /**
    * The job's result lines and how many there are before any is read: one per input sent, duplicates included
    * (`jobs.input_count`), so that a reader can tell a stream that was cut from a whole one.
    */
-  async resultLines(jobId: string): Promise<{ count: number; lines: AsyncGenerator<JobResult> }> {
-    const job = UUID.test(jobId) ? await getJob(this.sql, jobId) : null;
-    if (!job) throw new JobNotFoundError(jobId);
+  async resultLines(
+    caller: Caller,
+    jobId: string,
+  ): Promise<{ count: number; lines: AsyncGenerator<JobResult> }> {
+    const job = await this.visibleJob(caller, jobId);
     return { count: job.input_count, lines: jobResults(this.sql, jobId) };
   }
 
-  async cancel(jobId: string): Promise<JobView> {
-    if (!UUID.test(jobId)) throw new JobNotFoundError(jobId);
+  /** Members and admins; a viewer learns only whether the job is its project's (404 otherwise, 403 if so). */
+  async cancel(caller: Caller, jobId: string): Promise<JobView> {
+    await this.visibleJob(caller, jobId);
+    requireWriter(caller);
     const outcome = await requestCancel(this.sql, jobId, 'user', pricingOf(this.pricer));
     if (outcome.kind === 'not_found') throw new JobNotFoundError(jobId);
     if (outcome.kind === 'already_finished') throw new JobAlreadyFinishedError(jobId, outcome.status);
     for (const batchId of outcome.batchesToWake) await this.queues.pollNow(batchId);
-    return this.get(jobId);
+    return this.get(caller, jobId);
+  }
+
+  private async visibleJob(caller: Caller, jobId: string) {
+    const job = UUID.test(jobId) ? await getJob(this.sql, jobId) : null;
+    if (!job || !canSee(caller, job.project)) throw new JobNotFoundError(jobId);
+    return job;
   }
 }

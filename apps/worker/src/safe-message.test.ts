@@ -5,7 +5,7 @@ describe('secretsOf', () => {
   it('takes keys, secrets, tokens and passwords from the environment, and the passwords inside URLs', () => {
     const secrets = secretsOf({
       OPENAI_API_KEY: 'sk-proj-abcdefghijkl',
-      JOB_WEBHOOK_SECRET: 'whsec-123456',
+      WEBHOOK_SECRETS_KEY: 'whsec-123456',
       VERTEX_ACCESS_TOKEN: 'ya29.tokentoken',
       DATABASE_URL: 'postgres://tranche:pg-password@db:5432/tranche',
       REDIS_URL: 'redis://127.0.0.1:6379',

@@ -85,8 +85,15 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
     log.warn('ALERT_WEBHOOK_URL is set without ALERT_WEBHOOK_SECRET: alerts are sent unsigned');
   }
-  if (!env.JOB_WEBHOOK_SECRET && !env.ALERT_WEBHOOK_SECRET) {
-    log.warn("neither JOB_WEBHOOK_SECRET nor ALERT_WEBHOOK_SECRET is set: jobs' webhooks are sent unsigned");
+  if (!env.WEBHOOK_SECRETS_KEY) {
+    log.warn(
+      "WEBHOOK_SECRETS_KEY is not set: jobs' webhooks are not sent (they are signed with project secrets)",
+    );
+  }
+  if (env.WEBHOOK_ALLOW_PRIVATE) {
+    log.warn(
+      "WEBHOOK_ALLOW_PRIVATE is on: jobs' webhooks may reach loopback, private and link-local addresses",
+    );
   }
   log.info({ prefix: env.QUEUE_PREFIX }, 'worker started');
   return {

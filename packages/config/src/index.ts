@@ -5,6 +5,7 @@ export {
   baseEnvSchema,
   type ChunkCapsEnv,
   chunkCapsEnvSchema,
+  envFlag,
   type PricingEnv,
   type ProviderEnv,
   pricingEnvSchema,

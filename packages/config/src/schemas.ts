@@ -61,3 +61,9 @@ export const chunkCapsEnvSchema = z.object({
     .default(100 * 1024 * 1024),
 });
 export type ChunkCapsEnv = z.infer<typeof chunkCapsEnvSchema>;
+
+/** A yes/no setting: `true` or `false` (unset: false). */
+export const envFlag = z
+  .enum(['true', 'false'], { message: 'must be true or false' })
+  .default('false')
+  .transform((value) => value === 'true');

@@ -12,6 +12,16 @@ export {
   recentAlertIds,
 } from './queries/alerts';
 export {
+  type ApiKeyRow,
+  findLiveApiKey,
+  insertApiKey,
+  type KeyRole,
+  listApiKeys,
+  type NewApiKey,
+  revokeApiKey,
+  touchApiKey,
+} from './queries/api-keys';
+export {
   batchCustomIdsInFileOrder,
   batchesToClean,
   batchRequestsCursor,
@@ -122,6 +132,7 @@ export {
   type ResultLine,
   unansweredInputs,
 } from './queries/results';
+export { inScope, type ProjectScope, scopeHas } from './queries/scope';
 export {
   type BatchRow,
   type BatchState,
@@ -131,4 +142,13 @@ export {
   type StoredError,
   TERMINAL_JOB_STATUSES,
 } from './queries/types';
+export {
+  getDelivery,
+  type NewWebhookDelivery,
+  renderOnce,
+  rotateWebhookSecret,
+  type WebhookDeliveryRow,
+  type WebhookSecretSalts,
+  webhookSecretSalts,
+} from './queries/webhooks';
 export * as schema from './schema';

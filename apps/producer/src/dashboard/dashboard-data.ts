@@ -7,6 +7,7 @@ import {
   type DailyCosts,
   dailyCostsByProject,
   type JobCostLine,
+  type ProjectScope,
   runningJobCosts,
   type Sql,
   troubledJobCosts,
@@ -36,7 +37,7 @@ export interface DashboardData {
   running_jobs: JobCostLine[];
   /** Jobs that ended failed, timed out or cancelled in the last 7 days. */
   troubled_jobs: JobCostLine[];
-  /** Every project with a budget, this calendar month (UTC); over_budget when committed spend exceeds it. */
+  /** The scope's projects with a budget, this calendar month (UTC); over_budget when committed spend exceeds it. */
   budgets: BudgetLine[];
   /** Models with unpriced results in the last 30 days. */
   unpriced_models: UnpricedModel[];
@@ -44,8 +45,13 @@ export interface DashboardData {
 
 const WEEK_MS = WINDOW_PRESETS['7d'];
 
-async function windowCosts(sql: Sql, preset: WindowPreset, now: Date): Promise<WindowCosts> {
-  const window = parseWindow(preset, now);
+async function windowCosts(
+  sql: Sql,
+  scope: ProjectScope,
+  preset: WindowPreset,
+  now: Date,
+): Promise<WindowCosts> {
+  const window = { ...parseWindow(preset, now), scope };
   const [byProject, byProvider, byModel] = await Promise.all([
     costSummary(sql, { ...window, groupBy: ['project'] }),
     costSummary(sql, { ...window, groupBy: ['provider'] }),
@@ -60,15 +66,16 @@ async function windowCosts(sql: Sql, preset: WindowPreset, now: Date): Promise<W
   };
 }
 
-export async function loadDashboard(sql: Sql, now = new Date()): Promise<DashboardData> {
+/** The dashboard of the scope's projects: every figure, list and budget leaves the others out. */
+export async function loadDashboard(sql: Sql, scope: ProjectScope, now = new Date()): Promise<DashboardData> {
   const presets = Object.keys(WINDOW_PRESETS) as WindowPreset[];
   const [windows, daily, running, troubled, budgets, unpriced] = await Promise.all([
-    Promise.all(presets.map((preset) => windowCosts(sql, preset, now))),
-    dailyCostsByProject(sql, { days: 30, now }),
-    runningJobCosts(sql),
-    troubledJobCosts(sql, { since: new Date(now.getTime() - WEEK_MS) }),
-    budgetStatuses(sql, now),
-    unpricedModels(sql, parseWindow('30d', now)),
+    Promise.all(presets.map((preset) => windowCosts(sql, scope, preset, now))),
+    dailyCostsByProject(sql, { days: 30, now, scope }),
+    runningJobCosts(sql, { scope }),
+    troubledJobCosts(sql, { since: new Date(now.getTime() - WEEK_MS), scope }),
+    budgetStatuses(sql, now, scope),
+    unpricedModels(sql, { ...parseWindow('30d', now), scope }),
   ]);
   return {
     generated_at: now.toISOString(),

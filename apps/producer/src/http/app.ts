@@ -2,23 +2,33 @@ import type { Logger } from '@tranche/config';
 import { type BlockedJobs, blockedJobs, type Sql } from '@tranche/db';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
+import type { Authenticator } from '../auth/authenticator';
 import type { TrancheService } from '../tranche-service';
 import { BULL_BOARD_PATH, bullBoardRouter } from './admin';
-import { bearerAuth } from './auth';
+import { authenticate } from './auth';
 import { budgetsRouter } from './budgets-routes';
 import { costsRouter, dashboardPageRouter } from './costs-routes';
 import { errorHandler } from './errors';
 import { jobsRouter, type StreamTimeouts } from './jobs-routes';
+import { keysRouter } from './keys-routes';
 import { metricsRouter } from './metrics';
+import { rateLimits } from './rate-limits';
 
 export interface AppDeps {
   service: TrancheService;
   sql: Sql;
   redis: Redis;
   log: Logger;
-  apiKeys?: string[];
-  /** Bearer token for `/metrics`; unset, `/metrics` takes the API keys (and is open only when there are none). */
+  /** Who a request's key stands for: admin keys from the environment, project keys from Postgres. */
+  auth: Authenticator;
+  /** Bearer token for `/metrics` (every project); without it, a key sees its own projects' series. */
   metricsToken?: string;
+  /** WEBHOOK_SECRETS_KEY: the API derives a project's new webhook secret from it when an admin rotates one. */
+  webhookSecretsKey?: string;
+  /** ADMIN_QUEUES_WRITE: Bull Board may change the queues. */
+  queuesWritable?: boolean;
+  /** Per key and minute, counted in Redis (0: no limit). */
+  rateLimits: Omit<Parameters<typeof rateLimits>[0], 'redis' | 'log'>;
   maxBodyBytes: number;
   /** RESULTS_STREAM_IDLE_TIMEOUT_MS and REQUEST_BODY_IDLE_TIMEOUT_MS (their defaults when unset). */
   timeouts?: StreamTimeouts;
@@ -72,18 +82,30 @@ export function createApp(deps: AppDeps): Express {
       })),
     });
   });
-  app.use(BULL_BOARD_PATH, bullBoardRouter(deps.service.queues));
+  app.use(
+    BULL_BOARD_PATH,
+    bullBoardRouter(deps.service.queues, { auth: deps.auth, writable: deps.queuesWritable ?? false }),
+  );
   app.use(
     metricsRouter({
       sql: deps.sql,
       queues: deps.service.queues,
       token: deps.metricsToken,
-      apiKeys: deps.apiKeys,
+      auth: deps.auth,
     }),
   );
-  app.use('/v1', bearerAuth(deps.apiKeys), jobsRouter(deps.service, deps.maxBodyBytes, deps.timeouts));
-  app.use('/v1', bearerAuth(deps.apiKeys), budgetsRouter(deps.service));
-  app.use('/v1', bearerAuth(deps.apiKeys), costsRouter(deps.sql));
+  // Every /v1 route knows who is asking; the limits count per key, so they come after.
+  const limits = rateLimits({ redis: deps.redis, log: deps.log, ...deps.rateLimits });
+  const v1 = express.Router();
+  v1.use(authenticate(deps.auth));
+  v1.use((req, res, next) =>
+    (req.method === 'POST' && /^\/jobs\/?$/.test(req.path) ? limits.submit : limits.reads)(req, res, next),
+  );
+  v1.use(jobsRouter(deps.service, deps.maxBodyBytes, deps.timeouts));
+  v1.use(budgetsRouter(deps.service));
+  v1.use(costsRouter(deps.sql));
+  v1.use(keysRouter(deps.sql, deps.webhookSecretsKey));
+  app.use('/v1', v1);
   app.use('/dashboard', dashboardPageRouter());
   app.use((_req, res) => {
     res.status(404).json({ error: { type: 'not_found', message: 'no such route' } });

@@ -1,21 +1,35 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
+import { type Authenticator, presentedKey } from '../auth/authenticator';
+import type { Caller } from '../auth/caller';
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/**
+ * Every request must say who it is (`Authorization: Bearer <key>`), except in open mode (no admin key configured,
+ * loopback only). The caller is kept in `res.locals.caller` for the routes. A missing, unknown or revoked key is a
+ * 401, the same for each, so that a probe learns nothing of which keys exist.
+ */
+export function authenticate(auth: Authenticator): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const caller = await auth.authenticate(presentedKey(req.get('authorization')));
+      if (caller) {
+        res.locals.caller = caller;
+        return next();
+      }
+      res
+        .status(401)
+        .set('www-authenticate', 'Bearer realm="tranche"')
+        .json({
+          error: { type: 'unauthorized', message: 'missing, unknown or revoked Authorization: Bearer key' },
+        });
+    } catch (error) {
+      next(error);
+    }
+  };
 }
 
-/** `Authorization: Bearer <key>` against the configured keys; no keys configured means no check. */
-export function bearerAuth(keys: string[] | undefined): RequestHandler {
-  return (req, res, next) => {
-    if (!keys || keys.length === 0) return next();
-    const header = req.get('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (token && keys.some((key) => same(key, token))) return next();
-    res
-      .status(401)
-      .json({ error: { type: 'unauthorized', message: 'missing or wrong Authorization: Bearer key' } });
-  };
+/** The caller `authenticate` found; a route mounted without it is a programming error. */
+export function callerOf(res: Response): Caller {
+  const caller = res.locals.caller as Caller | undefined;
+  if (!caller) throw new Error('route served without authenticate()');
+  return caller;
 }

@@ -6,13 +6,17 @@ import express, { Router } from 'express';
 import { costSummaryCsv } from '../costs/cost-csv';
 import { costRequestFromQuery } from '../costs/cost-query';
 import { loadDashboard } from '../dashboard/dashboard-data';
+import { callerOf } from './auth';
 
-/** `GET /v1/costs` (JSON or CSV) and `GET /v1/dashboard`, the data of the dashboard page; behind the API's auth. */
+/**
+ * `GET /v1/costs` (JSON or CSV) and `GET /v1/dashboard`, the data of the dashboard page; behind the API's auth, and
+ * limited to the caller's projects.
+ */
 export function costsRouter(sql: Sql): Router {
   const router = Router();
   router.get('/costs', async (req, res) => {
     const { format, ...request } = costRequestFromQuery(req.query as Record<string, unknown>);
-    const summary = await costSummary(sql, request);
+    const summary = await costSummary(sql, { ...request, scope: callerOf(res).projects });
     if (format === 'csv') {
       res.type('text/csv; charset=utf-8').send(costSummaryCsv(summary));
       return;
@@ -20,7 +24,7 @@ export function costsRouter(sql: Sql): Router {
     res.json(summary);
   });
   router.get('/dashboard', async (_req, res) => {
-    res.set('cache-control', 'no-store').json(await loadDashboard(sql));
+    res.set('cache-control', 'no-store').json(await loadDashboard(sql, callerOf(res).projects));
   });
   return router;
 }

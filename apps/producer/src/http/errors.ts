@@ -1,10 +1,13 @@
 import type { Logger } from '@tranche/config';
 import type { ErrorRequestHandler } from 'express';
+import { ForbiddenError } from '../auth/caller';
+import { KeyNotFoundError } from '../auth/key-admin';
 import { CostQueryError } from '../costs/cost-query';
 import { BudgetExceededError } from '../intake/budget-check';
 import { IdempotencyKeyReusedError } from '../intake/idempotency';
 import { JobValidationError, RequestValidationError } from '../intake/validation-error';
 import { BudgetNotFoundError, JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
+import { NotConfiguredError } from '../webhooks/rotate-secret';
 import { BodyIdleError } from './body-idle';
 import { BodyTooLargeError } from './metered-body';
 
@@ -51,7 +54,23 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         .json({ error: { type: 'budget_exceeded', message: error.message, details: error.details } });
       return;
     }
-    if (error instanceof JobNotFoundError || error instanceof BudgetNotFoundError) {
+    if (error instanceof ForbiddenError) {
+      res.status(403).json({
+        error: { type: 'forbidden', message: error.message, ...(error.field ? { field: error.field } : {}) },
+      });
+      return;
+    }
+    if (error instanceof NotConfiguredError) {
+      res
+        .status(409)
+        .json({ error: { type: 'not_configured', message: error.message, setting: error.setting } });
+      return;
+    }
+    if (
+      error instanceof JobNotFoundError ||
+      error instanceof BudgetNotFoundError ||
+      error instanceof KeyNotFoundError
+    ) {
       res.status(404).json({ error: { type: 'not_found', message: error.message } });
       return;
     }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { TrancheService } from '../tranche-service';
+import { callerOf } from './auth';
 import { DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS } from './body-idle';
 import { DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS, writeNdjson } from './ndjson-stream';
 import { submitRouter } from './submit-routes';
@@ -24,16 +25,16 @@ export function jobsRouter(
     submitRouter(service, maxBodyBytes, timeouts.bodyIdleMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS),
   );
   router.get('/jobs/:id', async (req, res) => {
-    res.json(await service.get(req.params.id));
+    res.json(await service.get(callerOf(res), req.params.id));
   });
   router.get('/jobs/:id/results', async (req, res) => {
-    const { count, lines } = await service.resultLines(req.params.id);
+    const { count, lines } = await service.resultLines(callerOf(res), req.params.id);
     res.status(200).type('application/x-ndjson').set(RESULT_COUNT_HEADER, String(count));
     // A client that goes away, or stops reading, ends the loop, which releases the database cursor.
     await writeNdjson(res, lines, timeouts.resultsIdleMs ?? DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS);
   });
   router.post('/jobs/:id/cancel', async (req, res) => {
-    res.json(await service.cancel(req.params.id));
+    res.json(await service.cancel(callerOf(res), req.params.id));
   });
   return router;
 }

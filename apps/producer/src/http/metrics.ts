@@ -3,14 +3,16 @@ import {
   ALERT_KINDS,
   type MetricsSnapshot,
   metricsSnapshot,
+  type ProjectScope,
   type Sql,
   TERMINAL_JOB_STATUSES,
 } from '@tranche/db';
 import type { TrancheQueues } from '@tranche/queues';
 import type { JobType } from 'bullmq';
-import { type RequestHandler, Router } from 'express';
+import { Router } from 'express';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { bearerAuth } from './auth';
+import { sameSecret } from '../auth/api-key';
+import { type Authenticator, presentedKey } from '../auth/authenticator';
 
 export const METRICS_PATH = '/metrics';
 
@@ -25,7 +27,10 @@ const QUEUE_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 
 const REDIS_TIMEOUT_MS = 2_000;
 
 interface Scrape extends MetricsSnapshot {
-  /** Null when Redis did not answer in time: the queue series are left out and `tranche_redis_up` is 0. */
+  /**
+   * Null when Redis did not answer in time: the queue series are left out and `tranche_redis_up` is 0. Not asked
+   * for a scrape limited to some projects, which has no queue series.
+   */
   queues: Array<{ queue: string; counts: Record<string, number> }> | null;
 }
 
@@ -49,23 +54,31 @@ async function queueCounts(queues: TrancheQueues): Promise<Scrape['queues']> {
   }
 }
 
-export interface MetricsDeps {
+/** Where the figures come from. */
+export interface MetricsSource {
   sql: Sql;
   queues: TrancheQueues;
-  /** When set, a scrape needs `Authorization: Bearer <token>`. */
+}
+
+export interface MetricsDeps extends MetricsSource {
+  /** METRICS_TOKEN: `Authorization: Bearer <token>` scrapes every project (the operator's Prometheus). */
   token?: string;
-  /** Without a token, a scrape needs one of the API's keys (per-project spend is not public); open without both. */
-  apiKeys?: string[];
+  /** Any other scrape needs a key of the API: an admin's sees every project, a project key its projects only. */
+  auth: Authenticator;
 }
 
 /**
  * One scrape reads Postgres (a few aggregate queries) and Redis (job counts per queue) once, shared by every
- * collector: the figures are the deployment's, whichever API process answers.
+ * collector: the figures are the deployment's, whichever API process answers. BullMQ's counts cannot be told
+ * apart by project, so a scrape limited to some projects does not read them.
  */
-function scrapeOnce(deps: MetricsDeps): () => Promise<Scrape> {
+function scrapeOnce(source: MetricsSource, scope: ProjectScope): () => Promise<Scrape> {
   let inFlight: Promise<Scrape> | null = null;
   const load = async (): Promise<Scrape> => {
-    const [snapshot, queues] = await Promise.all([metricsSnapshot(deps.sql), queueCounts(deps.queues)]);
+    const [snapshot, queues] = await Promise.all([
+      metricsSnapshot(source.sql, scope),
+      scope === 'all' ? queueCounts(source.queues) : null,
+    ]);
     return { ...snapshot, queues };
   };
   return () => {
@@ -76,10 +89,14 @@ function scrapeOnce(deps: MetricsDeps): () => Promise<Scrape> {
   };
 }
 
-/** The collectors, on a registry of their own. Each sets its values after the last await, so a scrape is whole. */
-export function createMetricsRegistry(deps: MetricsDeps): Registry {
+/**
+ * The collectors, on a registry of their own, reporting the projects of `scope`. Each sets its values after the last
+ * await, so a scrape is whole. The series that count across every project and cannot be limited to some (the
+ * queues, Redis) exist only for `'all'`.
+ */
+export function createMetricsRegistry(source: MetricsSource, scope: ProjectScope): Registry {
   const registry = new Registry();
-  const scrape = scrapeOnce(deps);
+  const scrape = scrapeOnce(source, scope);
   const registers = [registry];
 
   new Gauge({
@@ -173,28 +190,30 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
       for (const row of usage) this.inc({ provider: row.provider, model: row.model }, row.unpriced_results);
     },
   });
-  new Gauge({
-    name: 'tranche_queue_jobs',
-    help: 'BullMQ jobs by queue and state.',
-    labelNames: ['queue', 'state'],
-    registers,
-    async collect() {
-      const { queues } = await scrape();
-      this.reset();
-      for (const { queue, counts } of queues ?? []) {
-        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'tranche_redis_up',
-    help: 'Whether Redis answered the queue counts of this scrape in time (1) or not (0).',
-    registers,
-    async collect() {
-      const { queues } = await scrape();
-      this.set(queues ? 1 : 0);
-    },
-  });
+  if (scope === 'all') {
+    new Gauge({
+      name: 'tranche_queue_jobs',
+      help: 'BullMQ jobs by queue and state.',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        const { queues } = await scrape();
+        this.reset();
+        for (const { queue, counts } of queues ?? []) {
+          for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tranche_redis_up',
+      help: 'Whether Redis answered the queue counts of this scrape in time (1) or not (0).',
+      registers,
+      async collect() {
+        const { queues } = await scrape();
+        this.set(queues ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'tranche_oldest_running_batch_age_seconds',
     help: 'Age of the oldest provider batch still at the provider, by provider (0 when none).',
@@ -222,24 +241,45 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
   return registry;
 }
 
-function metricsHandler(registry: Registry): RequestHandler {
-  return async (_req, res, next) => {
+/** The projects a scrape may see; null when its key is missing (outside open mode), unknown or revoked. */
+async function scrapeScope(
+  deps: MetricsDeps,
+  authorization: string | undefined,
+): Promise<ProjectScope | null> {
+  const key = presentedKey(authorization);
+  if (deps.token && key && sameSecret(deps.token, key)) return 'all';
+  const caller = await deps.auth.authenticate(key);
+  if (!caller) return null;
+  return caller.role === 'admin' ? 'all' : caller.projects;
+}
+
+/**
+ * `GET /metrics` in the Prometheus text format. Each scrape has a registry of its own, made for its caller's scope:
+ * collectors hold no figures between scrapes, and two callers scraping at once never see each other's.
+ */
+export function metricsRouter(deps: MetricsDeps): Router {
+  const router = Router();
+  router.get(METRICS_PATH, async (req, res, next) => {
     try {
+      const scope = await scrapeScope(deps, req.get('authorization'));
+      if (scope === null) {
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer realm="tranche"')
+          .json({
+            error: {
+              type: 'unauthorized',
+              message: 'missing, unknown or revoked Authorization: Bearer key (METRICS_TOKEN or an API key)',
+            },
+          });
+        return;
+      }
+      const registry = createMetricsRegistry(deps, scope);
       const body = await registry.metrics();
       res.set('content-type', registry.contentType).send(body);
     } catch (error) {
       next(error);
     }
-  };
-}
-
-/** `GET /metrics` in the Prometheus text format. */
-export function metricsRouter(deps: MetricsDeps): Router {
-  const router = Router();
-  router.get(
-    METRICS_PATH,
-    bearerAuth(deps.token ? [deps.token] : deps.apiKeys),
-    metricsHandler(createMetricsRegistry(deps)),
-  );
+  });
   return router;
 }

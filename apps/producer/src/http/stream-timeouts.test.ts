@@ -8,6 +8,8 @@ import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Authenticator } from '../auth/authenticator';
+import { LOCAL_OPERATOR } from '../auth/caller';
 import { TrancheService } from '../tranche-service';
 import { createApp } from './app';
 
@@ -52,6 +54,8 @@ beforeAll(async () => {
     sql: db.sql,
     redis,
     log: createLogger('test', 'silent'),
+    auth: new Authenticator(db.sql, []),
+    rateLimits: { prefix, submitPerMinute: 0, readsPerMinute: 0 },
     maxBodyBytes: 64 * 1024 * 1024,
     timeouts: { resultsIdleMs: RESULTS_IDLE_MS, bodyIdleMs: BODY_IDLE_MS },
   });
@@ -146,6 +150,7 @@ describe('GET /v1/jobs/:id/results', () => {
     );
     const inputs = ['a', 'b', 'a', 'c', 'b', 'a'].map((prompt, i) => ({ id: `in-${i}`, prompt }));
     const submitted = await service.submitStream(
+      LOCAL_OPERATOR,
       { provider: 'openai', model: 'gpt-4o-mini', metadata: { project: 'streams', owner: 'test' } },
       inputs,
     );

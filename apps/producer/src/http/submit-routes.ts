@@ -5,6 +5,7 @@ import { type IdempotentRequest, parseIdempotencyKey, type SubmitAnswer } from '
 import { splitJobBody } from '../intake/submit-job';
 import { RequestValidationError } from '../intake/validation-error';
 import type { TrancheService } from '../tranche-service';
+import { callerOf } from './auth';
 import { discardRest, MeteredBody } from './metered-body';
 import { readNdjsonJob } from './ndjson-job';
 
@@ -25,8 +26,14 @@ function idempotencyKeyOf(req: Request): string | null {
   return parseIdempotencyKey(req.get(IDEMPOTENCY_HEADER), IDEMPOTENCY_HEADER);
 }
 
-function keyed(key: string, bodySha256: () => string, drain: () => Promise<void>): IdempotentRequest {
-  return { scope: '', key, field: IDEMPOTENCY_HEADER, bodySha256, drain };
+/** Keys are the API key's own: two callers never replay each other's answers. */
+function keyed(
+  res: Response,
+  key: string,
+  bodySha256: () => string,
+  drain: () => Promise<void>,
+): IdempotentRequest {
+  return { scope: `key:${callerOf(res).keyId}`, key, field: IDEMPOTENCY_HEADER, bodySha256, drain };
 }
 
 function send(res: Response, answer: SubmitAnswer): void {
@@ -59,18 +66,19 @@ export function submitRouter(service: TrancheService, maxBodyBytes: number, body
       };
       if (dryRun) {
         const { header, inputs } = await read();
-        res.status(200).json(await service.estimateStream(header, inputs));
+        res.status(200).json(await service.estimateStream(callerOf(res), header, inputs));
         return;
       }
       const request =
         key === null
           ? null
           : keyed(
+              res,
               key,
               () => body.sha256(),
               () => body.drain(),
             );
-      send(res, await service.submitOnce(request, read));
+      send(res, await service.submitOnce(callerOf(res), request, read));
     } finally {
       await close();
       discardRest(req);
@@ -89,18 +97,19 @@ export function submitRouter(service: TrancheService, maxBodyBytes: number, body
       const dryRun = isDryRun(req);
       const key = idempotencyKeyOf(req);
       if (dryRun) {
-        res.status(200).json(await service.estimate(req.body));
+        res.status(200).json(await service.estimate(callerOf(res), req.body));
         return;
       }
       const request =
         key === null
           ? null
           : keyed(
+              res,
               key,
               () => jsonBodyHashes.get(req) ?? EMPTY_SHA256,
               async () => {},
             );
-      send(res, await service.submitOnce(request, async () => splitJobBody(req.body)));
+      send(res, await service.submitOnce(callerOf(res), request, async () => splitJobBody(req.body)));
     },
   );
   return router;

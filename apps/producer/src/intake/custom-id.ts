@@ -33,8 +33,10 @@ export const CUSTOM_ID_PATTERN = /^[a-z0-9_-]{1,63}$/;
 
 /**
  * `{run_id}-{hash}`: the hash covers everything that shapes the provider's answer, so the same request in the same
- * run always gets the same id (replays skip what already succeeded) and different requests never share one. The
- * charset and length fit every provider (Anthropic 64, Vertex labels 63 lowercase).
+ * run always gets the same id (replays skip what already succeeded) and different requests never share one. It
+ * also covers the job's project: `results` holds one row per custom id, and run ids are chosen by callers, so two
+ * projects that picked the same run id would otherwise share each other's results, skips and costs. The charset
+ * and length fit every provider (Anthropic 64, Vertex labels 63 lowercase).
  */
 export function deriveCustomId(runId: string, canonicalRequest: unknown): string {
   const hash = base32(createHash('sha256').update(canonicalJson(canonicalRequest)).digest(), HASH_LENGTH);

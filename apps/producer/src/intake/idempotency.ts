@@ -34,7 +34,7 @@ export class IdempotencyKeyReusedError extends Error {
 
 /** A submit that carries a key. */
 export interface IdempotentRequest {
-  /** Who may reuse the key: '' for the HTTP API, 'sdk' for BatchClient. */
+  /** Who may reuse the key: `key:<API key id>` over HTTP, `sdk:<key id>` for BatchClient. */
   scope: string;
   key: string;
   /** How the caller named the key, for errors: `Idempotency-Key`, or the SDK's `idempotencyKey`. */

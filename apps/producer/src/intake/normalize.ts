@@ -189,6 +189,7 @@ export class InputNormalizer {
     }
     if (this.problems.length > before) return null;
     const customId = deriveCustomId(this.runId, {
+      project: this.header.metadata.project,
       provider: this.header.provider,
       model: this.header.model,
       kind: this.header.kind,

@@ -1,8 +1,17 @@
 import type { ProviderLimits, UnifiedRequest } from '@tranche/adapters';
 import type { Logger } from '@tranche/config';
-import { getBudget, insertJob, type Sql, setJobWorstCase, skippedInputRequests } from '@tranche/db';
+import {
+  getBudget,
+  insertJob,
+  type Sql,
+  setJobWorstCase,
+  skippedInputRequests,
+  webhookSecretSalts,
+} from '@tranche/db';
 import type { Pricer } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
+import { checkWebhookUrl } from '@tranche/webhooks';
+import { type Caller, requireProject } from '../auth/caller';
 import { enforceBudget } from './budget-check';
 import { enqueueAfterCommit } from './enqueue-after-commit';
 import type { KeyClaim } from './idempotency';
@@ -35,6 +44,10 @@ export interface SubmitResponse {
 }
 
 export interface IntakeDeps {
+  /** Who submits: the job must be in one of its projects, and records the key as `submitted_by`. */
+  caller: Caller;
+  /** WEBHOOK_ALLOW_PRIVATE: whether `options.webhook_url` may point at a loopback or private address. */
+  webhooks: { allowPrivate: boolean };
   sql: Sql;
   queues: TrancheQueues;
   defaults: IntakeDefaults;
@@ -101,7 +114,12 @@ export async function prepareIntake(
     await collectInputProblems(inputs, deps.limits, problems);
     throw new JobValidationError(problems);
   }
+  requireProject(deps.caller, parsed.data.metadata.project);
   const header = normalizeHeader(parsed.data, deps.defaults, deps.limits);
+  header.job.submittedBy = { keyId: deps.caller.keyId, name: deps.caller.name };
+  const webhookUrl = parsed.data.options?.webhook_url;
+  if (webhookUrl !== undefined)
+    header.problems.push(...(await webhookProblems(deps, header.job.project, webhookUrl)));
   const exact = purpose === 'dry_run' || (await getBudget(deps.sql, header.job.project)) !== null;
   return {
     spec: parsed.data,
@@ -119,6 +137,27 @@ export async function prepareIntake(
       exact,
     ),
   };
+}
+
+/**
+ * `options.webhook_url` must be http(s) and reach no loopback, private, link-local or metadata address (unless
+ * WEBHOOK_ALLOW_PRIVATE; the worker checks the address again when it connects), and the project must have a
+ * webhook secret to sign with: a delivery its receiver could not verify is worth nothing.
+ */
+async function webhookProblems(deps: IntakeDeps, project: string, url: string): Promise<FieldProblem[]> {
+  const refused = await checkWebhookUrl(url, { allowPrivate: deps.webhooks.allowPrivate });
+  if (refused) return [{ field: 'options.webhook_url', message: refused }];
+  if (!(await webhookSecretSalts(deps.sql, project))) {
+    return [
+      {
+        field: 'options.webhook_url',
+        message:
+          `project ${JSON.stringify(project)} has no webhook secret yet: an admin creates it ` +
+          `with POST /v1/projects/${encodeURIComponent(project)}/webhook-secret`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** Whether the row is to be kept: after the first problem nothing more is, though reading goes on. */

@@ -5,6 +5,7 @@ import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_OPERATOR } from '../auth/caller';
 import { TrancheService } from '../tranche-service';
 import { IdempotencyKeyReusedError, type IdempotentRequest } from './idempotency';
 
@@ -70,12 +71,12 @@ describe('submitOnce', () => {
       read.open();
       await release.opened;
     }
-    const slow = service.submitOnce(keyed('k-race', 'same body'), async () => ({
+    const slow = service.submitOnce(LOCAL_OPERATOR, keyed('k-race', 'same body'), async () => ({
       header: header(runId),
       inputs: slowInputs(),
     }));
     await read.opened;
-    const fast = await service.submitOnce(keyed('k-race', 'same body'), async () => ({
+    const fast = await service.submitOnce(LOCAL_OPERATOR, keyed('k-race', 'same body'), async () => ({
       header: header(runId),
       inputs: inputs(5),
     }));
@@ -95,12 +96,12 @@ describe('submitOnce', () => {
       read.open();
       await release.opened;
     }
-    const slow = service.submitOnce(keyed('k-race-other', 'body A'), async () => ({
+    const slow = service.submitOnce(LOCAL_OPERATOR, keyed('k-race-other', 'body A'), async () => ({
       header: header(runId),
       inputs: slowInputs(),
     }));
     await read.opened;
-    const fast = await service.submitOnce(keyed('k-race-other', 'body B'), async () => ({
+    const fast = await service.submitOnce(LOCAL_OPERATOR, keyed('k-race-other', 'body B'), async () => ({
       header: header(runId),
       inputs: inputs(4),
     }));
@@ -112,11 +113,11 @@ describe('submitOnce', () => {
 
   it('a replayed key does not read the job at all', async () => {
     const runId = `replay-${randomBytes(4).toString('hex')}`;
-    const first = await service.submitOnce(keyed('k-replay', 'body'), async () => ({
+    const first = await service.submitOnce(LOCAL_OPERATOR, keyed('k-replay', 'body'), async () => ({
       header: header(runId),
       inputs: inputs(2),
     }));
-    const again = await service.submitOnce(keyed('k-replay', 'body'), async () => {
+    const again = await service.submitOnce(LOCAL_OPERATOR, keyed('k-replay', 'body'), async () => {
       throw new Error('a replay must not read the job');
     });
     expect(again).toEqual({ status: 202, body: first.body, replayed: true });

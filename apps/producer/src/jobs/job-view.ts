@@ -7,9 +7,11 @@ import {
   type JobRow,
   type JobUsage,
   jobTotals,
+  type ProjectScope,
   type Reconciliation,
   reconcile,
   type Sql,
+  scopeHas,
 } from '@tranche/db';
 
 export type { JobCost, JobUsage };
@@ -54,6 +56,11 @@ export interface JobView {
     tags: Record<string, string>;
   };
   options: { max_attempts: number; poll_interval_s: number; timeout_at: string };
+  /**
+   * The key that submitted the job, as it was named then (`sdk` for the SDK's own connection, `local` in open mode);
+   * null for jobs submitted before keys were recorded.
+   */
+  submitted_by: { key_id: string; name: string } | null;
   created_at: string;
   finished_at: string | null;
   reconciliation: Reconciliation;
@@ -90,9 +97,10 @@ function batchView(b: BatchRow): BatchView {
   };
 }
 
-export async function loadJobView(sql: Sql, jobId: string): Promise<JobView | null> {
+/** The job, or null when there is none or it belongs to a project outside the scope (the two look the same). */
+export async function loadJobView(sql: Sql, jobId: string, scope: ProjectScope): Promise<JobView | null> {
   const job = await getJob(sql, jobId);
-  if (!job) return null;
+  if (!job || !scopeHas(scope, job.project)) return null;
   const [reconciliation, batches, { usage, cost }] = await Promise.all([
     reconcile(sql, job),
     getJobBatches(sql, jobId),
@@ -118,6 +126,10 @@ export async function loadJobView(sql: Sql, jobId: string): Promise<JobView | nu
       poll_interval_s: job.poll_interval_s,
       timeout_at: job.timeout_at.toISOString(),
     },
+    submitted_by:
+      job.submitted_by_key_id === null
+        ? null
+        : { key_id: job.submitted_by_key_id, name: job.submitted_by_name ?? '' },
     created_at: job.created_at.toISOString(),
     finished_at: iso(job.finished_at),
     reconciliation,

@@ -52,7 +52,7 @@ export async function checkProjectBudget(ctx: WorkerContext, project: string): P
 
 /** On every sweep: every budget, each on its own (one project's failure does not skip the others). */
 export async function checkAllBudgets(ctx: WorkerContext): Promise<void> {
-  for (const status of await budgetStatuses(ctx.sql)) {
+  for (const status of await budgetStatuses(ctx.sql, new Date(), 'all')) {
     await quietly(ctx, `budget alert of ${status.project}`, () => alertOnStatus(ctx, status));
   }
 }

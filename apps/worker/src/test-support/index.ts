@@ -16,8 +16,9 @@ export {
 export { eventually, type QueueWorkers, startQueueWorkers } from './queue-workers';
 export { type AdapterMethod, ScriptedAdapter } from './scripted-adapter';
 export {
-  expectedSignature,
   type ReceivedWebhook,
+  signedWith,
   startWebhookReceiver,
+  verifyWebhook,
   type WebhookReceiver,
 } from './webhook-receiver';

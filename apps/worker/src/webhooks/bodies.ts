@@ -10,10 +10,12 @@ export function jobWebhookUrl(job: Pick<JobRow, 'spec'>): string | undefined {
 export interface RenderedWebhook {
   url: string;
   event: 'alert' | 'job.finished';
+  /** Whose secret signs it: the job's project; null for alerts (ALERT_WEBHOOK_SECRET). */
+  project: string | null;
   body: string;
 }
 
-/** The body of a delivery, read from Postgres on its first attempt (the notify processor keeps it for the next). */
+/** A delivery as read from Postgres on its first attempt (the notify processor stores it for the next ones). */
 export async function renderWebhook(ctx: WorkerContext, event: NotifyEvent): Promise<RenderedWebhook | null> {
   if (event.kind === 'alert') {
     const url = ctx.env.ALERT_WEBHOOK_URL;
@@ -33,7 +35,7 @@ export async function renderWebhook(ctx: WorkerContext, event: NotifyEvent): Pro
         created_at: alert.created_at.toISOString(),
       },
     };
-    return { url, event: 'alert', body: JSON.stringify(body) };
+    return { url, event: 'alert', project: null, body: JSON.stringify(body) };
   }
   const summary = await finishedJobSummary(ctx.sql, event.jobId);
   if (!summary || !isTerminal(summary.job.status)) return null;
@@ -63,5 +65,5 @@ export async function renderWebhook(ctx: WorkerContext, event: NotifyEvent): Pro
       cost,
     },
   };
-  return { url, event: 'job.finished', body: JSON.stringify(body) };
+  return { url, event: 'job.finished', project: job.project, body: JSON.stringify(body) };
 }

@@ -24,11 +24,18 @@ afterAll(async () => {
 const free: PriceResult = () => null;
 const freshRun = () => `run-${randomBytes(6).toString('hex')}`;
 
+type BeforeCommit = (tx: Sql, outcome: IntakeOutcome) => Promise<void>;
+
 /** A job of `runId` whose inputs are the requests `names` (custom ids `<run>-<name>`, as intake derives them). */
-async function intake(
+const intake = (runId: string, names: string[], beforeCommit?: BeforeCommit) =>
+  intakeIn('awaiting', runId, names, beforeCommit);
+
+/** The same in `project`: the custom ids do not depend on it here, as if two projects' ids were equal. */
+async function intakeIn(
+  project: string,
   runId: string,
   names: string[],
-  beforeCommit?: (tx: Sql, outcome: IntakeOutcome) => Promise<void>,
+  beforeCommit?: BeforeCommit,
 ): Promise<{ job: JobRow; outcome: IntakeOutcome }> {
   const id = randomUUID();
   const outcome = await insertJob(
@@ -39,7 +46,7 @@ async function intake(
       model: 'gpt-4o-mini',
       kind: 'chat',
       spec: {},
-      project: 'awaiting',
+      project,
       owner: 'tests',
       environment: null,
       runId,
@@ -96,10 +103,12 @@ async function states(job: JobRow): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [r.caller_id, r.state]));
 }
 
-/** Sessions waiting for an advisory lock (the run's lock) right now. */
+/** Sessions of this test's database waiting for an advisory lock (the run's lock) right now. */
 async function waitingOnRunLock(): Promise<number> {
   const [row] = await db.sql<{ n: number }[]>`
-    select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`;
+    select count(*)::int as n from pg_locks
+    where locktype = 'advisory' and not granted
+      and database = (select oid from pg_database where datname = current_database())`;
   return row?.n ?? 0;
 }
 
@@ -244,5 +253,50 @@ describe('the run lock between an intake and a store of results', () => {
     expect(outcome).toMatchObject({ awaiting: 1, toSend: 0 });
     await store;
     expect(await states(job)).toEqual({ a: 'skipped' });
+  });
+});
+
+describe('the same run id in two projects', () => {
+  it('a job of another project neither waits for the run’s requests in flight nor is settled by its results', async () => {
+    const run = freshRun();
+    const ofA = await intakeIn('team-a', run, ['a', 'b']);
+    const batchOfA = await send(ofA.job);
+    const ofB = await intakeIn('team-b', run, ['a', 'b']);
+    expect(ofB.outcome).toMatchObject({ status: 'queued', skippedDone: 0, awaiting: 0, toSend: 2 });
+    expect(await states(ofB.job)).toEqual({ a: 'pending', b: 'pending' });
+    // A replay in project B waits for B's own first job only.
+    const replayOfB = await intakeIn('team-b', run, ['a', 'b']);
+    expect(replayOfB.outcome).toMatchObject({ awaiting: 2, toSend: 0 });
+
+    await applyResults(db.sql, ofA.job, batchOfA, [succeeded(`${run}-a`), failedFinally(`${run}-b`)], free);
+    expect(await states(ofA.job)).toEqual({ a: 'succeeded', b: 'failed' });
+    expect(await states(ofB.job)).toEqual({ a: 'pending', b: 'pending' });
+    expect(await states(replayOfB.job)).toEqual({ a: 'awaiting', b: 'awaiting' });
+    expect((await sweepTargets(db.sql)).jobsToFinish).not.toContain(replayOfB.job.id);
+  });
+
+  it('an intake in another project does not wait for the run lock of a store in progress', async () => {
+    const run = freshRun();
+    const ofA = await intakeIn('team-a', run, ['a']);
+    const batch = await send(ofA.job);
+    const stored = gate();
+    const release = gate();
+    const store = db.sql.begin(async (tx) => {
+      await applyResultsIn(tx as unknown as Sql, ofA.job, batch, [succeeded(`${run}-a`)], free);
+      stored.open();
+      await release.opened;
+    });
+    await stored.opened;
+    let ended = false;
+    const ofB = intakeIn('team-b', run, ['a']).finally(() => {
+      ended = true;
+    });
+    await until('the intake to end or wait for a lock', async () => ended || (await waitingOnRunLock()) > 0);
+    const waited = !ended;
+    release.open();
+    await store;
+    const { outcome } = await ofB;
+    expect(waited).toBe(false);
+    expect(outcome).toMatchObject({ status: 'queued', skippedDone: 0, awaiting: 0, toSend: 1 });
   });
 });

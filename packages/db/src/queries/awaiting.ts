@@ -2,7 +2,8 @@ import type { Sql } from '../client';
 
 /**
  * Inputs of a replay whose request is in flight in an earlier job of the same run wait for that job's result
- * (state `awaiting`) instead of being sent a second time.
+ * (state `awaiting`) instead of being sent a second time. A run is a project's run id: callers choose run ids, so
+ * two projects may use the same one, and their jobs never wait for, settle or lock out each other.
  *
  * One lock per run keeps the two sides from missing each other: the intake takes it exclusively before it looks at
  * the run's other jobs, and every transaction that stores final results takes it shared before it settles the
@@ -11,6 +12,9 @@ import type { Sql } from '../client';
  */
 const RUN_LOCK_PREFIX = 'tranche:run:';
 
+/** JSON keeps the key unambiguous whatever characters the project holds. */
+const runLockKey = (project: string, runId: string) => RUN_LOCK_PREFIX + JSON.stringify([project, runId]);
+
 /** Statuses of a job that may still send its requests. */
 const LIVE = ['queued', 'submitting', 'running'];
 
@@ -18,21 +22,27 @@ const LIVE = ['queued', 'submitting', 'running'];
  * At intake, once the new job's inputs are written and before anything is skipped: takes the run's lock for the rest
  * of the transaction.
  */
-export async function lockRunForIntake(tx: Sql, runId: string): Promise<void> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${RUN_LOCK_PREFIX + runId}, 0))`;
+export async function lockRunForIntake(tx: Sql, project: string, runId: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${runLockKey(project, runId)}, 0))`;
 }
 
 /**
  * Pending inputs of the new job whose custom id is pending or submitted in another live job of the run (not being
  * cancelled) now wait for it instead of being sent. Returns how many.
  */
-export async function markAwaitingInputs(tx: Sql, jobId: string, runId: string): Promise<number> {
+export async function markAwaitingInputs(
+  tx: Sql,
+  jobId: string,
+  project: string,
+  runId: string,
+): Promise<number> {
   const marked = await tx`
     update inputs i set state = 'awaiting'
     from inputs e
     join jobs j on j.id = e.job_id
     where i.job_id = ${jobId} and i.state = 'pending'
-      and j.run_id = ${runId} and j.id <> ${jobId} and j.status = any(${LIVE}::text[]) and j.cancel_reason is null
+      and j.project = ${project} and j.run_id = ${runId} and j.id <> ${jobId}
+      and j.status = any(${LIVE}::text[]) and j.cancel_reason is null
       and e.custom_id = i.custom_id and e.state in ('pending', 'submitted')`;
   return marked.count;
 }
@@ -46,17 +56,19 @@ export async function markAwaitingInputs(tx: Sql, jobId: string, runId: string):
  */
 export async function settleAwaitingInputs(tx: Sql, jobId: string, customIds: string[]): Promise<void> {
   if (customIds.length === 0) return;
-  const [job] = await tx<{ run_id: string }[]>`select run_id from jobs where id = ${jobId}`;
+  const [job] = await tx<{ project: string; run_id: string }[]>`
+    select project, run_id from jobs where id = ${jobId}`;
   if (!job) return;
-  await tx`select pg_advisory_xact_lock_shared(hashtextextended(${RUN_LOCK_PREFIX + job.run_id}, 0))`;
+  await tx`select pg_advisory_xact_lock_shared(hashtextextended(${runLockKey(job.project, job.run_id)}, 0))`;
   await tx`
     update inputs w set state = case when r.status = 'succeeded' then 'skipped' else 'pending' end
     from jobs j, unnest(${customIds}::text[]) as u(custom_id), results r
-    where j.run_id = ${job.run_id} and j.id <> ${jobId} and j.status = any(${LIVE}::text[])
+    where j.project = ${job.project} and j.run_id = ${job.run_id} and j.id <> ${jobId}
+      and j.status = any(${LIVE}::text[])
       and w.job_id = j.id and w.custom_id = u.custom_id and w.state = 'awaiting'
       and r.custom_id = w.custom_id
       and (r.status = 'succeeded' or not exists (
         select 1 from inputs e join jobs k on k.id = e.job_id
-        where k.run_id = ${job.run_id} and k.id <> w.job_id and k.status = any(${LIVE}::text[])
-          and k.cancel_reason is null and e.custom_id = w.custom_id and e.state in ('pending', 'submitted')))`;
+        where k.project = ${job.project} and k.run_id = ${job.run_id} and k.id <> w.job_id
+          and k.status = any(${LIVE}::text[]) and k.cancel_reason is null and e.custom_id = w.custom_id and e.state in ('pending', 'submitted')))`;
 }

@@ -121,11 +121,20 @@ describe('budgets', () => {
   });
 
   it('lists every budget with its status', async () => {
-    const all = await budgetStatuses(db.sql, NOW);
+    const all = await budgetStatuses(db.sql, NOW, 'all');
     expect(all.map((s) => [s.project, s.committed_usd])).toEqual([
       ['acme', '72.250000000001'],
       ['quiet', '0.000000000000'],
     ]);
+  });
+
+  it("lists only the scope's budgets, with the same figures, and none for an empty scope", async () => {
+    const all = await budgetStatuses(db.sql, NOW, 'all');
+    expect(await budgetStatuses(db.sql, NOW, ['acme'])).toEqual(all.filter((s) => s.project === 'acme'));
+    // `other` has jobs but no budget; `quiet` has a budget but no jobs.
+    expect((await budgetStatuses(db.sql, NOW, ['other', 'quiet'])).map((s) => s.project)).toEqual(['quiet']);
+    expect(await budgetStatuses(db.sql, NOW, ['other'])).toEqual([]);
+    expect(await budgetStatuses(db.sql, NOW, [])).toEqual([]);
   });
 
   it("serialises two transactions on one project's budget lock, not on another project's", async () => {

@@ -1,4 +1,5 @@
 import type { Sql } from '../client';
+import { inScope, type ProjectScope } from './scope';
 import { TERMINAL_JOB_STATUSES } from './types';
 
 /** A project's monthly spending limit, in USD (a decimal string, as Postgres returns numerics). */
@@ -63,8 +64,13 @@ export function utcMonth(now: Date): { start: Date; end: Date; name: string } {
   };
 }
 
-/** Every budget's status, or only the given project's. */
-async function statuses(sql: Sql, now: Date, project: string | null): Promise<BudgetStatus[]> {
+/** The status of every budget of the scope, or only of the given project's. */
+async function statuses(
+  sql: Sql,
+  now: Date,
+  project: string | null,
+  scope: ProjectScope,
+): Promise<BudgetStatus[]> {
   const month = utcMonth(now);
   const terminal = TERMINAL_JOB_STATUSES as string[];
   return sql<BudgetStatus[]>`
@@ -73,7 +79,7 @@ async function statuses(sql: Sql, now: Date, project: string | null): Promise<Bu
       select j.project, sum(h.cost_usd) as usd
       from result_hours h join jobs j on j.id = h.job_id
       where h.hour >= ${month.start} and h.hour < ${month.end}
-        and (${project}::text is null or j.project = ${project}::text)
+        and (${project}::text is null or j.project = ${project}::text) and ${inScope(sql, scope)}
         and j.project in (select project from budgets)
       group by j.project
     ),
@@ -83,7 +89,7 @@ async function statuses(sql: Sql, now: Date, project: string | null): Promise<Bu
                (select sum(r.cost_usd) from results r where r.job_id = j.id), 0), 0)) as usd
       from jobs j
       where j.worst_case_usd is not null and j.status <> all(${terminal}::text[])
-        and (${project}::text is null or j.project = ${project}::text)
+        and (${project}::text is null or j.project = ${project}::text) and ${inScope(sql, scope)}
         and j.project in (select project from budgets)
       group by j.project
     ),
@@ -93,7 +99,7 @@ async function statuses(sql: Sql, now: Date, project: string | null): Promise<Bu
       from budgets b
       left join spent s on s.project = b.project
       left join reserved r on r.project = b.project
-      where ${project}::text is null or b.project = ${project}::text
+      where (${project}::text is null or b.project = ${project}::text) and ${inScope(sql, scope, 'b.project')}
     )
     select project,
            monthly_usd::numeric(24, 12)::text as monthly_usd,
@@ -111,13 +117,13 @@ export async function budgetStatus(
   project: string,
   now = new Date(),
 ): Promise<BudgetStatus | null> {
-  const [row] = await statuses(sql, now, project);
+  const [row] = await statuses(sql, now, project, 'all');
   return row ?? null;
 }
 
-/** Every project with a budget, with its status this month (UTC). */
-export async function budgetStatuses(sql: Sql, now = new Date()): Promise<BudgetStatus[]> {
-  return statuses(sql, now, null);
+/** Every project of the scope with a budget, with its status in the month (UTC) of `now`. */
+export async function budgetStatuses(sql: Sql, now: Date, scope: ProjectScope): Promise<BudgetStatus[]> {
+  return statuses(sql, now, null, scope);
 }
 
 /**

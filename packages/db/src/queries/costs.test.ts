@@ -10,6 +10,7 @@ import {
   unpricedModels,
   utcDayStart,
 } from './costs';
+import type { ProjectScope } from './scope';
 import type { JobStatus } from './types';
 
 const HOUR = 3_600_000;
@@ -169,7 +170,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-const last = (ms: number) => ({ from: ago(ms), to: now });
+const last = (ms: number, scope: ProjectScope = 'all') => ({ from: ago(ms), to: now, scope });
 
 describe('costSummary', () => {
   it('sums the window into one total group when nothing is grouped', async () => {
@@ -234,17 +235,19 @@ describe('costSummary', () => {
 
   it('answers zeros for an empty window, and refuses an unknown key', async () => {
     const empty = { from: ago(100 * DAY), to: ago(90 * DAY) };
-    const none = await costSummary(db.sql, empty);
+    const none = await costSummary(db.sql, { ...empty, scope: 'all' });
     expect(none.totals).toMatchObject({ cost_usd: '0.000000000000', results: 0, unpriced_results: 0 });
     expect(none.groups).toHaveLength(1);
-    expect((await costSummary(db.sql, { ...empty, groupBy: ['model'] })).groups).toEqual([]);
-    await expect(costSummary(db.sql, { ...empty, groupBy: ['status' as never] })).rejects.toThrow(/status/);
+    expect((await costSummary(db.sql, { ...empty, groupBy: ['model'], scope: 'all' })).groups).toEqual([]);
+    await expect(
+      costSummary(db.sql, { ...empty, groupBy: ['status' as never], scope: 'all' }),
+    ).rejects.toThrow(/status/);
   });
 });
 
 describe('the dashboard queries', () => {
   it('gives each of the last 30 UTC days per project, zero-filled', async () => {
-    const daily = await dailyCostsByProject(db.sql, { now });
+    const daily = await dailyCostsByProject(db.sql, { now, scope: 'all' });
     expect(daily.days).toHaveLength(30);
     expect(daily.days.at(-1)).toBe(now.toISOString().slice(0, 10));
     expect(daily.window.from).toBe(utcDayStart(now, 29).toISOString());
@@ -260,7 +263,7 @@ describe('the dashboard queries', () => {
   });
 
   it('shows the progress of running jobs as in their reconciliation', async () => {
-    const running = await runningJobCosts(db.sql);
+    const running = await runningJobCosts(db.sql, { scope: 'all' });
     expect(running).toHaveLength(1);
     expect(running[0]).toMatchObject({
       job_id: runningId,
@@ -277,13 +280,13 @@ describe('the dashboard queries', () => {
   });
 
   it('lists failed, timed-out and cancelled jobs since a date, newest first', async () => {
-    const troubled = await troubledJobCosts(db.sql, { since: ago(7 * DAY) });
+    const troubled = await troubledJobCosts(db.sql, { since: ago(7 * DAY), scope: 'all' });
     expect(troubled.map((j) => [j.job_id, j.status])).toEqual([
       [failedId, 'failed'],
       [timedOutId, 'timed_out'],
     ]);
     expect(troubled[0]).toMatchObject({ total: 1, done: 1, failed: 1 });
-    expect(await troubledJobCosts(db.sql, { since: ago(30 * DAY) })).toHaveLength(3);
+    expect(await troubledJobCosts(db.sql, { since: ago(30 * DAY), scope: 'all' })).toHaveLength(3);
   });
 
   it('lists the models without a price', async () => {
@@ -296,5 +299,50 @@ describe('the dashboard queries', () => {
       },
     ]);
     expect(await unpricedModels(db.sql, last(HOUR))).toEqual([]);
+  });
+});
+
+describe('a scope of projects', () => {
+  it("sums only the scope's results, from the hourly sums and from the results themselves", async () => {
+    // 30 days: beta's results of 5 and 6 days ago come from `result_hours`.
+    const month = await costSummary(db.sql, { ...last(30 * DAY, ['alpha', 'gamma']), groupBy: ['project'] });
+    expect(month.groups.map((g) => [g.project, g.cost_usd, g.results])).toEqual([
+      ['alpha', '0.760000000001', 5],
+      ['gamma', '0.000000000000', 1],
+    ]);
+    expect(month.totals).toMatchObject({ cost_usd: '0.760000000001', results: 6, unpriced_results: 0 });
+    // Two minutes around beta's unpriced result of an hour ago: no whole hour inside, everything from `results`.
+    const minutes = { from: ago(HOUR + 120_000), to: ago(HOUR) };
+    expect((await costSummary(db.sql, { ...minutes, scope: 'all' })).totals.results).toBe(1);
+    expect((await costSummary(db.sql, { ...minutes, scope: ['beta'] })).totals.results).toBe(1);
+    expect((await costSummary(db.sql, { ...minutes, scope: ['alpha'] })).totals.results).toBe(0);
+  });
+
+  it('keeps the dashboard queries to the scope', async () => {
+    const daily = await dailyCostsByProject(db.sql, { now, scope: ['beta'] });
+    expect(daily.projects.map((p) => p.project)).toEqual(['beta']);
+    expect((await runningJobCosts(db.sql, { scope: ['alpha'] })).map((j) => j.job_id)).toEqual([runningId]);
+    expect(await runningJobCosts(db.sql, { scope: ['beta', 'gamma'] })).toEqual([]);
+    expect(await troubledJobCosts(db.sql, { since: ago(30 * DAY), scope: ['alpha', 'beta'] })).toEqual([]);
+    expect(await troubledJobCosts(db.sql, { since: ago(30 * DAY), scope: ['gamma'] })).toHaveLength(3);
+    expect(await unpricedModels(db.sql, last(30 * DAY, ['alpha', 'gamma']))).toEqual([]);
+    expect((await unpricedModels(db.sql, last(30 * DAY, ['beta']))).map((m) => m.model)).toEqual([
+      'gemini-unlisted',
+    ]);
+  });
+
+  it('matches nothing with an empty list, or with a project that has no jobs', async () => {
+    for (const scope of [[], ['nobody']]) {
+      const summary = await costSummary(db.sql, { ...last(30 * DAY, scope), groupBy: ['project'] });
+      expect(summary.groups).toEqual([]);
+      expect(summary.totals).toMatchObject({ cost_usd: '0.000000000000', results: 0, unpriced_results: 0 });
+      expect((await costSummary(db.sql, last(30 * DAY, scope))).groups).toEqual([summary.totals]);
+      const daily = await dailyCostsByProject(db.sql, { now, scope });
+      expect(daily.days).toHaveLength(30);
+      expect(daily.projects).toEqual([]);
+      expect(await runningJobCosts(db.sql, { scope })).toEqual([]);
+      expect(await troubledJobCosts(db.sql, { since: ago(30 * DAY), scope })).toEqual([]);
+      expect(await unpricedModels(db.sql, last(30 * DAY, scope))).toEqual([]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Sql } from '../client';
+import { inScope, type ProjectScope } from './scope';
 import type { JobStatus } from './types';
 
 /** The job tags a cost can be grouped by. */
@@ -48,11 +49,12 @@ interface FigureRow extends CostFigures {
 const HOUR_MS = 3_600_000;
 
 /**
- * The results of [from, to) with their job's tags, one row per result or per job-hour: the whole UTC hours inside
- * the window come pre-summed from `result_hours`, only the partial hours at its ends from `results` itself. Columns:
- * the tags, `status`, `at` (the hour, or the result's time), the counts and sums of `results`.
+ * The results of [from, to) of the scope's projects with their job's tags, one row per result or per job-hour: the
+ * whole UTC hours inside the window come pre-summed from `result_hours`, only the partial hours at its ends from
+ * `results` itself. Columns: the tags, `status`, `at` (the hour, or the result's time), the counts and sums of
+ * `results`.
  */
-function resultsWithin(sql: Sql, from: Date, to: Date) {
+function resultsWithin(sql: Sql, from: Date, to: Date, scope: ProjectScope) {
   const firstHour = new Date(Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS);
   const lastHour = new Date(Math.floor(to.getTime() / HOUR_MS) * HOUR_MS);
   // No whole hour inside: everything from `results`.
@@ -61,23 +63,24 @@ function resultsWithin(sql: Sql, from: Date, to: Date) {
     select j.project, j.owner, j.environment, j.provider, j.model, h.status, h.hour as at, h.results,
            h.unpriced_results, h.input_tokens, h.output_tokens, h.cached_tokens, h.cost_usd, h.sync_cost_usd
     from result_hours h join jobs j on j.id = h.job_id
-    where h.hour >= ${hoursFrom} and h.hour < ${hoursTo}
+    where h.hour >= ${hoursFrom} and h.hour < ${hoursTo} and ${inScope(sql, scope)}
     union all
     select j.project, j.owner, j.environment, j.provider, j.model, r.status, r.created_at, 1,
            (r.price_version is null)::int, coalesce(r.input_tokens, 0), coalesce(r.output_tokens, 0),
            coalesce(r.cached_tokens, 0), r.cost_usd, r.sync_cost_usd
     from results r join jobs j on j.id = r.job_id
-    where (r.created_at >= ${from} and r.created_at < ${hoursFrom})
-       or (r.created_at >= ${hoursTo} and r.created_at < ${to})`;
+    where ((r.created_at >= ${from} and r.created_at < ${hoursFrom})
+       or (r.created_at >= ${hoursTo} and r.created_at < ${to}))
+      and ${inScope(sql, scope)}`;
 }
 
 /**
- * The cost of the results created in [from, to), by the job tags in `groupBy`: summed in SQL, exact. Results are
- * placed in time by `results.created_at` (indexed), and take their tags from their job.
+ * The cost of the results created in [from, to) in the scope's projects, by the job tags in `groupBy`: summed in
+ * SQL, exact. Results are placed in time by `results.created_at` (indexed), and take their tags from their job.
  */
 export async function costSummary(
   sql: Sql,
-  { from, to, groupBy = [] }: CostWindow & { groupBy?: readonly CostGroupKey[] },
+  { from, to, groupBy = [], scope }: CostWindow & { groupBy?: readonly CostGroupKey[]; scope: ProjectScope },
 ): Promise<CostSummary> {
   for (const key of groupBy)
     if (!COST_GROUP_KEYS.includes(key)) throw new RangeError(`not a cost group key: ${String(key)}`);
@@ -90,7 +93,7 @@ export async function costSummary(
             from scoped group by grouping sets ((${sql(keys)}), ())
             order by is_total, sum(cost_usd) desc nulls last, ${sql(keys)}`;
   const rows = await sql<(FigureRow & Record<string, unknown>)[]>`
-    with scoped as (${resultsWithin(sql, from, to)})
+    with scoped as (${resultsWithin(sql, from, to, scope)})
     select
       coalesce(sum(cost_usd), 0)::numeric(30, 12)::text as cost_usd,
       coalesce(sum(sync_cost_usd), 0)::numeric(30, 12)::text as sync_cost_usd,
@@ -143,10 +146,10 @@ export interface DailyCosts {
   projects: Array<{ project: string; cost_usd: string[]; unpriced_results: number[] }>;
 }
 
-/** The cost of each of the last `days` UTC days (today included, up to `now`), per project. */
+/** The cost of each of the last `days` UTC days (today included, up to `now`), per project of the scope. */
 export async function dailyCostsByProject(
   sql: Sql,
-  { days = 30, now = new Date() }: { days?: number; now?: Date } = {},
+  { days = 30, now = new Date(), scope }: { days?: number; now?: Date; scope: ProjectScope },
 ): Promise<DailyCosts> {
   const from = utcDayStart(now, days - 1);
   const dayLabels = Array.from({ length: days }, (_, i) =>
@@ -157,7 +160,7 @@ export async function dailyCostsByProject(
            coalesce(sum(cost_usd), 0)::numeric(30, 12)::text as cost_usd,
            coalesce(sum(unpriced_results), 0)::int as unpriced_results,
            sum(sum(cost_usd)) over (partition by project) as project_total
-    from (${resultsWithin(sql, from, now)}) scoped
+    from (${resultsWithin(sql, from, now, scope)}) scoped
     group by 1, 2
     order by project_total desc nulls last, project, day`;
   const projects = new Map<string, DailyCosts['projects'][number]>();
@@ -218,8 +221,14 @@ function jobCostLine(row: JobCostRow): JobCostLine {
   };
 }
 
-/** Jobs with their progress and cost so far, for the statuses asked, newest first. */
-async function jobCostLines(sql: Sql, statuses: JobStatus[], since: Date | null, limit: number) {
+/** Jobs of the scope's projects with their progress and cost so far, for the statuses asked, newest first. */
+async function jobCostLines(
+  sql: Sql,
+  statuses: JobStatus[],
+  since: Date | null,
+  limit: number,
+  scope: ProjectScope,
+) {
   const rows = await sql<JobCostRow[]>`
     select j.id as job_id, j.status, j.project, j.owner, j.environment, j.provider, j.model, j.created_at,
            j.finished_at, j.error, p.total, p.succeeded + p.failed as done, p.succeeded, p.failed,
@@ -236,22 +245,26 @@ async function jobCostLines(sql: Sql, statuses: JobStatus[], since: Date | null,
       from results r where r.job_id = j.id) c
     where j.status = any(${statuses}::text[])
       and (${since}::timestamptz is null or coalesce(j.finished_at, j.updated_at) >= ${since})
+      and ${inScope(sql, scope)}
     order by coalesce(j.finished_at, j.created_at) desc, j.id
     limit ${limit}`;
   return rows.map(jobCostLine);
 }
 
-/** Jobs still in flight, with how many of their requests are done. */
-export function runningJobCosts(sql: Sql, { limit = 50 }: { limit?: number } = {}): Promise<JobCostLine[]> {
-  return jobCostLines(sql, ['queued', 'submitting', 'running', 'cancelling'], null, limit);
+/** Jobs of the scope still in flight, with how many of their requests are done. */
+export function runningJobCosts(
+  sql: Sql,
+  { limit = 50, scope }: { limit?: number; scope: ProjectScope },
+): Promise<JobCostLine[]> {
+  return jobCostLines(sql, ['queued', 'submitting', 'running', 'cancelling'], null, limit, scope);
 }
 
-/** Jobs that ended failed, timed out or cancelled since `since`, most recent first. */
+/** Jobs of the scope that ended failed, timed out or cancelled since `since`, most recent first. */
 export function troubledJobCosts(
   sql: Sql,
-  { since, limit = 20 }: { since: Date; limit?: number },
+  { since, limit = 20, scope }: { since: Date; limit?: number; scope: ProjectScope },
 ): Promise<JobCostLine[]> {
-  return jobCostLines(sql, ['failed', 'timed_out', 'cancelled'], since, limit);
+  return jobCostLines(sql, ['failed', 'timed_out', 'cancelled'], since, limit, scope);
 }
 
 export interface UnpricedModel {
@@ -262,12 +275,19 @@ export interface UnpricedModel {
   last_seen: string;
 }
 
-/** Models whose results in [from, to) have no price: their cost is unknown and must never read as zero. */
-export async function unpricedModels(sql: Sql, { from, to }: CostWindow): Promise<UnpricedModel[]> {
+/**
+ * Models whose results in [from, to), in the scope's projects, have no price: their cost is unknown and must never
+ * read as zero.
+ */
+export async function unpricedModels(
+  sql: Sql,
+  { from, to, scope }: CostWindow & { scope: ProjectScope },
+): Promise<UnpricedModel[]> {
   const rows = await sql<{ provider: string; model: string; results: number; last_seen: Date }[]>`
     select j.provider, j.model, count(*)::int as results, max(r.created_at) as last_seen
     from results r join jobs j on j.id = r.job_id
     where r.created_at >= ${from} and r.created_at < ${to} and r.price_version is null
+      and ${inScope(sql, scope)}
     group by 1, 2
     order by results desc, 1, 2`;
   return rows.map((row) => ({ ...row, last_seen: row.last_seen.toISOString() }));

@@ -17,6 +17,8 @@ export interface NewJob {
   maxAttempts: number;
   pollIntervalS: number;
   timeoutAt: Date;
+  /** The API key that submits the job, and its name. */
+  submittedBy?: { keyId: string; name: string };
 }
 
 export interface NewInput {
@@ -61,10 +63,12 @@ export async function insertJob(
     const tx = txn as unknown as Sql;
     await tx`
       insert into jobs (id, status, provider, model, kind, spec, project, owner, environment, run_id, tags,
-                        max_attempts, poll_interval_s, input_count, timeout_at)
+                        max_attempts, poll_interval_s, input_count, timeout_at, submitted_by_key_id,
+                        submitted_by_name)
       values (${job.id}, 'queued', ${job.provider}, ${job.model}, ${job.kind}, ${tx.json(job.spec as never)},
               ${job.project}, ${job.owner}, ${job.environment}, ${job.runId}, ${tx.json(job.tags)},
-              ${job.maxAttempts}, ${job.pollIntervalS}, 0, ${job.timeoutAt})`;
+              ${job.maxAttempts}, ${job.pollIntervalS}, 0, ${job.timeoutAt}, ${job.submittedBy?.keyId ?? null},
+              ${job.submittedBy?.name ?? null})`;
     const distinct = await copyRows(
       tx,
       'inputs',
@@ -91,13 +95,13 @@ export async function insertJob(
         from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as a(custom_id text, aliases jsonb)
         where i.job_id = ${job.id} and i.custom_id = a.custom_id`;
     }
-    await lockRunForIntake(tx, job.runId);
+    await lockRunForIntake(tx, job.project, job.runId);
     const skipped = await tx`
       update inputs i set state = 'skipped'
       from results r
       where i.job_id = ${job.id} and r.custom_id = i.custom_id and r.status = 'succeeded'`;
     const skippedDone = skipped.count;
-    const awaiting = await markAwaitingInputs(tx, job.id, job.runId);
+    const awaiting = await markAwaitingInputs(tx, job.id, job.project, job.runId);
     const toSend = distinct - skippedDone - awaiting;
     const status = toSend === 0 && awaiting === 0 ? 'completed' : 'queued';
     await tx`

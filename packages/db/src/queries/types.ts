@@ -44,6 +44,9 @@ export interface JobRow {
   /** What keeps the job from moving now, as the last worker that tried saw it (cleared when it moves). */
   blocked_reason: string | null;
   blocked_since: Date | null;
+  /** The key that submitted the job, and its name then (null for jobs from before keys were recorded). */
+  submitted_by_key_id: string | null;
+  submitted_by_name: string | null;
   created_at: Date;
   updated_at: Date;
   timeout_at: Date;
