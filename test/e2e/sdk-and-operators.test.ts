@@ -86,6 +86,8 @@ describe('operator endpoints', () => {
       JOB_TIMEOUT_H: 1,
       MAX_ATTEMPTS: 1,
       API_KEYS: undefined,
+      RATE_LIMIT_SUBMITS_PER_MIN: 0,
+      RATE_LIMIT_READS_PER_MIN: 0,
       DATABASE_URL: t.stack.db.url,
     } as never);
     try {

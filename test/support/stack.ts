@@ -78,6 +78,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     HOST: '127.0.0.1',
     WEBHOOK_SECRETS_KEY: 'e2e-webhook-secrets-key-not-a-real-secret',
     WEBHOOK_ALLOW_PRIVATE: 'true',
+    // Tests poll their jobs far faster than a client should: the limits have tests of their own.
+    RATE_LIMIT_SUBMITS_PER_MIN: '0',
+    RATE_LIMIT_READS_PER_MIN: '0',
     ...options.env,
   };
   const api = startProcess(`${options.name}-api`, 'apps/producer/src/main.ts', env);

@@ -48,6 +48,8 @@ export interface BatchClientOptions {
   maxInputs?: number;
   maxInputBytes?: number;
   minPollIntervalS?: number;
+  /** As the API's WEBHOOK_ALLOW_PRIVATE: `options.webhook_url` may reach loopback and private addresses. */
+  webhookAllowPrivate?: boolean;
 }
 
 export interface SubmitOptions {
@@ -109,6 +111,7 @@ export class BatchClient {
           maxInputBytes: options.maxInputBytes ?? DEFAULT_INTAKE_LIMITS.maxInputBytes,
           minPollIntervalS: options.minPollIntervalS ?? DEFAULT_INTAKE_LIMITS.minPollIntervalS,
         },
+        webhooks: { allowPrivate: options.webhookAllowPrivate ?? false },
       },
     );
   }

@@ -269,8 +269,8 @@ export const alerts = pgTable(
 
 /**
  * `Idempotency-Key` of `POST /v1/jobs`: the same key with the same body within 24 hours answers what the first
- * request got, without creating a second job. `scope` is who may reuse the key (the caller's API key, once keys are
- * per caller; empty until then). The row is written in the intake transaction, so a key never outlives a rolled-back
+ * request got, without creating a second job. `scope` is who may reuse the key: `key:<API key id>` over HTTP,
+ * `sdk:<key id>` for the SDK (rows written before keys were per caller have '' and 'sdk'). The row is written in the intake transaction, so a key never outlives a rolled-back
  * job nor names a job that was never written.
  */
 export const idempotencyKeys = pgTable(
