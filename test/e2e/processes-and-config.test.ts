@@ -132,7 +132,7 @@ describe('docker-compose.yml', () => {
     expect(redis).toContain('--maxmemory-policy noeviction');
     expect(compose.services.worker.container_name).toBeUndefined();
     expect(compose.services.worker.ports).toBeUndefined();
-    // node itself, as `pnpm start:*` runs it: pnpm would swallow the stop signal (test/e2e/graceful-stop.test.ts).
+    // node itself, as `pnpm start:*` runs it: pnpm would swallow the stop signal (test/faults/graceful-stop.test.ts).
     const rootScripts = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts;
     expect(compose.services.worker.command.join(' ')).toBe(rootScripts['start:worker']);
     expect(compose.services.api.command.join(' ')).toBe(rootScripts['start:api']);

@@ -29,7 +29,7 @@ export interface TestApi {
  * Redis (no worker): for tests of what the routes answer to whom.
  */
 export async function startTestApi(
-  options: { adminKeys?: string[]; deps?: Partial<AppDeps> } = {},
+  options: { adminKeys?: string[]; deps?: Partial<AppDeps>; webhookAllowPrivate?: boolean } = {},
 ): Promise<TestApi> {
   const database: TestDatabase = await createTestDatabase();
   const db = connect(database.url, { max: 4 });
@@ -42,7 +42,7 @@ export async function startTestApi(
     { pollIntervalS: 300, timeoutH: 30, maxAttempts: 3 },
     loadPricer(undefined),
     undefined,
-    { webhooks: { allowPrivate: true } },
+    { webhooks: { allowPrivate: options.webhookAllowPrivate ?? true } },
   );
   const app = createApp({
     service,
