@@ -1,4 +1,11 @@
-import { type BatchClient, JobValidationError, startApi } from '@tranche/producer';
+import {
+  BatchClient,
+  ForbiddenError,
+  InvalidApiKeyError,
+  JobNotFoundError,
+  JobValidationError,
+  startApi,
+} from '@tranche/producer';
 import { describe, expect, it } from 'vitest';
 import { call } from '../support/api-client';
 import { chatJob } from '../support/jobs';
@@ -54,6 +61,48 @@ describe('the producer SDK', () => {
   it('says a job does not exist', async () => {
     await expect(t.client.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow(/no job/);
     expect((await call(t.stack.apiUrl, 'GET', '/v1/jobs/not-a-job')).status).toBe(404);
+  });
+});
+
+describe('the producer SDK with a project key', () => {
+  it('may do what the key may over HTTP, and stops at once when the key is revoked', async () => {
+    // This stack has no admin key (open mode): a request without one is the operator's.
+    const made = await call(t.stack.apiUrl, 'POST', '/v1/keys', {
+      name: 'ledger service',
+      projects: ['ledger'],
+      role: 'member',
+    });
+    expect(made.status).toBe(201);
+    const foreign = (
+      await t.client.submit(chatJob(1, { metadata: { project: 'elsewhere', owner: 'x' } }) as never)
+    ).job_id;
+    const client = new BatchClient({
+      apiKey: made.body.key,
+      databaseUrl: t.stack.db.url,
+      redisUrl: REDIS_URL,
+      queuePrefix: t.stack.prefix,
+    });
+    try {
+      const own = await client.submit(chatJob(1, { metadata: { project: 'ledger', owner: 'x' } }) as never);
+      expect((await client.get(own.job_id)).submitted_by).toEqual({
+        key_id: made.body.id,
+        name: 'ledger service',
+      });
+      const refused = await client
+        .submit(chatJob(1, { metadata: { project: 'elsewhere', owner: 'x' } }) as never)
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ForbiddenError);
+      expect((refused as ForbiddenError).field).toBe('metadata.project');
+      await expect(client.get(foreign)).rejects.toBeInstanceOf(JobNotFoundError);
+      await expect(client.cancel(foreign)).rejects.toBeInstanceOf(JobNotFoundError);
+      await expect(client.setBudget('ledger', 10)).rejects.toBeInstanceOf(ForbiddenError);
+      const costs = await client.costs({ groupBy: ['project'] });
+      expect(costs.groups.every((g) => g.project === 'ledger')).toBe(true);
+      expect((await call(t.stack.apiUrl, 'DELETE', `/v1/keys/${made.body.id}`)).status).toBe(204);
+      await expect(client.get(own.job_id)).rejects.toBeInstanceOf(InvalidApiKeyError);
+    } finally {
+      await client.close();
+    }
   });
 });
 

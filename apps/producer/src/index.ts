@@ -1,3 +1,5 @@
+export { InvalidApiKeyError } from './auth/authenticator';
+export { type Caller, ForbiddenError, type Role } from './auth/caller';
 export { BatchClient, type BatchClientOptions, type SdkJobSpec, type SubmitOptions } from './client';
 export { type CostOptions, CostQueryError } from './costs/cost-query';
 export { loadApiEnv } from './env';
@@ -11,4 +13,4 @@ export { type FieldProblem, JobValidationError, RequestValidationError } from '.
 export type { BatchView, JobCost, JobUsage, JobView } from './jobs/job-view';
 export type { JobResult } from './jobs/result-lines';
 export { type RunningApi, startApi } from './server';
-export { BudgetNotFoundError, type BudgetView } from './tranche-service';
+export { BudgetNotFoundError, type BudgetView, JobNotFoundError } from './tranche-service';

@@ -2,6 +2,15 @@ import { findLiveApiKey, type Sql, touchApiKey } from '@tranche/db';
 import { apiKeyPrefix, sameSecret, sha256Hex } from './api-key';
 import { type Caller, LOCAL_OPERATOR } from './caller';
 
+/** The SDK's `apiKey` is not a live project key (the HTTP API answers 401). */
+export class InvalidApiKeyError extends Error {
+  readonly status = 401;
+  constructor() {
+    super('apiKey: unknown or revoked key');
+    this.name = 'InvalidApiKeyError';
+  }
+}
+
 /**
  * Turns a presented key into a caller: an operator's admin key (ADMIN_API_KEYS, and API_KEYS, which are admin keys
  * too), or a project key from `api_keys` (looked up on every request, so a revoked key is refused at once).
@@ -48,7 +57,7 @@ export class Authenticator {
   async sdkCaller(apiKey: string | undefined): Promise<Caller> {
     if (apiKey === undefined) return { ...LOCAL_OPERATOR, keyId: 'sdk', name: 'sdk' };
     const caller = await this.authenticate(apiKey);
-    if (!caller) throw new Error('apiKey: unknown or revoked key');
+    if (!caller) throw new InvalidApiKeyError();
     return caller;
   }
 }
