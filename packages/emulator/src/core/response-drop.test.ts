@@ -34,7 +34,8 @@ describe('the drop_response fault', () => {
     expect(lost).toBeInstanceOf(APIConnectionError);
     // The call did its work: the batch exists and runs, though its creator never heard of it.
     const [created] = (await client.batches.list()).data;
-    expect(created).toMatchObject({ input_file_id: file.id, request_counts: { total: 0 } });
+    // (Its counts depend on how far it got by now: one emulator step, however busy the machine.)
+    expect(created).toMatchObject({ input_file_id: file.id });
     expect((await waitFor(client, created!.id)).status).toBe('completed');
     expect(emu.stats().openai).toMatchObject({ batches: 1, requests: 3 });
     // Used up: the next call is answered.
