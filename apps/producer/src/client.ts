@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
+  assertSchemaCurrent,
   type CostSummary,
   connect,
   costSummary,
   type Database,
   isTerminal,
-  runMigrations,
 } from '@tranche/db';
 import { loadPricer } from '@tranche/pricing';
 import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
@@ -75,7 +75,8 @@ function withJsonSchema<T extends { output?: SdkJobSpec['output'] }>(spec: T): T
 
 /**
  * The producer SDK: a Node service submits jobs and reads them back directly through Postgres and Redis, on the
- * same code path as the HTTP API.
+ * same code path as the HTTP API. It never migrates: on a database whose schema is not this code's, every call
+ * throws a SchemaVersionError (start or upgrade the API first, or upgrade this package).
  */
 export class BatchClient {
   private readonly db: Database;
@@ -83,7 +84,8 @@ export class BatchClient {
   private readonly queues: TrancheQueues;
   private readonly service: TrancheService;
   private readonly auth: Authenticator;
-  private migrated: Promise<void> | null = null;
+  /** Set once the schema was found current; a failed check is made again on the next call. */
+  private schemaChecked: Promise<void> | null = null;
 
   constructor(private readonly options: BatchClientOptions) {
     // First: a bad price table must not leave connections open behind the error.
@@ -116,10 +118,16 @@ export class BatchClient {
     );
   }
 
-  /** Migrated, and who this client is, looked up on every call so that a revoked key stops at once. */
+  /**
+   * The database is on this code's schema (the API and the workers migrate it, never this client), and who this
+   * client is, looked up on every call so that a revoked key stops at once.
+   */
   private async ready(): Promise<Caller> {
-    this.migrated ??= runMigrations(this.options.databaseUrl);
-    await this.migrated;
+    this.schemaChecked ??= assertSchemaCurrent(this.db.sql).catch((error: unknown) => {
+      this.schemaChecked = null;
+      throw error;
+    });
+    await this.schemaChecked;
     return this.auth.sdkCaller(this.options.apiKey);
   }
 

@@ -1,3 +1,4 @@
+export { SchemaVersionError } from '@tranche/db';
 export { InvalidApiKeyError } from './auth/authenticator';
 export { type Caller, ForbiddenError, type Role } from './auth/caller';
 export { BatchClient, type BatchClientOptions, type SdkJobSpec, type SubmitOptions } from './client';

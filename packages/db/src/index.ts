@@ -152,3 +152,4 @@ export {
   webhookSecretSalts,
 } from './queries/webhooks';
 export * as schema from './schema';
+export { assertSchemaCurrent, expectedMigration, SchemaVersionError } from './schema-version';
