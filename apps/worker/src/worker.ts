@@ -11,6 +11,7 @@ import { processNotify } from './processors/notify';
 import { processPoll } from './processors/poll';
 import { processSubmit } from './processors/submit';
 import { processSweep } from './processors/sweep';
+import { safeMessage, secretsOf } from './safe-message';
 
 /** Webhook deliveries in flight at once per worker: each mostly waits on the receiver. */
 const NOTIFY_CONCURRENCY = 5;
@@ -64,14 +65,23 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
       concurrency: NOTIFY_CONCURRENCY,
     }),
   ];
+  // A provider's or a library's error text may quote a credential: masked before it is logged.
+  const secrets = secretsOf(env);
   for (const worker of workers) {
     worker.on('failed', (job, error) =>
       log.warn(
-        { queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message },
+        {
+          queue: worker.name,
+          jobId: job?.id,
+          attempts: job?.attemptsMade,
+          err: safeMessage(error.message, secrets),
+        },
         'queue job failed',
       ),
     );
-    worker.on('error', (error) => log.error({ queue: worker.name, err: error.message }, 'worker error'));
+    worker.on('error', (error) =>
+      log.error({ queue: worker.name, err: safeMessage(error.message, secrets) }, 'worker error'),
+    );
   }
   // Re-asserted on a timer of our own: if Redis loses the scheduler (a flush, a failover without persistence), the
   // next tick puts it back and the sweep re-creates everything else from Postgres.

@@ -25,6 +25,7 @@ import { checkProjectBudget } from '../alerts/budgets';
 import { onJobFinished } from '../alerts/job-finished';
 import { quietly } from '../alerts/raise';
 import { batchContextOf, type WorkerContext } from '../context';
+import { safeMessage, secretsOf } from '../safe-message';
 import { proveAdoption } from './adoption-check';
 import { errorsForFailedBatch } from './failed-batch-errors';
 import { isLostBatch, lostBatchError } from './lost-batch';
@@ -207,7 +208,10 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job, _token?: s
     if (!isLostBatch(error)) throw error;
     // The provider no longer has the results: keep what was read, and settle the rest once, as lost.
     lost = lostBatchError(batch);
-    ctx.log.warn({ jobId: job.id, batchId, err: error.message }, 'the provider lost the results of a batch');
+    ctx.log.warn(
+      { jobId: job.id, batchId, err: safeMessage(error.message, secretsOf(ctx.env)) },
+      'the provider lost the results of a batch',
+    );
   }
   await flush();
   const { malformed, unknown } = unreadable;

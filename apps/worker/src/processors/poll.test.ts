@@ -338,12 +338,24 @@ describe('processPoll as the worker runs it (keepTrying)', () => {
 
   it('settles once a batch the provider lost (404): its inputs fail with the reason and go out again', async () => {
     const { job, customIds, batch, poll } = await polledBatch();
+    const key = h.ctx.env.OPENAI_API_KEY!;
     h.emulator.setFaults({
-      http: [{ provider: 'openai', method: 'GET', path: '^/(v1/)?batches/', status: 404, times: 1 }],
+      http: [
+        {
+          provider: 'openai',
+          method: 'GET',
+          path: '^/(v1/)?batches/',
+          status: 404,
+          times: 1,
+          // A provider's text that quotes the caller's key: it reaches no log line.
+          message: `No batch found for key ${key}`,
+        },
+      ],
     });
     const taken = await h.take('poll');
 
     await poll(taken.job, taken.token);
+    expect(JSON.stringify(h.logs.lines)).not.toContain(key);
     await h.complete(taken);
 
     expect(await getBatch(h.sql, batch.id)).toMatchObject({ state: 'fetched' });

@@ -3,6 +3,7 @@ import { getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
 import { pollPayload } from '@tranche/queues';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerContext } from '../context';
+import { safeMessage, secretsOf } from '../safe-message';
 import { UNPROVEN_ADOPTION_CANCELLED } from './adoption-check';
 import { settleBatch } from './fetch';
 import { isLostBatch, lostBatchError } from './lost-batch';
@@ -51,7 +52,10 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
   } catch (error) {
     if (!isLostBatch(error)) throw error;
     // The provider lost the batch: its inputs fail once (sent again while attempts remain) and this poll ends.
-    ctx.log.warn({ jobId: job.id, batchId, err: error.message }, 'the provider lost a batch');
+    ctx.log.warn(
+      { jobId: job.id, batchId, err: safeMessage(error.message, secretsOf(ctx.env)) },
+      'the provider lost a batch',
+    );
     await settleBatch(ctx, batch, job, lostBatchError(batch));
     return;
   }
