@@ -2,6 +2,8 @@ import { findLiveApiKey, type Sql, touchApiKey } from '@tranche/db';
 import { apiKeyPrefix, sameSecret, sha256Hex } from './api-key';
 import { type Caller, LOCAL_OPERATOR } from './caller';
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 /** The SDK's `apiKey` is not a live project key (the HTTP API answers 401). */
 export class InvalidApiKeyError extends Error {
   readonly status = 401;
@@ -49,7 +51,10 @@ export class Authenticator {
     if (!prefix) return null;
     const row = await findLiveApiKey(this.sql, prefix);
     if (!row || !sameSecret(row.key_sha256, sha256Hex(token))) return null;
-    await touchApiKey(this.sql, row.id);
+    // `last_used_at` is kept to the minute: a key used within it costs no write.
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() >= LAST_USED_PRECISION_MS) {
+      await touchApiKey(this.sql, row.id);
+    }
     return { keyId: row.id, name: row.name, role: row.role, projects: row.projects };
   }
 
