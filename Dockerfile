@@ -9,7 +9,10 @@ COPY patches/ patches/
 COPY apps/producer/package.json apps/producer/
 COPY apps/worker/package.json apps/worker/
 COPY packages/adapters/package.json packages/adapters/
+COPY packages/cli/package.json packages/cli/
+COPY packages/client/package.json packages/client/
 COPY packages/config/package.json packages/config/
+COPY packages/contracts/package.json packages/contracts/
 COPY packages/db/package.json packages/db/
 COPY packages/emulator/package.json packages/emulator/
 COPY packages/pricing/package.json packages/pricing/
