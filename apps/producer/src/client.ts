@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { JobSpec } from '@tranche/contracts';
 import {
   assertSchemaCurrent,
   type CostSummary,
@@ -17,7 +18,6 @@ import { type CostOptions, costRequest } from './costs/cost-query';
 import { canonicalJson } from './intake/custom-id';
 import type { DryRunResponse } from './intake/dry-run';
 import { type IdempotentRequest, parseIdempotencyKey } from './intake/idempotency';
-import type { JobSpec } from './intake/job-schema';
 import { DEFAULT_INTAKE_LIMITS } from './intake/limits';
 import { type SubmitResponse, splitJobBody } from './intake/submit-job';
 import type { JobView } from './jobs/job-view';

@@ -1,8 +1,8 @@
 import { baseEnvSchema, chunkCapsEnvSchema, envFlag, parseEnv, pricingEnvSchema } from '@tranche/config';
+import { MAX_INPUTS } from '@tranche/contracts';
 import { z } from 'zod';
 import { DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS } from './http/body-idle';
 import { DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS } from './http/ndjson-stream';
-import { MAX_INPUTS } from './intake/job-schema';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MIN_POLL_INTERVAL_S } from './intake/limits';
 
 const keyList = z

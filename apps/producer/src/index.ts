@@ -1,3 +1,4 @@
+export { type JobSpec, jobSpecSchema } from '@tranche/contracts';
 export { SchemaVersionError } from '@tranche/db';
 export { InvalidApiKeyError } from './auth/authenticator';
 export { type Caller, ForbiddenError, type Role } from './auth/caller';
@@ -8,7 +9,6 @@ export { BudgetExceededError, type BudgetRefusalDetails } from './intake/budget-
 export { CUSTOM_ID_PATTERN, canonicalJson, deriveCustomId } from './intake/custom-id';
 export type { DryRunInput, DryRunResponse } from './intake/dry-run';
 export { IdempotencyKeyReusedError } from './intake/idempotency';
-export { type JobSpec, jobSpecSchema } from './intake/job-schema';
 export type { SubmitResponse } from './intake/submit-job';
 export { type FieldProblem, JobValidationError, RequestValidationError } from './intake/validation-error';
 export type { BatchView, JobCost, JobUsage, JobView } from './jobs/job-view';

@@ -1,5 +1,7 @@
-export const PROVIDERS = ['openai', 'anthropic', 'mistral', 'vertex'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+// The list of providers is part of the API's contract (a job's `provider`): defined there, used here.
+export { PROVIDERS, type Provider } from '@tranche/contracts';
+
+import type { Provider } from '@tranche/contracts';
 
 export type JobKind = 'chat' | 'embedding';
 

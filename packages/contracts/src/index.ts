@@ -1,1 +1,16 @@
-export {};
+export * from './budgets';
+export * from './common';
+export * from './costs';
+export * from './errors';
+export * from './job-answers';
+export * from './job-pages';
+export * from './job-schema';
+export * from './jobs';
+export * from './keys';
+export * from './openapi';
+export type * from './operation';
+export * from './providers';
+export * from './safe-text';
+export * from './schema-bounds';
+export * from './service';
+export * from './webhooks';

@@ -1,27 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { type ApiKey, type CreatedKey, newKeySchema } from '@tranche/contracts';
 import { type ApiKeyRow, insertApiKey, listApiKeys, revokeApiKey, type Sql } from '@tranche/db';
-import { z } from 'zod';
-import { parseProject } from '../intake/budget-input';
 import { problemsFromZod, RequestValidationError } from '../intake/validation-error';
 import { newApiKey } from './api-key';
 import { type Caller, requireAdmin } from './caller';
 
 /** A key as the API lists it: no secret, its visible prefix. */
-export interface KeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  role: ApiKeyRow['role'];
-  projects: string[];
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-/** The answer to a create: the only time the key itself is shown. */
-export type CreatedKey = Pick<KeyView, 'id' | 'name' | 'projects' | 'role' | 'created_at' | 'prefix'> & {
-  key: string;
-};
+export type KeyView = ApiKey;
+export type { CreatedKey };
 
 export class KeyNotFoundError extends Error {
   readonly status = 404;
@@ -30,24 +16,6 @@ export class KeyNotFoundError extends Error {
     this.name = 'KeyNotFoundError';
   }
 }
-
-const project = z.string().superRefine((value, ctx) => {
-  try {
-    parseProject(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be 1 to 100 characters' });
-  }
-});
-
-const newKeySchema = z.strictObject({
-  name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
-  projects: z
-    .array(project)
-    .min(1, 'at least one project')
-    .max(100, 'at most 100 projects')
-    .transform((list) => [...new Set(list.map((p) => p.trim()))]),
-  role: z.enum(['member', 'viewer']),
-});
 
 function view(row: ApiKeyRow): KeyView {
   return {

@@ -1,4 +1,6 @@
+import { costQuerySchema } from '@tranche/contracts';
 import { COST_GROUP_KEYS, type CostGroupKey, type CostWindow } from '@tranche/db';
+import type { z } from 'zod';
 
 /** A bad parameter of a cost query; `parameter` names it (`window`, `group_by`, `format`, ...). */
 export class CostQueryError extends Error {
@@ -118,13 +120,16 @@ export function costRequest(options: CostOptions = {}, now = new Date()): CostRe
 }
 
 export type CostFormat = 'json' | 'csv';
-const QUERY_PARAMETERS = ['window', 'group_by', 'format'];
 
-function single(query: Record<string, unknown>, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new CostQueryError(name, 'give it once, as a plain value');
-  return value;
+/** The first refused parameter of a query, named, as `GET /v1/costs` answers it. */
+function queryError(issue: z.core.$ZodIssue): CostQueryError {
+  const expected = Object.keys(costQuerySchema.shape).join(', ');
+  if (issue.code === 'unrecognized_keys')
+    return new CostQueryError(issue.keys[0]!, `unknown parameter; expected ${expected}`);
+  const name = String(issue.path[0]);
+  if (issue.code === 'invalid_value' && typeof issue.input === 'string')
+    return new CostQueryError(name, `expected ${issue.values.join(' or ')}, got "${issue.input}"`);
+  return new CostQueryError(name, 'give it once, as a plain value');
 }
 
 /** `GET /v1/costs` query parameters, checked: unknown or repeated parameters are refused, by name. */
@@ -132,12 +137,9 @@ export function costRequestFromQuery(
   query: Record<string, unknown>,
   now = new Date(),
 ): CostRequest & { format: CostFormat } {
-  for (const name of Object.keys(query))
-    if (!QUERY_PARAMETERS.includes(name))
-      throw new CostQueryError(name, `unknown parameter; expected ${QUERY_PARAMETERS.join(', ')}`);
-  const format = single(query, 'format') ?? 'json';
-  if (format !== 'json' && format !== 'csv')
-    throw new CostQueryError('format', `expected json or csv, got "${format}"`);
-  const window = parseWindow(single(query, 'window') ?? DEFAULT_WINDOW, now);
-  return { ...window, groupBy: parseGroupBy(single(query, 'group_by')), format };
+  // zod leaves the refused value out of an issue unless asked: the message quotes it.
+  const parsed = costQuerySchema.safeParse(query, { reportInput: true });
+  if (!parsed.success) throw queryError(parsed.error.issues[0]!);
+  const { window, group_by: groupBy, format = 'json' } = parsed.data;
+  return { ...parseWindow(window ?? DEFAULT_WINDOW, now), groupBy: parseGroupBy(groupBy), format };
 }

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Authenticator } from '../auth/authenticator';
 import type { TrancheService } from '../tranche-service';
 import { BULL_BOARD_PATH, bullBoardRouter } from './admin';
+import { apiDocsRouter } from './api-docs';
 import { authenticate } from './auth';
 import { budgetsRouter } from './budgets-routes';
 import { costsRouter, dashboardPageRouter } from './costs-routes';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(keysRouter(deps.sql, deps.webhookSecretsKey));
   app.use('/v1', v1);
   app.use('/dashboard', dashboardPageRouter());
+  app.use(apiDocsRouter());
   app.use((_req, res) => {
     res.status(404).json({ error: { type: 'not_found', message: 'no such route' } });
   });

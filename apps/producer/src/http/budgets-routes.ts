@@ -1,3 +1,4 @@
+import type { BudgetList } from '@tranche/contracts';
 import express, { Router } from 'express';
 import type { TrancheService } from '../tranche-service';
 import { callerOf } from './auth';
@@ -6,7 +7,7 @@ import { callerOf } from './auth';
 export function budgetsRouter(service: TrancheService): Router {
   const router = Router();
   router.get('/budgets', async (_req, res) => {
-    res.json({ budgets: await service.listBudgets(callerOf(res)) });
+    res.json({ budgets: await service.listBudgets(callerOf(res)) } satisfies BudgetList);
   });
   router.get('/budgets/:project', async (req, res) => {
     res.json(await service.getBudget(callerOf(res), req.params.project));

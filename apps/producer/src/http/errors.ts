@@ -1,5 +1,6 @@
 import type { Logger } from '@tranche/config';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorBody } from '@tranche/contracts';
+import type { ErrorRequestHandler, Response } from 'express';
 import { ForbiddenError } from '../auth/caller';
 import { KeyNotFoundError } from '../auth/key-admin';
 import { CostQueryError } from '../costs/cost-query';
@@ -11,59 +12,54 @@ import { NotConfiguredError } from '../webhooks/rotate-secret';
 import { BodyIdleError } from './body-idle';
 import { BodyTooLargeError } from './metered-body';
 
+/** An error answer, held to the contract's Error schema. */
+function answer(res: Response, status: number, error: ErrorBody['error']): void {
+  res.status(status).json({ error } satisfies ErrorBody);
+}
+
 /** Every error leaves as `{error: {type, message, ...}}` with the right status; internals are logged, not sent. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     if (error instanceof JobValidationError) {
-      res
-        .status(400)
-        .json({ error: { type: 'invalid_job', message: error.message, problems: error.problems } });
+      answer(res, 400, { type: 'invalid_job', message: error.message, problems: error.problems });
       return;
     }
     if (error instanceof CostQueryError) {
-      res
-        .status(400)
-        .json({ error: { type: 'invalid_query', message: error.message, parameter: error.parameter } });
+      answer(res, 400, { type: 'invalid_query', message: error.message, parameter: error.parameter });
       return;
     }
     if (error instanceof RequestValidationError) {
-      res
-        .status(400)
-        .json({ error: { type: 'invalid_request', message: error.message, problems: error.problems } });
+      answer(res, 400, { type: 'invalid_request', message: error.message, problems: error.problems });
       return;
     }
     if (error instanceof IdempotencyKeyReusedError) {
-      res
-        .status(422)
-        .json({ error: { type: 'idempotency_key_reused', message: error.message, header: error.field } });
+      answer(res, 422, { type: 'idempotency_key_reused', message: error.message, header: error.field });
       return;
     }
     if (error instanceof BodyIdleError) {
       // The client stopped sending: close the connection once it is answered rather than wait for the rest.
       res.set('connection', 'close');
-      res.status(408).json({ error: { type: 'body_timeout', message: error.message } });
+      answer(res, 408, { type: 'body_timeout', message: error.message });
       return;
     }
     if (error instanceof BodyTooLargeError) {
-      res.status(413).json({ error: { type: 'too_large', message: error.message } });
+      answer(res, 413, { type: 'too_large', message: error.message });
       return;
     }
     if (error instanceof BudgetExceededError) {
-      res
-        .status(402)
-        .json({ error: { type: 'budget_exceeded', message: error.message, details: error.details } });
+      answer(res, 402, { type: 'budget_exceeded', message: error.message, details: error.details });
       return;
     }
     if (error instanceof ForbiddenError) {
-      res.status(403).json({
-        error: { type: 'forbidden', message: error.message, ...(error.field ? { field: error.field } : {}) },
+      answer(res, 403, {
+        type: 'forbidden',
+        message: error.message,
+        ...(error.field ? { field: error.field } : {}),
       });
       return;
     }
     if (error instanceof NotConfiguredError) {
-      res
-        .status(409)
-        .json({ error: { type: 'not_configured', message: error.message, setting: error.setting } });
+      answer(res, 409, { type: 'not_configured', message: error.message, setting: error.setting });
       return;
     }
     if (
@@ -71,29 +67,23 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       error instanceof BudgetNotFoundError ||
       error instanceof KeyNotFoundError
     ) {
-      res.status(404).json({ error: { type: 'not_found', message: error.message } });
+      answer(res, 404, { type: 'not_found', message: error.message });
       return;
     }
     if (error instanceof JobAlreadyFinishedError) {
-      res
-        .status(409)
-        .json({ error: { type: 'already_finished', message: error.message, status: error.jobStatus } });
+      answer(res, 409, { type: 'already_finished', message: error.message, status: error.jobStatus });
       return;
     }
     const bodyError = error as { type?: string; status?: number };
     if (bodyError.type === 'entity.parse.failed') {
-      res
-        .status(400)
-        .json({ error: { type: 'invalid_json', message: 'the request body is not valid JSON' } });
+      answer(res, 400, { type: 'invalid_json', message: 'the request body is not valid JSON' });
       return;
     }
     if (bodyError.type === 'entity.too.large') {
-      res
-        .status(413)
-        .json({ error: { type: 'too_large', message: 'the request body is over MAX_BODY_BYTES' } });
+      answer(res, 413, { type: 'too_large', message: 'the request body is over MAX_BODY_BYTES' });
       return;
     }
     log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
-    res.status(500).json({ error: { type: 'internal', message: 'internal error' } });
+    answer(res, 500, { type: 'internal', message: 'internal error' });
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, submitQuerySchema } from '@tranche/contracts';
 import express, { type Request, type Response, Router } from 'express';
 import { type IdempotentRequest, parseIdempotencyKey, type SubmitAnswer } from '../intake/idempotency';
 import { splitJobBody } from '../intake/submit-job';
@@ -9,16 +10,15 @@ import { callerOf } from './auth';
 import { discardRest, MeteredBody } from './metered-body';
 import { readNdjsonJob } from './ndjson-job';
 
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-/** Set on an answer that repeats the one an earlier request with the same key got. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+/** `Idempotency-Key`, and `Idempotent-Replayed` on an answer that repeats the one an earlier request got. */
+export { IDEMPOTENCY_HEADER, REPLAYED_HEADER };
 
 /** `?dry_run=true`: validate and estimate the job, write and queue nothing. */
 function isDryRun(req: Request): boolean {
-  const value = req.query.dry_run;
-  if (value === undefined || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1' || value === '') return true;
-  throw new RequestValidationError([{ field: 'dry_run', message: 'must be true or false' }]);
+  const parsed = submitQuerySchema.shape.dry_run.safeParse(req.query.dry_run);
+  if (!parsed.success)
+    throw new RequestValidationError([{ field: 'dry_run', message: 'must be true or false' }]);
+  return parsed.data === 'true' || parsed.data === '1' || parsed.data === '';
 }
 
 /** The request's Idempotency-Key (a dry run writes nothing, so it only checks the key's form). */

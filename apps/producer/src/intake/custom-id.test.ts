@@ -1,6 +1,6 @@
+import { jobHeaderSchema } from '@tranche/contracts';
 import { describe, expect, it } from 'vitest';
 import { CUSTOM_ID_PATTERN, canonicalJson, deriveCustomId, HASH_LENGTH } from './custom-id';
-import { jobHeaderSchema } from './job-schema';
 import { DEFAULT_INTAKE_LIMITS } from './limits';
 import { InputNormalizer } from './normalize';
 

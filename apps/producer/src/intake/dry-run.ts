@@ -1,7 +1,8 @@
-import { type BudgetStatus, budgetStatus, succeededCustomIds } from '@tranche/db';
-import { decimalToPico, picoToDecimal, type TokenizerName } from '@tranche/pricing';
+import type { DryRunInput, DryRunResponse } from '@tranche/contracts';
+import { budgetStatus, succeededCustomIds } from '@tranche/db';
+import { decimalToPico, picoToDecimal } from '@tranche/pricing';
 import { budgetRefusal } from './budget-check';
-import { type ChunkSummary, lineOverhead, planChunkSummary } from './chunk-plan';
+import { lineOverhead, planChunkSummary } from './chunk-plan';
 import type { InputEstimate } from './job-estimate';
 import { acceptable, assertValid, type IntakeDeps, prepareIntake } from './submit-job';
 
@@ -11,56 +12,7 @@ export const PER_INPUT_LIMIT = 10_000;
 /** Distinct requests looked up together to see whether a replay of the run would skip them. */
 const REPLAY_LOOKUP_PAGE = 1000;
 
-export interface DryRunInput {
-  /** Position of the input in the job. */
-  index: number;
-  /** The caller's id, when given. */
-  id: string | null;
-  input_tokens: number;
-  max_output_tokens: number;
-}
-
-export interface DryRunResponse {
-  dry_run: true;
-  provider: string;
-  model: string;
-  /** Inputs the caller sent. */
-  inputs: number;
-  /** Distinct requests (duplicates collapse onto their first occurrence). */
-  distinct_inputs: number;
-  duplicates: number;
-  /** Distinct requests that already succeeded in an earlier job of the same run: a submit would not send them. */
-  skipped_done: number;
-  /** Distinct requests a submit would send: what the tokens, cost and chunks below cover. */
-  to_send: number;
-  tokenizer: TokenizerName;
-  tokens: { input: number; max_output: number };
-  /** What a request without `max_tokens` is assumed to generate at most, and how many set none. */
-  max_output_default: { tokens: number; source: string; inputs_without_max_tokens: number };
-  /** One line per request to send, in input order, the first `PER_INPUT_LIMIT` only. */
-  per_input: DryRunInput[];
-  per_input_truncated: boolean;
-  cost: {
-    priced: boolean;
-    price_version: string | null;
-    /** The estimated input tokens alone, at batch rates. */
-    input_batch_usd: string | null;
-    /** Input tokens plus every request's `max_tokens` of output, at batch rates: what the budget counts. */
-    worst_case_batch_usd: string | null;
-    /** The same tokens at synchronous rates. */
-    worst_case_sync_usd: string | null;
-    worst_case_savings_usd: string | null;
-  };
-  /** The provider batches the submit worker would make, with their request count and request-file bytes. */
-  chunks: ChunkSummary[];
-  /** The limits the chunks were planned under: the provider's own and the API's CHUNK_MAX_REQUESTS/BYTES. */
-  chunk_limits: { max_requests: number; max_bytes: number };
-  /**
-   * The project's budget this month, whether the job fits and, when it does not, the message a submit would be
-   * refused with; null when the project has no budget.
-   */
-  budget: (BudgetStatus & { fits: boolean; refusal: string | null }) | null;
-}
+export type { DryRunInput, DryRunResponse };
 
 interface PendingRequest {
   customId: string;

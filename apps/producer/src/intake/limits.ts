@@ -1,4 +1,4 @@
-import { MAX_INPUTS } from './job-schema';
+import { MAX_INPUTS } from '@tranche/contracts';
 
 /** What one job may be: the operator's bounds (MAX_INPUTS, MAX_INPUT_BYTES, MIN_POLL_INTERVAL_S). */
 export interface IntakeLimits {

@@ -7,9 +7,9 @@ import {
   type UnifiedRequest,
   UnsupportedPatternError,
 } from '@tranche/adapters';
+import { inputSchema, type ParsedInput, type ParsedJobHeader } from '@tranche/contracts';
 import type { NewJob } from '@tranche/db';
 import { deriveCustomId } from './custom-id';
-import { inputSchema, type ParsedInput, type ParsedJobHeader } from './job-schema';
 import type { IntakeLimits } from './limits';
 import { type FieldProblem, problemsFromZod } from './validation-error';
 

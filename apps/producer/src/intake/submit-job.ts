@@ -1,5 +1,6 @@
 import type { ProviderLimits, UnifiedRequest } from '@tranche/adapters';
 import type { Logger } from '@tranche/config';
+import { jobHeaderSchema, type ParsedJobHeader, type SubmitResponse } from '@tranche/contracts';
 import {
   getBudget,
   insertJob,
@@ -16,7 +17,6 @@ import { enforceBudget } from './budget-check';
 import { enqueueAfterCommit } from './enqueue-after-commit';
 import type { KeyClaim } from './idempotency';
 import { JobEstimate } from './job-estimate';
-import { jobHeaderSchema, type ParsedJobHeader } from './job-schema';
 import type { IntakeLimits } from './limits';
 import {
   InputNormalizer,
@@ -27,21 +27,7 @@ import {
 } from './normalize';
 import { type FieldProblem, JobValidationError, problemsFromZod } from './validation-error';
 
-export interface SubmitResponse {
-  job_id: string;
-  status: 'queued' | 'completed';
-  run_id: string;
-  /** Inputs the caller sent. */
-  inputs: number;
-  /** Inputs that repeated an earlier input of the same job, collapsed onto it. */
-  duplicates: number;
-  /** Distinct requests that already succeeded in an earlier job of the same run: not sent again. */
-  skipped_done: number;
-  /** Distinct requests in flight in an earlier job of the same run: not sent again, they take its result. */
-  awaiting: number;
-  /** Distinct requests that will be sent. */
-  to_send: number;
-}
+export type { SubmitResponse };
 
 export interface IntakeDeps {
   /** Who submits: the job must be in one of its projects, and records the key as `submitted_by`. */

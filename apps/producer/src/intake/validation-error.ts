@@ -14,21 +14,22 @@ export class JobValidationError extends Error {
   }
 }
 
-export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+/** `inputs[12].messages`; `root` names the value itself (the job, the body, a path parameter). */
+export function fieldPath(path: ReadonlyArray<PropertyKey>, root = '(job)'): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
     else out += out === '' ? String(part) : `.${String(part)}`;
   }
-  return out || '(job)';
+  return out || root;
 }
 
-export function problemsFromZod(error: z.ZodError): FieldProblem[] {
+export function problemsFromZod(error: z.ZodError, root = '(job)'): FieldProblem[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return { field: fieldPath(issue.path), message: `unknown field(s): ${issue.keys.join(', ')}` };
+      return { field: fieldPath(issue.path, root), message: `unknown field(s): ${issue.keys.join(', ')}` };
     }
-    return { field: fieldPath(issue.path), message: issue.message };
+    return { field: fieldPath(issue.path, root), message: issue.message };
   });
 }
 

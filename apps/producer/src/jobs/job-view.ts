@@ -1,3 +1,4 @@
+import type { BatchView, JobView } from '@tranche/contracts';
 import {
   type BatchRow,
   getJob,
@@ -8,66 +9,12 @@ import {
   type JobUsage,
   jobTotals,
   type ProjectScope,
-  type Reconciliation,
   reconcile,
   type Sql,
   scopeHas,
 } from '@tranche/db';
 
-export type { JobCost, JobUsage };
-
-export interface BatchView {
-  id: string;
-  provider: string;
-  provider_batch_id: string | null;
-  chunk_key: string;
-  round: number;
-  state: string;
-  provider_status: string | null;
-  outcome: string | null;
-  requests: number;
-  bytes: number;
-  counts: BatchRow['counts'];
-  created_at: string;
-  submitted_at: string | null;
-  ended_at: string | null;
-  fetched_at: string | null;
-}
-
-export interface JobView {
-  job_id: string;
-  status: JobRow['status'];
-  /** Why a provider refused the job's requests for good (the first such reason), when one did. */
-  error: string | null;
-  /**
-   * What keeps the job from moving now, as the last worker that tried saw it (a provider answering 503, a refused
-   * key, no worker with the provider's key, Postgres away), and since when; null when nothing does, and always
-   * once the job finished. The job goes on by itself when the cause goes away.
-   */
-  blocked: { reason: string; since: string } | null;
-  provider: string;
-  model: string;
-  kind: string;
-  metadata: {
-    project: string;
-    owner: string;
-    environment: string | null;
-    run_id: string;
-    tags: Record<string, string>;
-  };
-  options: { max_attempts: number; poll_interval_s: number; timeout_at: string };
-  /**
-   * The key that submitted the job, as it was named then (`sdk` for the SDK's own connection, `local` in open mode);
-   * null for jobs submitted before keys were recorded.
-   */
-  submitted_by: { key_id: string; name: string } | null;
-  created_at: string;
-  finished_at: string | null;
-  reconciliation: Reconciliation;
-  usage: JobUsage;
-  cost: JobCost;
-  batches: BatchView[];
-}
+export type { BatchView, JobCost, JobUsage, JobView };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -1,24 +1,7 @@
-import { jobResultsCursor, type ResultLine, type Sql, type StoredError } from '@tranche/db';
+import type { JobResult } from '@tranche/contracts';
+import { jobResultsCursor, type ResultLine, type Sql } from '@tranche/db';
 
-export interface JobResult {
-  custom_id: string;
-  /** The caller's own id for this input, if it gave one. */
-  id: string | null;
-  status: 'succeeded' | 'failed' | 'pending';
-  output: unknown;
-  usage: {
-    input_tokens: number;
-    output_tokens: number;
-    cached_tokens: number;
-    cache_write_tokens: number;
-  } | null;
-  /** At batch rates, over every attempt; null while pending, or when the model has no price (`price_version` null). */
-  cost_usd: string | null;
-  /** What the same tokens would have cost through the synchronous API. */
-  sync_cost_usd: string | null;
-  price_version: string | null;
-  error: StoredError | null;
-}
+export type { JobResult };
 
 function toResult(row: ResultLine): JobResult {
   const status = row.status === 'succeeded' || row.status === 'failed' ? row.status : 'pending';

@@ -1,3 +1,4 @@
+import type { WebhookSecret } from '@tranche/contracts';
 import { rotateWebhookSecret, type Sql } from '@tranche/db';
 import { deriveProjectSecret, newSalt, ROTATION_GRACE_MS } from '@tranche/webhooks';
 import { type Caller, requireAdmin } from '../auth/caller';
@@ -15,14 +16,8 @@ export class NotConfiguredError extends Error {
   }
 }
 
-export interface RotatedSecret {
-  project: string;
-  /** `whsec_...`: shown here only; the database keeps a salt it is derived from, never the secret. */
-  secret: string;
-  rotated_at: string;
-  /** Until then the previous secret (if there was one) signs each delivery too, as a second signature. */
-  previous_valid_until: string;
-}
+/** `secret` (`whsec_...`) is shown here only; the database keeps a salt it is derived from, never the secret. */
+export type RotatedSecret = WebhookSecret;
 
 /**
  * `POST /v1/projects/:project/webhook-secret`, admins only: creates the project's job-webhook secret, or replaces
