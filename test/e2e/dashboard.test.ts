@@ -237,13 +237,29 @@ async function readFigures(page: Page): Promise<Shown[]> {
   );
 }
 
-/** The amount a cell shows ($1,234.57, $0.000123) is its exact value rounded, never something else. */
-function expectShownMoney(text: string, exact: string) {
-  const match = /\$([\d,]+(?:\.\d+)?)/.exec(text);
-  expect(match, `"${text}" shows no amount`).not.toBeNull();
-  const shown = Number(match![1]!.replaceAll(',', ''));
+/** The pages' one money rule, written out again to check them against: what `exact` reads as, without the `$`. */
+function moneyText(exact: string): string {
   const value = Number(exact);
-  expect(Math.abs(shown - value)).toBeLessThanOrEqual(Math.max(0.005, value * 0.005));
+  const rounded = Number(Math.abs(value).toPrecision(4));
+  if (rounded === 0) return '0.00';
+  let digits: string;
+  if (rounded >= 1) digits = Math.abs(value).toFixed(2);
+  else {
+    // Four significant digits, trailing zeros dropped, two decimals at least.
+    digits = rounded.toFixed(3 - Math.floor(Math.log10(rounded))).replace(/0+$/, '');
+    digits = digits.padEnd(digits.indexOf('.') + 3, '0');
+  }
+  return `${value < 0 ? '-' : ''}${digits}`;
+}
+
+/**
+ * The amount a cell shows is its exact value in the pages' one money format, in a card as in a table: two decimals
+ * from $1 up ($1,234.57), four significant digits below ($0.03521, $0.0001234).
+ */
+function expectShownMoney(text: string, exact: string) {
+  const match = /(-?)\$([\d,]+(?:\.\d+)?)/.exec(text);
+  expect(match, `"${text}" shows no amount`).not.toBeNull();
+  expect(`${match![1]}${match![2]!.replaceAll(',', '')}`).toBe(moneyText(exact));
 }
 
 function expectCell(
@@ -442,6 +458,7 @@ describe('the dashboard page', () => {
             getChart(id: string): {
               data: { labels: string[]; datasets: Array<{ label: string; exact: string[] }> };
               options: { scales: { y: { stacked: boolean } } };
+              scales: { y: { ticks: Array<{ label: string }> } };
             };
           };
         }
@@ -449,11 +466,15 @@ describe('the dashboard page', () => {
       return {
         labels: chart.data.labels.length,
         stacked: chart.options.scales.y.stacked,
+        ticks: chart.scales.y.ticks.map((t) => t.label),
         datasets: chart.data.datasets.map((d) => ({ project: d.label, cost_usd: d.exact })),
       };
     });
     expect(daily.labels).toBe(30);
     expect(daily.stacked).toBe(true);
+    // Its axis reads in the money format, each tick differently.
+    expect(new Set(daily.ticks).size).toBe(daily.ticks.length);
+    for (const tick of daily.ticks) expect(tick).toMatch(/^\$[\d,]+\.\d{2,}$/);
     expect(daily.datasets).toEqual(
       dashboard.daily.projects.map((p: { project: string; cost_usd: string[] }) => ({
         project: p.project,

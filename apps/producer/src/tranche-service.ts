@@ -1,5 +1,6 @@
 import type { ProviderLimits } from '@tranche/adapters';
 import { chunkCapsEnvSchema, type Logger } from '@tranche/config';
+import type { BudgetView, JobListQuery } from '@tranche/contracts';
 import {
   type Budget,
   type BudgetStatus,
@@ -8,7 +9,12 @@ import {
   deleteBudget,
   getBudget,
   getJob,
+  InvalidJobCursorError,
+  type JobFailures,
+  type JobListPage,
+  jobFailures,
   listBudgets,
+  listJobs,
   requestCancel,
   type Sql,
   setBudget,
@@ -17,6 +23,7 @@ import type { Pricer } from '@tranche/pricing';
 import { pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { type Caller, canSee, requireAdmin, requireWriter } from './auth/caller';
+import { CostQueryError } from './costs/cost-query';
 import { parseBudgetBody, parseProject } from './intake/budget-input';
 import { type DryRunResponse, dryRunJob } from './intake/dry-run';
 import { type IdempotentRequest, type SubmitAnswer, submitOnce } from './intake/idempotency';
@@ -54,13 +61,7 @@ export class BudgetNotFoundError extends Error {
 }
 
 /** A budget as the API shows it: the amount, and where the project stands this month (UTC). */
-export interface BudgetView {
-  project: string;
-  monthly_usd: string;
-  created_at: string;
-  updated_at: string;
-  status: BudgetStatus;
-}
+export type { BudgetView };
 
 /** The workers' default CHUNK_MAX_REQUESTS and CHUNK_MAX_BYTES (their environment's defaults). */
 const defaultCaps = chunkCapsEnvSchema.parse({});
@@ -230,6 +231,30 @@ export class TrancheService {
     if (outcome.kind === 'already_finished') throw new JobAlreadyFinishedError(jobId, outcome.status);
     for (const batchId of outcome.batchesToWake) await this.queues.pollNow(batchId);
     return this.get(caller, jobId);
+  }
+
+  /** The caller's jobs (its projects only), newest first, a page at a time. */
+  async listJobs(caller: Caller, query: JobListQuery): Promise<JobListPage> {
+    try {
+      return await listJobs(this.sql, {
+        scope: caller.projects,
+        project: query.project,
+        statuses: query.status,
+        provider: query.provider,
+        runId: query.run_id,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+    } catch (error) {
+      if (error instanceof InvalidJobCursorError) throw new CostQueryError('cursor', error.message);
+      throw error;
+    }
+  }
+
+  /** The job's failures by reason; another project's job is not found, as in `get`. */
+  async failures(caller: Caller, jobId: string, examples?: number): Promise<JobFailures> {
+    await this.visibleJob(caller, jobId);
+    return jobFailures(this.sql, jobId, examples);
   }
 
   private async visibleJob(caller: Caller, jobId: string) {

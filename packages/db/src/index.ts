@@ -75,6 +75,7 @@ export {
   type DailyCosts,
   dailyCostsByProject,
   type JobCostLine,
+  partlyFailedJobCosts,
   runningJobCosts,
   troubledJobCosts,
   type UnpricedModel,
@@ -96,6 +97,23 @@ export {
   type NewInput,
   type NewJob,
 } from './queries/intake';
+export {
+  FAILURE_EXAMPLES_DEFAULT,
+  FAILURE_EXAMPLES_MAX,
+  type FailureExample,
+  type FailureReason,
+  type JobFailures,
+  jobFailures,
+} from './queries/job-failures';
+export {
+  InvalidJobCursorError,
+  JOB_LIST_DEFAULT_LIMIT,
+  JOB_LIST_MAX_LIMIT,
+  type JobListFilter,
+  type JobListPage,
+  type JobSummary,
+  listJobs,
+} from './queries/job-list';
 export { type JobCost, type JobUsage, jobTotals } from './queries/job-totals';
 export {
   finishJobIfDone,

@@ -8,6 +8,7 @@ import {
   dailyCostsByProject,
   type JobCostLine,
   type ProjectScope,
+  partlyFailedJobCosts,
   runningJobCosts,
   type Sql,
   troubledJobCosts,
@@ -37,6 +38,8 @@ export interface DashboardData {
   running_jobs: JobCostLine[];
   /** Jobs that ended failed, timed out or cancelled in the last 7 days. */
   troubled_jobs: JobCostLine[];
+  /** Jobs that ended with some of their requests failed (completed_with_failures) in the last 7 days. */
+  finished_with_failures: JobCostLine[];
   /** The scope's projects with a budget, this calendar month (UTC); over_budget when committed spend exceeds it. */
   budgets: BudgetLine[];
   /** Models with unpriced results in the last 30 days. */
@@ -69,11 +72,13 @@ async function windowCosts(
 /** The dashboard of the scope's projects: every figure, list and budget leaves the others out. */
 export async function loadDashboard(sql: Sql, scope: ProjectScope, now = new Date()): Promise<DashboardData> {
   const presets = Object.keys(WINDOW_PRESETS) as WindowPreset[];
-  const [windows, daily, running, troubled, budgets, unpriced] = await Promise.all([
+  const weekAgo = new Date(now.getTime() - WEEK_MS);
+  const [windows, daily, running, troubled, partlyFailed, budgets, unpriced] = await Promise.all([
     Promise.all(presets.map((preset) => windowCosts(sql, scope, preset, now))),
     dailyCostsByProject(sql, { days: 30, now, scope }),
     runningJobCosts(sql, { scope }),
-    troubledJobCosts(sql, { since: new Date(now.getTime() - WEEK_MS), scope }),
+    troubledJobCosts(sql, { since: weekAgo, scope }),
+    partlyFailedJobCosts(sql, { since: weekAgo, scope }),
     budgetStatuses(sql, now, scope),
     unpricedModels(sql, { ...parseWindow('30d', now), scope }),
   ]);
@@ -86,6 +91,7 @@ export async function loadDashboard(sql: Sql, scope: ProjectScope, now = new Dat
     daily,
     running_jobs: running,
     troubled_jobs: troubled,
+    finished_with_failures: partlyFailed,
     budgets: budgets.map((budget) => ({
       ...budget,
       over_budget: decimalToPico(budget.committed_usd) > decimalToPico(budget.monthly_usd),

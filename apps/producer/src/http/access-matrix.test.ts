@@ -101,6 +101,17 @@ const MATRIX: Array<{ route: string; call: () => Promise<Call>; expected: Expect
     call: async () => ({ method: 'GET', path: '/dashboard/chart.umd.js' }),
     expected: expect6(200, 200, 200, 200, 200, 200),
   },
+  // The API's OpenAPI document and its reference page describe the API and hold no data.
+  {
+    route: 'GET /openapi.json',
+    call: async () => ({ method: 'GET', path: '/openapi.json' }),
+    expected: expect6(200, 200, 200, 200, 200, 200),
+  },
+  {
+    route: 'GET /docs',
+    call: async () => ({ method: 'GET', path: '/docs' }),
+    expected: expect6(200, 200, 200, 200, 200, 200),
+  },
   {
     route: 'POST /v1/jobs',
     call: async () => ({ method: 'POST', path: '/v1/jobs', body: job('A') }),
@@ -119,6 +130,13 @@ const MATRIX: Array<{ route: string; call: () => Promise<Call>; expected: Expect
   {
     route: 'GET /v1/jobs/:id/results',
     call: async () => ({ method: 'GET', path: `/v1/jobs/${jobOfA}/results` }),
+    expected: READ_A,
+  },
+  // The list holds the caller's projects only: another project's key gets a page without them, not a refusal.
+  { route: 'GET /v1/jobs', call: async () => ({ method: 'GET', path: '/v1/jobs' }), expected: ANY_KEY },
+  {
+    route: 'GET /v1/jobs/:id/failures',
+    call: async () => ({ method: 'GET', path: `/v1/jobs/${jobOfA}/failures` }),
     expected: READ_A,
   },
   {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CostSummary, Dashboard } from '@tranche/contracts';
 import { costSummary, type Sql } from '@tranche/db';
 import express, { Router } from 'express';
 import { costSummaryCsv } from '../costs/cost-csv';
@@ -21,10 +22,11 @@ export function costsRouter(sql: Sql): Router {
       res.type('text/csv; charset=utf-8').send(costSummaryCsv(summary));
       return;
     }
-    res.json(summary);
+    res.json(summary satisfies CostSummary);
   });
   router.get('/dashboard', async (_req, res) => {
-    res.set('cache-control', 'no-store').json(await loadDashboard(sql, callerOf(res).projects));
+    const dashboard: Dashboard = await loadDashboard(sql, callerOf(res).projects);
+    res.set('cache-control', 'no-store').json(dashboard);
   });
   return router;
 }

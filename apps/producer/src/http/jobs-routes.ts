@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { TrancheService } from '../tranche-service';
 import { callerOf } from './auth';
 import { DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS } from './body-idle';
+import { jobPagesRouter } from './job-pages-routes';
 import { DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS, writeNdjson } from './ndjson-stream';
 import { submitRouter } from './submit-routes';
 
@@ -24,6 +25,8 @@ export function jobsRouter(
   router.use(
     submitRouter(service, maxBodyBytes, timeouts.bodyIdleMs ?? DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS),
   );
+  // What the job pages read: the jobs list and a job's failures by reason.
+  router.use(jobPagesRouter(service));
   router.get('/jobs/:id', async (req, res) => {
     res.json(await service.get(callerOf(res), req.params.id));
   });

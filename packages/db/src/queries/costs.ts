@@ -267,6 +267,14 @@ export function troubledJobCosts(
   return jobCostLines(sql, ['failed', 'timed_out', 'cancelled'], since, limit, scope);
 }
 
+/** Jobs of the scope that ended with some requests failed (completed_with_failures) since `since`, most recent first. */
+export function partlyFailedJobCosts(
+  sql: Sql,
+  { since, limit = 20, scope }: { since: Date; limit?: number; scope: ProjectScope },
+): Promise<JobCostLine[]> {
+  return jobCostLines(sql, ['completed_with_failures'], since, limit, scope);
+}
+
 export interface UnpricedModel {
   provider: string;
   model: string;
