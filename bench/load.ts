@@ -4,10 +4,10 @@
  * wall time, the latency of GET /v1/jobs/:id); asserts nothing.
  */
 
+import { TrancheClient } from '@tranche/client';
 import { measure } from '../test/faults/invariants';
-import { call, waitForJob } from '../test/support/api-client';
 import { chatJob } from '../test/support/jobs';
-import { type Stack, startStack } from '../test/support/stack';
+import { startStack } from '../test/support/stack';
 
 const PRODUCERS = 4;
 const JOBS_PER_PRODUCER = 5;
@@ -15,7 +15,7 @@ const INPUTS_PER_JOB = 3_000;
 const WORKERS = 3;
 
 /** One producer: its jobs one after the other, each a distinct run with distinct prompts. */
-async function produce(stack: Stack, producer: number, jobIds: string[]): Promise<void> {
+async function produce(client: TrancheClient, producer: number, jobIds: string[]): Promise<void> {
   for (let j = 0; j < JOBS_PER_PRODUCER; j++) {
     const job = chatJob(
       INPUTS_PER_JOB,
@@ -25,14 +25,12 @@ async function produce(stack: Stack, producer: number, jobIds: string[]): Promis
         prompt: `Producer ${producer}, job ${j}: summarise document number ${i} in one line.`,
       }),
     );
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    if (submitted.status !== 202) throw new Error(`submit failed: ${JSON.stringify(submitted.body)}`);
-    jobIds.push(submitted.body.job_id);
+    jobIds.push((await client.submit(job)).job_id);
   }
 }
 
 /** Reads job views in a loop until told to stop, keeping each answer's latency in milliseconds. */
-async function readViews(stack: Stack, jobIds: string[], stop: { now: boolean }): Promise<number[]> {
+async function readViews(client: TrancheClient, jobIds: string[], stop: { now: boolean }): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   while (!stop.now) {
@@ -40,10 +38,9 @@ async function readViews(stack: Stack, jobIds: string[], stop: { now: boolean })
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
-    const jobId = jobIds[next++ % jobIds.length];
+    const jobId = jobIds[next++ % jobIds.length]!;
     const started = performance.now();
-    const response = await fetch(`${stack.apiUrl}/v1/jobs/${jobId}`);
-    await response.arrayBuffer();
+    await client.get(jobId);
     latencies.push(performance.now() - started);
   }
   return latencies;
@@ -62,14 +59,16 @@ export async function runLoadBench(): Promise<Record<string, unknown>> {
     env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', POLL_INTERVAL_S: '1' },
   });
   try {
+    const client = new TrancheClient({ url: stack.apiUrl });
     const jobIds: string[] = [];
     const stop = { now: false };
     const started = performance.now();
-    const reading = readViews(stack, jobIds, stop);
-    await Promise.all(Array.from({ length: PRODUCERS }, (_, p) => produce(stack, p, jobIds)));
+    const reading = readViews(client, jobIds, stop);
+    await Promise.all(Array.from({ length: PRODUCERS }, (_, p) => produce(client, p, jobIds)));
     const submittedS = (performance.now() - started) / 1000;
     const views = [];
-    for (const jobId of jobIds) views.push(await waitForJob(stack.apiUrl, jobId, 30 * 60_000));
+    for (const jobId of jobIds)
+      views.push(await client.wait(jobId, { intervalMs: 250, timeoutMs: 30 * 60_000 }));
     const totalS = (performance.now() - started) / 1000;
     stop.now = true;
     const latencies = (await reading).sort((a, b) => a - b);

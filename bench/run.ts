@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { TrancheClient } from '@tranche/client';
 import { prepareTemplateDatabase } from '@tranche/db/testing';
-import { waitForJob } from '../test/support/api-client';
 import { type Stack, startStack } from '../test/support/stack';
 import { runCostsBench } from './costs';
 import { measureFloor } from './floor';
@@ -72,31 +72,22 @@ async function runScenario(scenario: Scenario) {
       prompt: documentText(i, scenario.bytesPerInput),
     }));
     const header = {
-      provider: 'openai',
+      provider: 'openai' as const,
       model: 'gpt-4o-mini',
       metadata: { project: 'bench', owner: 'bench' },
     };
     const lines = [JSON.stringify(header), ...inputs.map((input) => JSON.stringify(input))];
     const megabytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / 1024 / 1024;
+    const client = new TrancheClient({ url: stack.apiUrl });
     const started = performance.now();
-    // NDJSON, streamed: the API reads one input at a time.
-    const intake = await fetch(`${stack.apiUrl}/v1/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body: ReadableStream.from(
-        (function* () {
-          for (const line of lines) yield new TextEncoder().encode(`${line}\n`);
-        })(),
-      ),
-      duplex: 'half',
-    } as RequestInit);
-    const submitted = { status: intake.status, body: (await intake.json()) as { job_id: string } };
-    if (submitted.status !== 202) throw new Error(`submit failed: ${JSON.stringify(submitted.body)}`);
+    // NDJSON, streamed (inputs given as an iterable, not an array): the API reads one input at a time.
+    const submitted = await client.submit({ ...header, inputs: () => inputs.values() });
     const intakeS = (performance.now() - started) / 1000;
-    const view = await waitForJob(stack.apiUrl, submitted.body.job_id, 600_000);
-    const response = await fetch(`${stack.apiUrl}/v1/jobs/${submitted.body.job_id}/results`);
+    const view = await client.wait(submitted.job_id, { intervalMs: 250, timeoutMs: 600_000 });
+    // The results as a caller reads them: each line parsed; their bytes are the lines as the API wrote them.
     let resultBytes = 0;
-    for await (const chunk of response.body ?? []) resultBytes += (chunk as Uint8Array).byteLength;
+    for await (const result of client.results(submitted.job_id))
+      resultBytes += Buffer.byteLength(JSON.stringify(result)) + 1;
     const totalS = (performance.now() - started) / 1000;
     const floor = await measureFloor(stack, inputs);
     // When each phase ended, in seconds after the job was created: where the time goes.
@@ -104,10 +95,7 @@ async function runScenario(scenario: Scenario) {
     const last = (key: 'submitted_at' | 'ended_at' | 'fetched_at') =>
       Number(
         (
-          Math.max(
-            ...view.batches.map((b: Record<string, string>) => Date.parse(b[key] ?? view.created_at)),
-          ) /
-            1000 -
+          Math.max(...view.batches.map((b) => Date.parse(b[key] ?? view.created_at))) / 1000 -
           created / 1000
         ).toFixed(2),
       );

@@ -8,13 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Provider } from '@tranche/adapters';
+import { isTerminal, type JobView, TrancheClient, WaitTimeoutError } from '@tranche/client';
 import { ConfigError } from '@tranche/config';
 import { type EmulatorHandle, startEmulator } from '@tranche/emulator';
-import { type JobView, loadApiEnv, type RunningApi, startApi } from '@tranche/producer';
+import { loadApiEnv, type RunningApi, startApi } from '@tranche/producer';
 // The worker app has no package entry point: import its modules directly.
 import { loadWorkerEnv, type RunningWorker, startWorker } from '@tranche/worker';
 import { type DemoArgs, parseDemoArgs, USAGE, UsageError } from './demo/args';
-import { emulatorStats, type TrancheApi, trancheApi } from './demo/http';
+import { emulatorStats } from './demo/emulator-stats';
 import { demoInputs, demoJob } from './demo/inputs';
 import { ensurePostgres, ensureRedis, PreflightError, safeUrl } from './demo/preflight';
 import { Progress, seconds } from './demo/progress';
@@ -24,7 +25,6 @@ import { costReport, estimateReport, reconciliationReport, sampleReport, usageRe
 // A database of its own: the demo's worker must never sweep a real deployment's jobs towards the emulator.
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/tranche_demo';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const TERMINAL = new Set(['completed', 'completed_with_failures', 'failed', 'cancelled', 'timed_out']);
 const QUEUE_PREFIX = 'demo';
 const EMULATOR_STEP_MS = 300;
 const EMULATOR_DEADLINE_MS = 120_000;
@@ -89,44 +89,43 @@ class Running {
   }
 }
 
-async function waitForJob(
-  api: TrancheApi,
+/** `client.wait` with the progress line, stopped by Ctrl-C or after `deadlineMs`. */
+async function waitWithProgress(
+  api: TrancheClient,
   jobId: string,
   options: { startedAt: number; intervalMs: number; deadlineMs: number },
 ): Promise<JobView> {
   const progress = new Progress();
-  for (;;) {
-    const job = await api.get(jobId);
-    const elapsed = Date.now() - options.startedAt;
-    if (TERMINAL.has(job.status)) {
-      progress.done(job, elapsed);
-      return job;
-    }
-    progress.update(job, elapsed);
-    if (interrupt.signal.aborted) {
-      progress.interrupt();
-      throw new Interrupted();
-    }
-    if (elapsed > options.deadlineMs) {
-      progress.interrupt();
-      throw new Error(`job ${jobId} is still ${job.status} after ${seconds(elapsed)}`);
-    }
-    await sleep(options.intervalMs);
+  try {
+    return await api.wait(jobId, {
+      intervalMs: options.intervalMs,
+      timeoutMs: options.deadlineMs,
+      signal: interrupt.signal,
+      onProgress: (job) => {
+        const elapsed = Date.now() - options.startedAt;
+        if (isTerminal(job.status)) progress.done(job, elapsed);
+        else progress.update(job, elapsed);
+      },
+    });
+  } catch (error) {
+    progress.interrupt();
+    if (interrupt.signal.aborted) throw new Interrupted();
+    if (error instanceof WaitTimeoutError)
+      throw new Error(`job ${jobId} is still ${error.job.status} after ${seconds(options.deadlineMs)}`);
+    throw error;
   }
 }
 
 /** Cancels a job left running (Ctrl-C, deadline), so no batch is left in flight, and waits a little for it. */
-async function cancelQuietly(api: TrancheApi, jobId: string): Promise<void> {
+async function cancelQuietly(api: TrancheClient, jobId: string): Promise<void> {
   try {
-    let job = await api.get(jobId);
-    if (TERMINAL.has(job.status)) return;
+    if (isTerminal((await api.get(jobId)).status)) return;
     say(`  cancelling job ${jobId} so nothing is left in flight…`);
-    job = await api.cancel(jobId);
-    const until = Date.now() + 10_000;
-    while (!TERMINAL.has(job.status) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      job = await api.get(jobId);
-    }
+    await api.cancel(jobId);
+    const job = await api.wait(jobId, { intervalMs: 300, timeoutMs: 10_000 }).catch((error: unknown) => {
+      if (error instanceof WaitTimeoutError) return error.job;
+      throw error;
+    });
     say(`  job ${jobId}: ${job.status}`);
   } catch (error) {
     console.error(`  could not cancel job ${jobId}: ${error instanceof Error ? error.message : error}`);
@@ -205,7 +204,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   say();
   checkInterrupt();
 
-  const api = trancheApi(running.api.url);
+  const api = new TrancheClient({ url: running.api.url });
   const runId = `demo-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const spec = demoJob({
     provider: args.provider,
@@ -223,7 +222,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   say(`  POST /v1/jobs -> 202 ${JSON.stringify(submitted)}`);
   let job: JobView;
   try {
-    job = await waitForJob(api, submitted.job_id, {
+    job = await waitWithProgress(api, submitted.job_id, {
       startedAt,
       intervalMs: onEmulator ? 250 : 5_000,
       deadlineMs: onEmulator ? EMULATOR_DEADLINE_MS : 25 * 3600 * 1000,
@@ -251,7 +250,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
     );
   say(`    by project, provider and model: ${running.api.url}/dashboard  (GET /v1/costs)`);
   say();
-  for (const line of sampleReport(await api.results(job.job_id))) say(line);
+  for (const line of sampleReport(await Array.fromAsync(api.results(job.job_id)))) say(line);
   if (onEmulator) say('    (the emulator answers with placeholder JSON built from the output schema)');
   say();
   checkInterrupt();
@@ -264,7 +263,7 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   let replayJob = await api.get(replay.job_id);
   if (replay.to_send > 0) {
     say(`    ${replay.to_send} request(s) had not succeeded the first time: sending only those`);
-    replayJob = await waitForJob(api, replay.job_id, {
+    replayJob = await waitWithProgress(api, replay.job_id, {
       startedAt: Date.now(),
       intervalMs: onEmulator ? 250 : 5_000,
       deadlineMs: onEmulator ? EMULATOR_DEADLINE_MS : 25 * 3600 * 1000,

@@ -1,4 +1,4 @@
-import type { JobSpec } from '@tranche/producer';
+import type { JobSubmission as JobSpec } from '@tranche/client';
 
 const WORDS = [
   'contract',

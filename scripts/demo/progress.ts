@@ -1,4 +1,4 @@
-import type { JobView } from '@tranche/producer';
+import type { JobView } from '@tranche/client';
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 

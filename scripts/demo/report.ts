@@ -1,4 +1,4 @@
-import type { DryRunResponse, JobResult, JobView } from '@tranche/producer';
+import type { DryRunResponse, JobResult, JobView } from '@tranche/client';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const pad = (label: string) => `    ${label.padEnd(12)}`;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVIDER_KINDS } from '@tranche/adapters';
+import type { JobResult, JobToSubmit, JobView, TrancheClient } from '@tranche/client';
 import { decimalToPico, loadPriceTable, picoToDecimal } from '@tranche/pricing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, resultLines, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
@@ -27,6 +28,7 @@ const SLOW_FACTOR = 40;
 const RUNNING = /^(in_progress|RUNNING|JOB_STATE_RUNNING)$/;
 
 let stack: Stack;
+let api: TrancheClient;
 
 beforeAll(async () => {
   stack = await startStack({
@@ -34,6 +36,7 @@ beforeAll(async () => {
     workers: 1,
     env: { CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS), CHUNK_MAX_BYTES: String(CHUNK_MAX_BYTES) },
   });
+  api = clientFor(stack);
 });
 afterEach(() => stack.emulator.resetAll());
 afterAll(async () => {
@@ -49,12 +52,11 @@ function job(
   return chatJob(count, { provider: target.provider, model: target.model, ...overrides }, inputOf);
 }
 
-async function run(body: unknown) {
-  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', body);
-  expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
-  const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+async function run(body: JobToSubmit) {
+  const { job_id: jobId } = await api.submit(body);
+  const view = await api.wait(jobId, waitOptions());
   expectReconciled(view.reconciliation);
-  return { jobId: submitted.body.job_id as string, view };
+  return { jobId, view };
 }
 
 const stats = (provider: string) => stack.emulator.stats()[provider] ?? { batches: 0, requests: 0, bytes: 0 };
@@ -63,8 +65,7 @@ const stats = (provider: string) => stack.emulator.stats()[provider] ?? { batche
  * Every result line costs what the hand-copied list prices make of its tokens, and the job view's totals are exactly
  * their sums (picodollars, no rounding tolerance).
  */
-// biome-ignore lint/suspicious/noExplicitAny: job views are read loosely in tests
-function expectCostsByHand(prices: HandPrices, lines: Array<Record<string, unknown>>, view: any) {
+function expectCostsByHand(prices: HandPrices, lines: JobResult[], view: JobView) {
   let batch = 0n;
   let sync = 0n;
   for (const line of lines) {
@@ -112,7 +113,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(view.reconciliation).toMatchObject({ submitted: 200, succeeded: 200, failed: 0, pending: 0 });
     expect(view.usage.input_tokens).toBeGreaterThan(0);
     expect(view.usage.output_tokens).toBeGreaterThan(0);
-    const lines = await resultLines(stack.apiUrl, jobId);
+    const lines = await Array.fromAsync(api.results(jobId));
     expect(lines.map((l) => l.id)).toEqual(Array.from({ length: 200 }, (_, i) => `doc-${i}`));
     expect(
       lines.every((l) => l.status === 'succeeded' && (l.usage as { input_tokens: number }).input_tokens > 0),
@@ -138,7 +139,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     stack.emulator.setFaults({ expire: { provider: target.provider, fraction_completed: 0.5, times: 1 } });
     const { view } = await run(job(target, 100));
     expect(view.status).toBe('completed');
-    const expired = view.batches.filter((b: { outcome: string }) => b.outcome === 'expired');
+    const expired = view.batches.filter((b) => b.outcome === 'expired');
     expect(expired).toHaveLength(1);
     expect(stats(target.provider).requests).toBeGreaterThan(100);
     expect(stats(target.provider).requests).toBeLessThan(200);
@@ -146,18 +147,15 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
 
   it('cancels mid-run, keeping what finished', async () => {
     stack.emulator.setFaults({ slow_factor: SLOW_FACTOR });
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job(target, 100));
-    const jobId = submitted.body.job_id;
+    const { job_id: jobId } = await api.submit(job(target, 100));
     // Every provider names its running state differently; once there, half a (slowed) step lets some requests end.
     await waitFor('the batch to be running', async () => {
-      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
-      return body.batches.some((b: { provider_status: string | null }) =>
-        RUNNING.test(b.provider_status ?? ''),
-      );
+      const { batches } = await api.get(jobId);
+      return batches.some((b) => RUNNING.test(b.provider_status ?? ''));
     });
     await new Promise((r) => setTimeout(r, target.stepsToPartialProgress * STEP_MS * SLOW_FACTOR));
-    expect((await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`)).status).toBe(200);
-    const view = await waitForJob(stack.apiUrl, jobId);
+    await api.cancel(jobId);
+    const view = await api.wait(jobId, waitOptions());
     expectReconciled(view.reconciliation);
     expect(view.status).toBe('cancelled');
     expect(view.reconciliation.pending).toBe(0);
@@ -185,7 +183,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
       job(target, 310, {}, (i) => ({ id: `d${i}`, prompt: i < 8 ? doc(i) : `short ${i}` })),
     );
     expect(view.status).toBe('completed');
-    const batches = view.batches as Array<{ requests: number; bytes: number }>;
+    const { batches } = view;
     expect(batches.length).toBeGreaterThanOrEqual(3);
     for (const batch of batches) {
       expect(batch.requests).toBeLessThanOrEqual(CHUNK_MAX_REQUESTS);
@@ -199,7 +197,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(big.length).toBeGreaterThan(1_000_000);
     const { view, jobId } = await run(job(target, 1, {}, () => ({ id: 'big', prompt: big })));
     expect(view.status).toBe('completed');
-    const [line] = await resultLines(stack.apiUrl, jobId);
+    const [line] = await Array.fromAsync(api.results(jobId));
     expect((line?.usage as { input_tokens: number } | undefined)?.input_tokens).toBeGreaterThan(200_000);
   });
 
@@ -215,14 +213,15 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
       }),
     );
     if (!PROVIDER_KINDS[target.provider].includes('embedding')) {
-      const refused = await call(stack.apiUrl, 'POST', '/v1/jobs', body);
-      expect(refused.status).toBe(400);
-      expect(refused.body.error.message).toContain(`kind: ${target.provider} has no embedding batch API`);
+      await expect(api.submit(body)).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining(`kind: ${target.provider} has no embedding batch API`),
+      });
       return;
     }
     const { view, jobId } = await run(body);
     expect(view.status).toBe('completed');
-    const lines = await resultLines(stack.apiUrl, jobId);
+    const lines = await Array.fromAsync(api.results(jobId));
     const vectors = lines.map((l) => (l.output as { embedding: number[] }).embedding);
     for (const vector of vectors) {
       expect(vector.length).toBeGreaterThan(0);
@@ -255,7 +254,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     const { jobId } = await run(
       job(target, prompts.length, {}, (i) => ({ id: `u${i}`, prompt: prompts[i] })),
     );
-    const lines = await resultLines(stack.apiUrl, jobId);
+    const lines = await Array.fromAsync(api.results(jobId));
     lines.forEach((line, i) => {
       expect(line.status).toBe('succeeded');
       expect(JSON.stringify(line.output)).toContain(prompts[i]);
@@ -268,17 +267,12 @@ describe('one job spec on every provider', () => {
     const spec = chatJob(30, { defaults: { system: 'Answer in one sentence.', params: { max_tokens: 64 } } });
     const jobs = await Promise.all(
       TARGETS.map(async (target) => {
-        const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', {
-          ...spec,
-          provider: target.provider,
-          model: target.model,
-        });
-        expect(submitted.status).toBe(202);
-        return { target, jobId: submitted.body.job_id as string };
+        const submitted = await api.submit({ ...spec, provider: target.provider, model: target.model });
+        return { target, jobId: submitted.job_id };
       }),
     );
     for (const { target, jobId } of jobs) {
-      const view = await waitForJob(stack.apiUrl, jobId);
+      const view = await api.wait(jobId, waitOptions());
       expect(view, target.provider).toMatchObject({
         status: 'completed',
         provider: target.provider,

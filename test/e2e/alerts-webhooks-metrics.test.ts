@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JobToSubmit, TrancheClient } from '@tranche/client';
 import { rotateWebhookSecret } from '@tranche/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob } from '../support/jobs';
 import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
@@ -21,6 +22,7 @@ const METRICS_TOKEN = 'metrics-test-token';
 const BACKOFF_MS = 300;
 
 let stack: Stack;
+let api: TrancheClient;
 let receiver: WebhookReceiver;
 /** The job-webhook secret of each project that has one, as the API shows it when an admin rotates it. */
 const projectSecrets = new Map<string, string>();
@@ -57,6 +59,7 @@ beforeAll(async () => {
       METRICS_TOKEN,
     },
   });
+  api = clientFor(stack);
   for (const project of ['ops-timeout', 'ops-webhook', 'ops-once']) await giveWebhookSecret(project);
 });
 // A test's faults (a slow emulator) must not shape the batches of the next one.
@@ -69,11 +72,7 @@ afterAll(async () => {
 /** For waitFor: an empty list is not there yet. */
 const nonEmpty = <T>(list: T[]): T[] | null => (list.length > 0 ? list : null);
 
-async function submit(job: unknown): Promise<string> {
-  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-  expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
-  return submitted.body.job_id;
-}
+const submit = async (job: JobToSubmit): Promise<string> => (await api.submit(job)).job_id;
 
 interface AlertRow {
   id: number;
@@ -158,7 +157,7 @@ describe('alerts', () => {
         options: { timeout_h: 3 / 3600, webhook_url: `${receiver.url}/jobs/timeout` },
       }),
     );
-    const view = await waitForJob(stack.apiUrl, jobId, 60_000);
+    const view = await api.wait(jobId, waitOptions(60_000));
     expect(view.status).toBe('timed_out');
 
     const timedOut = await alertsWhere({ jobId, kind: 'job_timed_out' });
@@ -225,7 +224,7 @@ describe('job webhooks', () => {
         options: { webhook_url: `${receiver.url}/flaky/done` },
       }),
     );
-    const view = await waitForJob(stack.apiUrl, jobId, 60_000);
+    const view = await api.wait(jobId, waitOptions(60_000));
     expect(view.status).toBe('completed');
     const deliveries = await waitFor('three delivery attempts', async () => {
       const found = receiver.to('/flaky/done');
@@ -291,16 +290,12 @@ describe('job webhooks', () => {
 
   it('refuses a webhook_url that is not http(s), naming the field, and writes nothing', async () => {
     const [before] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
-    const refused = await call(
-      stack.apiUrl,
-      'POST',
-      '/v1/jobs',
-      chatJob(1, { options: { webhook_url: 'ftp://example.com/hook' } }),
-    );
-    expect(refused.status).toBe(400);
-    expect(refused.body.error.problems).toEqual([
-      { field: 'options.webhook_url', message: 'must be an http or https URL' },
-    ]);
+    await expect(
+      api.submit(chatJob(1, { options: { webhook_url: 'ftp://example.com/hook' } })),
+    ).rejects.toMatchObject({
+      status: 400,
+      problems: [{ field: 'options.webhook_url', message: 'must be an http or https URL' }],
+    });
     const [after] = await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
     expect(after?.n).toBe(before?.n);
   });
@@ -317,7 +312,7 @@ describe('exactly once', () => {
         options: { webhook_url: `${receiver.url}/jobs/once` },
       }),
     );
-    expect((await waitForJob(stack.apiUrl, jobId, 60_000)).status).toBe('completed');
+    expect((await api.wait(jobId, waitOptions(60_000))).status).toBe('completed');
     const [alert] = await waitFor('the 80% budget alert', async () =>
       nonEmpty(await alertsWhere({ project: over.project, kind: 'budget_80' })),
     );
@@ -386,7 +381,7 @@ describe('GET /metrics', () => {
   it('reports, in the Prometheus text format, the figures Postgres and Redis hold', async () => {
     // Figures of its own to report: a finished job with results, and an alert row of every kind.
     const jobId = await submit(chatJob(3, { metadata: { project: 'ops-metrics', owner: 'tests' } }));
-    expect((await waitForJob(stack.apiUrl, jobId, 60_000)).status).toBe('completed');
+    expect((await api.wait(jobId, waitOptions(60_000))).status).toBe('completed');
     const tag = randomUUID().slice(0, 8);
     for (const kind of ['job_timed_out', 'batch_stuck', 'budget_80', 'budget_100']) {
       await stack.sql`

@@ -1,19 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type ApiErrorBody,
+  BudgetExceededError,
+  type BudgetInput,
+  type JobToSubmit,
+  NotFoundError,
+  type TrancheClient,
+  TrancheError,
+  ValidationError,
+} from '@tranche/client';
 import { loadPriceTable } from '@tranche/pricing';
 import {
   BatchClient,
-  BudgetExceededError,
-  type DryRunResponse,
   JobValidationError,
   RequestValidationError,
+  BudgetExceededError as SdkBudgetExceededError,
 } from '@tranche/producer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../support/api-client';
+import { clientFor } from '../support/client';
 import { REDIS_URL, type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 let stack: Stack;
+/** The producer SDK (Postgres and Redis directly). */
 let client: BatchClient;
+/** The HTTP API. */
+let api: TrancheClient;
 
 // Provider batches of at most 4 requests, for the API's dry runs and the workers alike.
 const CHUNK_MAX_REQUESTS = 4;
@@ -25,6 +37,7 @@ beforeAll(async () => {
     workers: 0,
     env: { CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS) },
   });
+  api = clientFor(stack);
   client = new BatchClient({
     databaseUrl: stack.db.url,
     redisUrl: REDIS_URL,
@@ -107,22 +120,22 @@ const usd = (pico: bigint) => {
 };
 
 /** The HTTP dry run of a job: what the tests compare other answers (NDJSON, the SDK, a submit, a plan) with. */
-async function dryRun(job: unknown): Promise<DryRunResponse> {
-  const { status, body } = await call<DryRunResponse>(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', job);
-  expect(status).toBe(200);
-  return body;
+const dryRun = (job: JobToSubmit) => api.estimate(job);
+
+/** What a call that the API refused threw (the test fails when it was not refused). */
+async function refusal(call: Promise<unknown>): Promise<TrancheError> {
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(TrancheError);
+  return outcome as TrancheError;
 }
 
 describe('POST /v1/jobs?dry_run=true', () => {
   it("estimates OpenAI tokens with the model's tokenizer, prices the worst case and plans chunks, writing and queueing nothing", async () => {
     const before = await footprint();
-    const { status, body } = await call<DryRunResponse>(
-      stack.apiUrl,
-      'POST',
-      '/v1/jobs?dry_run=true',
-      openAiJob(),
-    );
-    expect(status).toBe(200);
+    const body = await dryRun(openAiJob());
     expect(body).toMatchObject({
       dry_run: true,
       provider: 'openai',
@@ -187,25 +200,29 @@ describe('POST /v1/jobs?dry_run=true', () => {
       inputs: [{ prompt: 'ok' }, { prompt: 'x', params: { max_tokens: 0 } }, {}],
     };
     const before = await footprint();
-    const dry = await call(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', bad);
-    const real = await call(stack.apiUrl, 'POST', '/v1/jobs', bad);
-    expect(dry.status).toBe(400);
+    const dry = await refusal(api.estimate(bad));
+    const real = await refusal(api.submit(bad));
+    expect(dry).toBeInstanceOf(ValidationError);
     expect(dry.body).toEqual(real.body);
-    expect(dry.body.error.message).toContain('inputs[1].params.max_tokens');
+    expect(dry.message).toContain('inputs[1].params.max_tokens');
     const dryNdjson = await postNdjson('/v1/jobs?dry_run=true', ndjson(bad));
     expect(dryNdjson).toEqual({ status: 400, body: real.body });
-    const badFlag = await call(stack.apiUrl, 'POST', '/v1/jobs?dry_run=maybe', openAiJob());
+    // A flag the client never sends: the API's own parsing of it.
+    const badFlag = await fetch(`${stack.apiUrl}/v1/jobs?dry_run=maybe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(openAiJob()),
+    });
     expect(badFlag.status).toBe(400);
-    expect(badFlag.body.error.problems).toEqual([{ field: 'dry_run', message: 'must be true or false' }]);
+    expect(await badFlag.json()).toMatchObject({
+      error: { problems: [{ field: 'dry_run', message: 'must be true or false' }] },
+    });
     expect(await footprint()).toEqual(before);
   });
 
   it("approximates other providers' tokens (UTF-8 bytes / 4, plus the chat format) and assumes their default max_tokens", async () => {
     const job = anthropicJob('dry', 2, undefined);
-    const { body } = await call<DryRunResponse>(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', {
-      ...job,
-      defaults: { system: 'Be brief.' },
-    });
+    const body = await dryRun({ ...job, defaults: { system: 'Be brief.' } });
     expect(body.tokenizer).toBe('approximation');
     // "Be brief." is 9 bytes (3 tokens), each prompt 40 (10): 3 + (4 + 3) + (4 + 10).
     expect(body.per_input.map((p) => p.input_tokens)).toEqual([24, 24]);
@@ -220,7 +237,8 @@ describe('POST /v1/jobs?dry_run=true', () => {
 
 describe('budgets', () => {
   it('PUT, GET and DELETE /v1/budgets validate their input and name the field', async () => {
-    const put = (project: string, body: unknown) => call(stack.apiUrl, 'PUT', `/v1/budgets/${project}`, body);
+    // Bodies the API must refuse, sent as they are.
+    const put = (project: string, body: object) => api.budgets.set(project, body as BudgetInput);
     for (const bad of [
       {},
       { monthly_usd: -5 },
@@ -228,36 +246,35 @@ describe('budgets', () => {
       { monthly_usd: 'ten' },
       { monthly_usd: '1.1234567' },
     ]) {
-      const { status, body } = await put('tmp', bad);
-      expect(status).toBe(400);
-      expect(body.error.type).toBe('invalid_request');
-      expect(body.error.problems.map((p: { field: string }) => p.field)).toEqual(['monthly_usd']);
-      expect(body.error.message).toContain('monthly_usd: ');
+      await expect(put('tmp', bad)).rejects.toMatchObject({
+        status: 400,
+        type: 'invalid_request',
+        problems: [{ field: 'monthly_usd' }],
+        message: expect.stringContaining('monthly_usd: '),
+      });
     }
-    const extra = await put('tmp', { monthly_usd: 5, montly_usd: 6 });
-    expect(extra.status).toBe(400);
-    expect(extra.body.error.message).toContain('(body): unknown field(s): montly_usd');
-    const tooLong = await put('x'.repeat(101), { monthly_usd: 5 });
-    expect(tooLong.body.error.problems).toEqual([
+    await expect(put('tmp', { monthly_usd: 5, montly_usd: 6 })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('(body): unknown field(s): montly_usd'),
+    });
+    const tooLong = await refusal(put('x'.repeat(101), { monthly_usd: 5 }));
+    expect((tooLong as ValidationError).problems).toEqual([
       { field: 'project', message: 'must be 1 to 100 characters' },
     ]);
-    expect((await call(stack.apiUrl, 'GET', '/v1/budgets/tmp')).status).toBe(404);
+    await expect(api.budgets.get('tmp')).rejects.toBeInstanceOf(NotFoundError);
 
     const created = await put('tmp', { monthly_usd: '100.50' });
-    expect(created.status).toBe(200);
-    expect(created.body).toMatchObject({ project: 'tmp', monthly_usd: '100.500000' });
-    expect(created.body.status).toMatchObject({
+    expect(created).toMatchObject({ project: 'tmp', monthly_usd: '100.500000' });
+    expect(created.status).toMatchObject({
       spent_usd: '0.000000000000',
       remaining_usd: '100.500000000000',
     });
-    const listed = await call(stack.apiUrl, 'GET', '/v1/budgets');
-    expect(listed.body.budgets.map((b: { project: string }) => b.project)).toContain('tmp');
-    expect((await call(stack.apiUrl, 'DELETE', '/v1/budgets/tmp')).status).toBe(204);
-    const gone = await call(stack.apiUrl, 'DELETE', '/v1/budgets/tmp');
-    expect(gone).toEqual({
-      status: 404,
-      body: { error: { type: 'not_found', message: 'project tmp has no budget' } },
-    });
+    const listed = await api.budgets.list();
+    expect(listed.budgets.map((b) => b.project)).toContain('tmp');
+    await api.budgets.delete('tmp');
+    const gone = await refusal(api.budgets.delete('tmp'));
+    expect(gone).toBeInstanceOf(NotFoundError);
+    expect(gone.body).toEqual({ error: { type: 'not_found', message: 'project tmp has no budget' } });
 
     await expect(client.setBudget('tmp', 'ten')).rejects.toBeInstanceOf(RequestValidationError);
     expect((await client.setBudget('tmp', 7)).monthly_usd).toBe('7.000000');
@@ -300,23 +317,25 @@ describe('budgets', () => {
                                created_at)
           values (${randomUUID()}, ${job}, 'succeeded', ${cost}, ${cost}, 'test', 1, ${when})`;
       }
-      expect((await call(stack.apiUrl, 'PUT', '/v1/budgets/acme', { monthly_usd: 5 })).status).toBe(200);
+      await api.budgets.set('acme', { monthly_usd: 5 });
     });
 
     it('refuses a job whose worst case would take the project past its budget, with the numbers, leaving nothing behind', async () => {
       const before = await footprint();
       // Each input: 17 tokens at $0.50/M plus 1,000 at $2.50/M (batch) = $0.0025085; 1,000 of them $2.5085.
       const job = anthropicJob('acme', 1000, 1000);
-      const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-      expect(status).toBe(402);
-      expect(body.error.type).toBe('budget_exceeded');
-      expect(body.error.message).toBe(
+      const refused = await refusal(api.submit(job));
+      expect(refused).toBeInstanceOf(BudgetExceededError);
+      const { type, details, body } = refused as BudgetExceededError;
+      const { message } = (body as ApiErrorBody).error;
+      expect(type).toBe('budget_exceeded');
+      expect(message).toBe(
         'project acme: this job can cost up to $2.51 at batch rates (1,000 inputs, 17,000 input tokens ' +
           `estimated, max_tokens 1,000); $3.50 of the $5.00 monthly budget for ${month()} is already committed ` +
           '($2.50 spent, $1.00 reserved by running jobs); $1.50 remains: the job is refused (send fewer inputs, ' +
           'lower max_tokens, or raise the budget with PUT /v1/budgets/acme)',
       );
-      expect(body.error.details).toMatchObject({
+      expect(details).toMatchObject({
         reason: 'over_budget',
         budget: {
           monthly_usd: '5.000000000000',
@@ -336,34 +355,28 @@ describe('budgets', () => {
       expect(refusedNdjson).toEqual({ status: 402, body });
       // The SDK refuses on the same path, with the same error.
       const sdk = client.submit(job);
-      await expect(sdk).rejects.toBeInstanceOf(BudgetExceededError);
-      await expect(sdk).rejects.toThrow(body.error.message);
+      await expect(sdk).rejects.toBeInstanceOf(SdkBudgetExceededError);
+      await expect(sdk).rejects.toThrow(message);
       expect(await footprint()).toEqual(before);
 
       // A dry run says the same before anything is sent.
-      const dry = await call<DryRunResponse>(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', job);
-      expect(dry.body.budget).toMatchObject({
+      const dry = await dryRun(job);
+      expect(dry.budget).toMatchObject({
         project: 'acme',
         committed_usd: '3.500000000000',
         fits: false,
       });
-      expect(dry.body.budget?.refusal).toBe(body.error.message);
+      expect(dry.budget?.refusal).toBe(message);
     });
 
     it('accepts a job that fits, and then counts its worst case as reserved', async () => {
       // 100 inputs: $0.25085.
-      const { status, body } = await call(
-        stack.apiUrl,
-        'POST',
-        '/v1/jobs',
-        anthropicJob('acme', 100, 1000, 'fits'),
-      );
-      expect(status).toBe(202);
+      const accepted = await api.submit(anthropicJob('acme', 100, 1000, 'fits'));
       const [job] = await stack.sql<{ worst_case_usd: string }[]>`
-        select worst_case_usd from jobs where id = ${body.job_id}`;
+        select worst_case_usd from jobs where id = ${accepted.job_id}`;
       expect(job?.worst_case_usd).toBe('0.250850000000');
-      const budget = await call(stack.apiUrl, 'GET', '/v1/budgets/acme');
-      expect(budget.body.status).toMatchObject({
+      const budget = await api.budgets.get('acme');
+      expect(budget.status).toMatchObject({
         spent_usd: '2.500000000000',
         reserved_usd: '1.250850000000',
         committed_usd: '3.750850000000',
@@ -372,17 +385,16 @@ describe('budgets', () => {
     });
 
     it('lets only one of two concurrent submits through when each fits alone but not both', async () => {
-      await call(stack.apiUrl, 'PUT', '/v1/budgets/race', { monthly_usd: '1' });
+      await api.budgets.set('race', { monthly_usd: '1' });
       // 240 inputs each: $0.60204; one fits under $1.00, two do not.
-      const answers = await Promise.all(
-        ['left', 'right'].map((tag) =>
-          call(stack.apiUrl, 'POST', '/v1/jobs', anthropicJob('race', 240, 1000, tag)),
-        ),
+      const answers = await Promise.allSettled(
+        ['left', 'right'].map((tag) => api.submit(anthropicJob('race', 240, 1000, tag))),
       );
-      expect(answers.map((a) => a.status).sort()).toEqual([202, 402]);
-      const refused = answers.find((a) => a.status === 402)!;
-      expect(refused.body.error.message).toContain('$0.60 at batch rates');
-      expect(refused.body.error.message).toContain('$0.60 of the $1.00 monthly budget');
+      expect(answers.map((a) => a.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = answers.find((a) => a.status === 'rejected')?.reason;
+      expect(refused).toBeInstanceOf(BudgetExceededError);
+      expect(refused.message).toContain('$0.60 at batch rates');
+      expect(refused.message).toContain('$0.60 of the $1.00 monthly budget');
       const [jobs] = await stack.sql<{ n: number; inputs: number }[]>`
         select count(*)::int as n, (select count(*)::int from inputs i join jobs j on j.id = i.job_id
                                     where j.project = 'race') as inputs
@@ -392,18 +404,14 @@ describe('budgets', () => {
 
     it('refuses an unpriced model for a project with a budget, and never refuses a project without one', async () => {
       const job = { ...openAiJob('acme'), model: 'gpt-unpriced-9' };
-      const refused = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-      expect(refused.status).toBe(402);
-      expect(refused.body.error.message).toContain('openai model gpt-unpriced-9 has no price');
-      expect(refused.body.error.message).toContain('PRICES_FILE');
-      expect(refused.body.error.details.reason).toBe('unpriced_model');
-      const free = await call(stack.apiUrl, 'POST', '/v1/jobs', {
-        ...job,
-        metadata: { project: 'free', owner: 'x' },
-      });
-      expect(free.status).toBe(202);
+      const refused = await refusal(api.submit(job));
+      expect(refused).toBeInstanceOf(BudgetExceededError);
+      expect(refused.message).toContain('openai model gpt-unpriced-9 has no price');
+      expect(refused.message).toContain('PRICES_FILE');
+      expect((refused as BudgetExceededError).details.reason).toBe('unpriced_model');
+      const free = await api.submit({ ...job, metadata: { project: 'free', owner: 'x' } });
       const [row] = await stack.sql<{ worst_case_usd: string | null }[]>`
-        select worst_case_usd from jobs where id = ${free.body.job_id}`;
+        select worst_case_usd from jobs where id = ${free.job_id}`;
       expect(row?.worst_case_usd).toBeNull();
     });
   });
@@ -423,37 +431,36 @@ describe('BatchClient.estimate', () => {
 describe('a replay of a run', () => {
   it('stores the worst case a dry run gives, and leaves out what already succeeded in both', async () => {
     // A project with a budget: its submits count tokens with the real tokenizer, as dry runs do.
-    expect((await call(stack.apiUrl, 'PUT', '/v1/budgets/replay', { monthly_usd: 1000 })).status).toBe(200);
+    await api.budgets.set('replay', { monthly_usd: 1000 });
     const job = { ...openAiJob(), metadata: { project: 'replay', owner: 'tests', run_id: 'replay-run' } };
     const planned = await dryRun(job);
     expect(planned.skipped_done).toBe(0);
-    const first = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(first.status).toBe(202);
+    const first = await api.submit(job);
     const [stored] = await stack.sql<{ worst_case_usd: string }[]>`
-      select worst_case_usd from jobs where id = ${first.body.job_id}`;
+      select worst_case_usd from jobs where id = ${first.job_id}`;
     expect(stored?.worst_case_usd).toBe(planned.cost.worst_case_batch_usd);
     // The first two distinct requests succeeded in that job: a replay does not send them again.
     const done = await stack.sql<{ custom_id: string }[]>`
-      select custom_id from inputs where job_id = ${first.body.job_id} order by seq limit 2`;
+      select custom_id from inputs where job_id = ${first.job_id} order by seq limit 2`;
     for (const { custom_id } of done) {
       await stack.sql`
-        insert into results (custom_id, job_id, status, attempts) values (${custom_id}, ${first.body.job_id}, 'succeeded', 1)`;
+        insert into results (custom_id, job_id, status, attempts) values (${custom_id}, ${first.job_id}, 'succeeded', 1)`;
     }
-    const dry = await call<DryRunResponse>(stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', job);
-    expect(dry.body).toMatchObject({ distinct_inputs: 9, skipped_done: 2, to_send: 7 });
-    expect(dry.body.per_input.map((p) => p.index)).toEqual([2, 3, 4, 5, 6, 7, 8]);
-    expect(dry.body.tokens).toEqual({
+    const dry = await dryRun(job);
+    expect(dry).toMatchObject({ distinct_inputs: 9, skipped_done: 2, to_send: 7 });
+    expect(dry.per_input.map((p) => p.index)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(dry.tokens).toEqual({
       input: 7 * chatTokens(SYSTEM_TOKENS, CONTRACT_TOKENS),
       max_output: 6 * 200 + 50,
     });
-    expect(dry.body.chunks.map((c) => c.requests)).toEqual([4, 3]);
+    expect(dry.chunks.map((c) => c.requests)).toEqual([4, 3]);
     // The first job (no worker here) still has the other 7 in flight: the replay waits for them rather than send
     // them twice. Its worst case still counts them, as the dry run does: it sends them if the first job fails them.
-    const second = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(second.body).toMatchObject({ skipped_done: 2, awaiting: 7, to_send: 0 });
+    const second = await api.submit(job);
+    expect(second).toMatchObject({ skipped_done: 2, awaiting: 7, to_send: 0 });
     const [replayed] = await stack.sql<{ worst_case_usd: string }[]>`
-      select worst_case_usd from jobs where id = ${second.body.job_id}`;
-    expect(replayed?.worst_case_usd).toBe(dry.body.cost.worst_case_batch_usd);
+      select worst_case_usd from jobs where id = ${second.job_id}`;
+    expect(replayed?.worst_case_usd).toBe(dry.cost.worst_case_batch_usd);
   });
 });
 
@@ -463,7 +470,7 @@ describe('the chunks of a dry run', () => {
     stack.emulator.setFaults({ delay: [{ provider: 'openai', ms: 120_000 }] });
     const { chunks } = await dryRun(openAiJob('chunks'));
     expect(chunks.map((c) => c.requests)).toEqual([4, 4, 1]);
-    const { body } = await call(stack.apiUrl, 'POST', '/v1/jobs', openAiJob('chunks'));
+    const submitted = await api.submit(openAiJob('chunks'));
     // Room for every queued job at once: the earlier OpenAI jobs' stuck uploads must not hold this one back.
     const worker = stack.startWorker({ SUBMIT_CONCURRENCY: '10' });
     const planned = await waitFor(
@@ -471,7 +478,7 @@ describe('the chunks of a dry run', () => {
       async () => {
         const rows = await stack.sql<{ chunk_key: string; request_count: number; bytes: number }[]>`
           select chunk_key, request_count, bytes::float8 as bytes from provider_batches
-          where job_id = ${body.job_id} and round = 0 and state = 'planned'`;
+          where job_id = ${submitted.job_id} and round = 0 and state = 'planned'`;
         return rows.length === chunks.length ? rows : null;
       },
       { timeoutMs: 40_000 },

@@ -7,7 +7,7 @@ import {
   startApi,
 } from '@tranche/producer';
 import { describe, expect, it } from 'vitest';
-import { call, resultLines, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { freePort } from '../support/ports';
 import { stackWithClient } from '../support/stack-with-client';
@@ -161,11 +161,10 @@ describe('intake while Redis is down', () => {
       }),
     );
     try {
-      const submitted = await call(api.url, 'POST', '/v1/jobs', jobOf(freshRun('redis-down'), 5));
-      expect(submitted.status).toBe(202);
-      expect(submitted.body).toMatchObject({ status: 'queued', to_send: 5 });
+      const submitted = await clientFor(api.url).submit(jobOf(freshRun('redis-down'), 5));
+      expect(submitted).toMatchObject({ status: 'queued', to_send: 5 });
       // That API never reached Redis: the stack's worker got the job from its sweeper.
-      const view = await waitForJob(t.stack.apiUrl, submitted.body.job_id);
+      const view = await clientFor(t.stack).wait(submitted.job_id, waitOptions());
       expect(view.status).toBe('completed');
       expectReconciled(view.reconciliation);
     } finally {
@@ -195,18 +194,18 @@ describe('a replay of a run while its first job runs', () => {
     t.stack.emulator.resetAll();
     t.stack.emulator.setFaults(holdPolls);
     const runId = freshRun('inflight');
-    const first = await call(t.stack.apiUrl, 'POST', '/v1/jobs', jobOf(runId, 20));
-    expect(first.status).toBe(202);
-    await batchAtProvider(first.body.job_id);
+    const api = clientFor(t.stack);
+    const first = await api.submit(jobOf(runId, 20));
+    await batchAtProvider(first.job_id);
 
     const replayJob = jobOf(runId, 22);
-    const replay = await call(t.stack.apiUrl, 'POST', '/v1/jobs', replayJob);
-    expect(replay.body).toMatchObject({ status: 'queued', skipped_done: 0, awaiting: 20, to_send: 2 });
+    const replay = await api.submit(replayJob);
+    expect(replay).toMatchObject({ status: 'queued', skipped_done: 0, awaiting: 20, to_send: 2 });
     t.stack.emulator.setFaults({});
 
     const [firstView, replayView] = await Promise.all([
-      waitForJob(t.stack.apiUrl, first.body.job_id),
-      waitForJob(t.stack.apiUrl, replay.body.job_id),
+      api.wait(first.job_id, waitOptions()),
+      api.wait(replay.job_id, waitOptions()),
     ]);
     expect(firstView.status).toBe('completed');
     expect(replayView.status).toBe('completed');
@@ -218,8 +217,8 @@ describe('a replay of a run while its first job runs', () => {
     });
     expect(openaiStats()).toEqual({ batches: 2, requests: 22 });
 
-    const firstLines = await resultLines(t.stack.apiUrl, first.body.job_id);
-    const replayLines = await resultLines(t.stack.apiUrl, replay.body.job_id);
+    const firstLines = await Array.fromAsync(api.results(first.job_id));
+    const replayLines = await Array.fromAsync(api.results(replay.job_id));
     expect(replayLines.map((l) => l.status)).toEqual(Array(22).fill('succeeded'));
     expect(replayLines.slice(0, 20).map((l) => l.output)).toEqual(firstLines.map((l) => l.output));
   });
@@ -232,22 +231,20 @@ describe('a replay of a run while its first job runs', () => {
       request_errors: { provider: 'openai', rate: 1, status: 400 },
     });
     const runId = freshRun('inflight-failed');
-    const first = await call(t.stack.apiUrl, 'POST', '/v1/jobs', {
-      ...jobOf(runId, 6),
-      options: { max_attempts: 1 },
-    });
-    await batchAtProvider(first.body.job_id);
-    const replay = await call(t.stack.apiUrl, 'POST', '/v1/jobs', jobOf(runId, 6));
-    expect(replay.body).toMatchObject({ awaiting: 6, to_send: 0 });
+    const api = clientFor(t.stack);
+    const first = await api.submit({ ...jobOf(runId, 6), options: { max_attempts: 1 } });
+    await batchAtProvider(first.job_id);
+    const replay = await api.submit(jobOf(runId, 6));
+    expect(replay).toMatchObject({ awaiting: 6, to_send: 0 });
     t.stack.emulator.setFaults({});
 
-    const firstView = await waitForJob(t.stack.apiUrl, first.body.job_id);
+    const firstView = await api.wait(first.job_id, waitOptions());
     expect(firstView.status).toBe('failed');
-    const replayView = await waitForJob(t.stack.apiUrl, replay.body.job_id);
+    const replayView = await api.wait(replay.job_id, waitOptions());
     expect(replayView.status).toBe('completed');
     expect(replayView.reconciliation).toMatchObject({ submitted: 6, succeeded: 6, skipped_done: 0 });
     expect(openaiStats()).toEqual({ batches: 2, requests: 12 });
-    const replayLines = await resultLines(t.stack.apiUrl, replay.body.job_id);
+    const replayLines = await Array.fromAsync(api.results(replay.job_id));
     expect(replayLines.map((l) => l.status)).toEqual(Array(6).fill('succeeded'));
   });
 });

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
+import type { JobToSubmit } from '@tranche/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../support/api-client';
+import { clientFor } from '../support/client';
 import { chatJob } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
 
@@ -217,15 +218,19 @@ function ndjsonOf(job: unknown): string {
   return [JSON.stringify(header), ...(inputs ?? []).map((input) => JSON.stringify(input))].join('\n');
 }
 
-async function postNdjson(body: string, headers: Record<string, string> = {}) {
+/** A body sent as it is, bytes the client would never send (a job with no inputs, a line cut short) included. */
+async function post(body: string, contentType: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', ...headers },
+    headers: { 'content-type': contentType, ...headers },
     body,
   });
   // biome-ignore lint/suspicious/noExplicitAny: test bodies are whatever the API answered
   return { status: response.status, body: (await response.json()) as any };
 }
+const postJson = (job: unknown) => post(JSON.stringify(job), 'application/json');
+const postNdjson = (body: string, headers: Record<string, string> = {}) =>
+  post(body, 'application/x-ndjson', headers);
 
 /**
  * POSTs the start of a body and leaves it open: resolves with the answer only if the API answers before the body
@@ -261,7 +266,7 @@ function answerBeforeTheBodyEnds(
 describe('POST /v1/jobs with a bad job', () => {
   it.each(badJobs)('rejects %s with 400 naming the field, writing nothing', async (_name, make, expected) => {
     const before = await footprint(stack);
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', make());
+    const { status, body } = await postJson(make());
     expect(status).toBe(400);
     expect(body.error.type).toBe('invalid_job');
     expect(body.error.message).toContain(expected);
@@ -281,7 +286,7 @@ describe('POST /v1/jobs with a bad job', () => {
   );
 
   it('rejects a body that is not JSON', async () => {
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', '{"provider": ');
+    const { status, body } = await post('{"provider": ', 'application/json');
     expect(status).toBe(400);
     expect(body.error.type).toBe('invalid_json');
   });
@@ -292,10 +297,14 @@ describe('POST /v1/jobs with a bad job', () => {
       model: undefined,
       inputs: [{ prompt: 'a' }, {}, { prompt: 'b', params: { top_p: 3 } }],
     };
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(status).toBe(400);
-    const fields = body.error.problems.map((p: { field: string }) => p.field);
-    expect(fields).toEqual(expect.arrayContaining(['model', 'inputs[2].params.top_p']));
+    // A job without its model: sent as it is, for the API to refuse.
+    await expect(clientFor(stack).submit(job as unknown as JobToSubmit)).rejects.toMatchObject({
+      status: 400,
+      problems: expect.arrayContaining([
+        expect.objectContaining({ field: 'model' }),
+        expect.objectContaining({ field: 'inputs[2].params.top_p' }),
+      ]),
+    });
   });
 
   it('accepts a good job, collapses duplicates and queues its submission', async () => {
@@ -303,8 +312,7 @@ describe('POST /v1/jobs with a bad job', () => {
       id: `d${i}`,
       prompt: i === 3 ? 'Summarise document number 0.' : `Summarise document number ${i}.`,
     }));
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(status).toBe(202);
+    const body = await clientFor(stack).submit(job);
     expect(body).toMatchObject({ status: 'queued', inputs: 4, duplicates: 1, skipped_done: 0, to_send: 3 });
     const [rows] = await stack.sql<
       { inputs: number }[]
@@ -333,9 +341,8 @@ describe('POST /v1/jobs with a bad job', () => {
   it('refuses a JSON body over MAX_BODY_BYTES with 413, writing nothing', async () => {
     const before = await footprint(stack);
     const job = chatJob(1, {}, () => ({ prompt: 'x'.repeat(MAX_BODY_BYTES) }));
-    const { status, body } = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(status).toBe(413);
-    expect(body.error).toMatchObject({
+    await expect(clientFor(stack).submit(job)).rejects.toMatchObject({
+      status: 413,
       type: 'too_large',
       message: expect.stringContaining('MAX_BODY_BYTES'),
     });
@@ -356,7 +363,7 @@ describe('POST /v1/jobs with a bad job', () => {
     });
     expect(await footprint(stack)).toEqual(before);
     // The connection that was refused is not needed, and the API goes on taking jobs.
-    expect((await call(stack.apiUrl, 'POST', '/v1/jobs', chatJob(1))).status).toBe(202);
+    expect(await clientFor(stack).submit(chatJob(1))).toMatchObject({ status: 'queued' });
   });
 
   it('stops reading an NDJSON job at the input after MAX_INPUTS, before the body ends', async () => {

@@ -1,6 +1,6 @@
 import type { Provider } from '@tranche/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
 
@@ -34,20 +34,14 @@ describe('a batch create whose answer is lost', () => {
     stack.emulator.setFaults({
       drop_response: CREATES.map(({ provider, path }) => ({ provider, method: 'POST', path, times: 1 })),
     });
+    const client = clientFor(stack);
     const jobIds = await Promise.all(
-      CREATES.map(async ({ provider, model }) => {
-        const submitted = await call(
-          stack.apiUrl,
-          'POST',
-          '/v1/jobs',
-          chatJob(REQUESTS, { provider, model }),
-        );
-        expect(submitted.status).toBe(202);
-        return submitted.body.job_id as string;
-      }),
+      CREATES.map(
+        async ({ provider, model }) => (await client.submit(chatJob(REQUESTS, { provider, model }))).job_id,
+      ),
     );
 
-    const views = await Promise.all(jobIds.map((jobId) => waitForJob(stack.apiUrl, jobId)));
+    const views = await Promise.all(jobIds.map((jobId) => client.wait(jobId, waitOptions())));
 
     // Every drop was used: each create call's answer was lost once.
     const faults = (await (await fetch(`${stack.emulator.url}/_emulator/faults`)).json()) as {
@@ -55,8 +49,8 @@ describe('a batch create whose answer is lost', () => {
     };
     expect(faults.drop_response).toEqual([]);
     const stats = stack.emulator.stats();
-    for (const [i, { provider }] of CREATES.entries()) {
-      const view = views[i];
+    for (const [i, view] of views.entries()) {
+      const { provider } = CREATES[i]!;
       expect(view.status).toBe('completed');
       expectReconciled(view.reconciliation);
       expect(view.reconciliation.succeeded).toBe(REQUESTS);

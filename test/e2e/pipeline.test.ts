@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, resultLines, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -22,15 +22,15 @@ describe('a job through API → worker → emulator → results', () => {
   it('runs 3,000 inputs to completion, results in input order with the caller ids', async () => {
     const before = openaiStats();
     const job = chatJob(3000, { metadata: { project: 'e2e', owner: 'tests', run_id: 'pipeline-1' } });
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(submitted.status).toBe(202);
-    const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+    const client = clientFor(stack);
+    const submitted = await client.submit(job);
+    const view = await client.wait(submitted.job_id, waitOptions());
     expect(view.status).toBe('completed');
     expect(view.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, failed: 0, pending: 0 });
     expectReconciled(view.reconciliation);
     expect(view.batches).toHaveLength(3);
     expect(view.usage.input_tokens).toBeGreaterThan(0);
-    const lines = await resultLines(stack.apiUrl, submitted.body.job_id);
+    const lines = await Array.fromAsync(client.results(submitted.job_id));
     expect(lines).toHaveLength(3000);
     lines.forEach((line, i) => {
       expect(line.id).toBe(`doc-${i}`);
@@ -39,21 +39,20 @@ describe('a job through API → worker → emulator → results', () => {
     expect(sentSince(before)).toEqual({ batches: 3, requests: 3000 });
 
     // The same inputs under the same run_id again: nothing is sent, earlier results come back.
-    const replay = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(replay.body).toMatchObject({ status: 'completed', skipped_done: 3000, to_send: 0 });
-    const replayView = await waitForJob(stack.apiUrl, replay.body.job_id);
+    const replay = await client.submit(job);
+    expect(replay).toMatchObject({ status: 'completed', skipped_done: 3000, to_send: 0 });
+    const replayView = await client.wait(replay.job_id, waitOptions());
     expect(replayView.reconciliation).toMatchObject({ submitted: 3000, succeeded: 3000, skipped_done: 3000 });
-    const replayLines = await resultLines(stack.apiUrl, replay.body.job_id);
+    const replayLines = await Array.fromAsync(client.results(replay.job_id));
     expect(replayLines.map((l) => l.output)).toEqual(lines.map((l) => l.output));
     expect(sentSince(before)).toEqual({ batches: 3, requests: 3000 });
   });
 
   it('deletes the provider-side files of fetched batches once the retention has passed', async () => {
     const job = chatJob(1500, { metadata: { project: 'e2e', owner: 'tests', run_id: 'pipeline-retention' } });
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(submitted.status).toBe(202);
-    const jobId: string = submitted.body.job_id;
-    expect((await waitForJob(stack.apiUrl, jobId)).status).toBe('completed');
+    const api = clientFor(stack);
+    const jobId = (await api.submit(job)).job_id;
+    expect((await api.wait(jobId, waitOptions())).status).toBe('completed');
 
     // This job's batches (CHUNK_MAX_REQUESTS 1000: two), each with the files the worker put at the provider.
     const batches = await stack.sql<{ inputFileId: string | null; outputFileId: string | null }[]>`

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, resultLines, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
@@ -47,14 +47,14 @@ describe('poisoned results', () => {
       options: { max_attempts: 2 },
     });
 
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-    expect(submitted.status).toBe(202);
-    const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+    const client = clientFor(stack);
+    const submitted = await client.submit(job);
+    const view = await client.wait(submitted.job_id, waitOptions());
 
     expectReconciled(view.reconciliation);
     expect(view.status).toBe('completed_with_failures');
     expect(view.reconciliation).toMatchObject({ submitted: 60, pending: 0 });
-    const lines = await resultLines(stack.apiUrl, submitted.body.job_id);
+    const lines = await Array.fromAsync(client.results(submitted.job_id));
     expect(lines).toHaveLength(60);
     // Every input either landed or failed with a reason that says what was wrong.
     const failed = lines.filter((l) => l.status !== 'succeeded');

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JobToSubmit, TrancheClient } from '@tranche/client';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, resultLines, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 let stack: Stack;
+let api: TrancheClient;
 
 beforeAll(async () => {
   // No Mistral key on these workers: one test checks a job for that provider waits for a worker that has one.
@@ -17,18 +19,18 @@ beforeAll(async () => {
     workers: 1,
     env: { CHUNK_MAX_REQUESTS: '500', MISTRAL_API_KEY: '' },
   });
+  api = clientFor(stack);
 });
 afterEach(() => stack.emulator.resetAll());
 afterAll(async () => {
   await stack?.stop();
 });
 
-async function run(job: unknown) {
-  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-  expect(submitted.status).toBe(202);
-  const view = await waitForJob(stack.apiUrl, submitted.body.job_id);
+async function run(job: JobToSubmit) {
+  const { job_id: jobId } = await api.submit(job);
+  const view = await api.wait(jobId, waitOptions());
   expectReconciled(view.reconciliation);
-  return { jobId: submitted.body.job_id as string, view };
+  return { jobId, view };
 }
 
 describe('provider faults', () => {
@@ -40,11 +42,11 @@ describe('provider faults', () => {
     const retried = view.reconciliation.retried;
     expect(retried).toBeGreaterThan(20);
     expect(retried).toBeLessThan(100);
-    const rounds = new Set(view.batches.map((b: { round: number }) => b.round));
+    const rounds = new Set(view.batches.map((b) => b.round));
     expect(rounds.size).toBeGreaterThanOrEqual(2);
     // Only the failed requests went out again.
     expect(stack.emulator.stats().openai?.requests).toBe(1000 + retried);
-    const lines = await resultLines(stack.apiUrl, jobId);
+    const lines = await Array.fromAsync(api.results(jobId));
     expect(lines.every((l) => l.status === 'succeeded')).toBe(true);
   });
 
@@ -54,7 +56,7 @@ describe('provider faults', () => {
     expect(view.status).toBe('completed_with_failures');
     expect(view.reconciliation.failed).toBeGreaterThan(0);
     expect(view.reconciliation.failed_by_reason).toEqual({ server_error: view.reconciliation.failed });
-    const failed = (await resultLines(stack.apiUrl, jobId)).filter((l) => l.status === 'failed');
+    const failed = await Array.fromAsync(api.results(jobId, { failedOnly: true }));
     expect(failed[0]?.error).toMatchObject({ type: 'server_error', retryable: true });
   });
 
@@ -63,12 +65,13 @@ describe('provider faults', () => {
     const { view } = await run(chatJob(400));
     expect(view.status).toBe('completed');
     expect(view.reconciliation).toMatchObject({ submitted: 400, succeeded: 400 });
-    const expired = view.batches.filter((b: { outcome: string }) => b.outcome === 'expired');
+    const expired = view.batches.filter((b) => b.outcome === 'expired');
     expect(expired).toHaveLength(1);
-    expect(expired[0].counts.completed).toBeGreaterThan(0);
-    expect(expired[0].counts.completed).toBeLessThan(400);
+    const completed = expired[0]?.counts?.completed ?? 0;
+    expect(completed).toBeGreaterThan(0);
+    expect(completed).toBeLessThan(400);
     // Only the expired part was sent again.
-    expect(stack.emulator.stats().openai?.requests).toBe(400 + (400 - expired[0].counts.completed));
+    expect(stack.emulator.stats().openai?.requests).toBe(400 + (400 - completed));
   });
 
   it('reports expired requests as expired when no attempt is left', async () => {
@@ -98,30 +101,27 @@ describe('provider faults', () => {
     stack.emulator.setFaults({ fail_validation: { times: 1 } });
     const { view, jobId } = await run(chatJob(50));
     expect(view.status).toBe('failed');
-    expect(view.batches[0].outcome).toBe('failed');
+    expect(view.batches[0]?.outcome).toBe('failed');
     expect(view.reconciliation).toMatchObject({ submitted: 50, failed: 50 });
-    const [line] = await resultLines(stack.apiUrl, jobId);
+    const [line] = await Array.fromAsync(api.results(jobId));
     expect(line?.error).toMatchObject({ type: 'invalid_request', retryable: false });
   });
 
   it('keeps a job whose provider no worker has a key for waiting, says why, and runs it once a worker has one', async () => {
     const mistral = { provider: 'mistral', model: 'mistral-small-latest' };
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', chatJob(5, mistral));
-    expect(submitted.status).toBe(202);
-    const jobId: string = submitted.body.job_id;
+    const { job_id: jobId } = await api.submit(chatJob(5, mistral));
     const reason =
       'sending a batch: provider mistral is not configured: set MISTRAL_API_KEY (waiting for a worker that has it)';
 
     const blocked = await waitFor('the job to show what blocks it', async () => {
-      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
-      return body.blocked && body;
+      const view = await api.get(jobId);
+      return view.blocked && view;
     });
     expect(blocked).toMatchObject({ status: 'queued', error: null, blocked: { reason } });
     expect(blocked.reconciliation).toMatchObject({ failed: 0, pending: 5 });
-    const health = await call(stack.apiUrl, 'GET', '/health');
-    expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: 'ok', blocked_jobs: 1 });
-    expect(health.body.blocked).toEqual([{ reason, jobs: 1, since: blocked.blocked.since }]);
+    const health = await api.health();
+    expect(health).toMatchObject({ status: 'ok', blocked_jobs: 1 });
+    expect(health.blocked).toEqual([{ reason, jobs: 1, since: blocked.blocked?.since }]);
     // The worker looks again every UNCONFIGURED_RETRY_MS, spending none of the queue job's attempts.
     const submits = new Queue('submit', { connection: stack.redis, prefix: stack.prefix });
     try {
@@ -135,7 +135,7 @@ describe('provider faults', () => {
     }
 
     stack.startWorker({ MISTRAL_API_KEY: 'mistral-test-not-a-secret' });
-    const view = await waitForJob(stack.apiUrl, jobId);
+    const view = await api.wait(jobId, waitOptions());
 
     expect(view.status).toBe('completed');
     expect(view.blocked).toBeNull();

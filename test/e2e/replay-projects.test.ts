@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { isTerminal } from '@tranche/client';
 import type { JobView, SdkJobSpec } from '@tranche/producer';
 import { describe, expect, it } from 'vitest';
-import { TERMINAL } from '../support/api-client';
 import { chatJob } from '../support/jobs';
 import { stackWithClient } from '../support/stack-with-client';
 import { waitFor } from '../support/wait';
@@ -17,7 +17,7 @@ const jobIn = (project: string, runId: string) =>
 const finished = (jobId: string) =>
   waitFor<JobView>(`job ${jobId} to finish`, async () => {
     const view = await t.client.get(jobId);
-    return TERMINAL.includes(view.status) && view;
+    return isTerminal(view.status) && view;
   });
 
 /** Requests the emulator's OpenAI side has accepted since its last reset. */

@@ -1,3 +1,4 @@
+import { NotFoundError } from '@tranche/client';
 import {
   BatchClient,
   ForbiddenError,
@@ -7,7 +8,7 @@ import {
   startApi,
 } from '@tranche/producer';
 import { describe, expect, it } from 'vitest';
-import { call } from '../support/api-client';
+import { clientFor } from '../support/client';
 import { chatJob } from '../support/jobs';
 import { freePort } from '../support/ports';
 import { REDIS_URL } from '../support/stack';
@@ -60,24 +61,20 @@ describe('the producer SDK', () => {
 
   it('says a job does not exist', async () => {
     await expect(t.client.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow(/no job/);
-    expect((await call(t.stack.apiUrl, 'GET', '/v1/jobs/not-a-job')).status).toBe(404);
+    await expect(clientFor(t.stack).get('not-a-job')).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
 describe('the producer SDK with a project key', () => {
   it('may do what the key may over HTTP, and stops at once when the key is revoked', async () => {
     // This stack has no admin key (open mode): a request without one is the operator's.
-    const made = await call(t.stack.apiUrl, 'POST', '/v1/keys', {
-      name: 'ledger service',
-      projects: ['ledger'],
-      role: 'member',
-    });
-    expect(made.status).toBe(201);
+    const operator = clientFor(t.stack);
+    const made = await operator.keys.create({ name: 'ledger service', projects: ['ledger'], role: 'member' });
     const foreign = (
       await t.client.submit(chatJob(1, { metadata: { project: 'elsewhere', owner: 'x' } }) as never)
     ).job_id;
     const client = new BatchClient({
-      apiKey: made.body.key,
+      apiKey: made.key,
       databaseUrl: t.stack.db.url,
       redisUrl: REDIS_URL,
       queuePrefix: t.stack.prefix,
@@ -85,7 +82,7 @@ describe('the producer SDK with a project key', () => {
     try {
       const own = await client.submit(chatJob(1, { metadata: { project: 'ledger', owner: 'x' } }) as never);
       expect((await client.get(own.job_id)).submitted_by).toEqual({
-        key_id: made.body.id,
+        key_id: made.id,
         name: 'ledger service',
       });
       const refused = await client
@@ -98,7 +95,7 @@ describe('the producer SDK with a project key', () => {
       await expect(client.setBudget('ledger', 10)).rejects.toBeInstanceOf(ForbiddenError);
       const costs = await client.costs({ groupBy: ['project'] });
       expect(costs.groups.every((g) => g.project === 'ledger')).toBe(true);
-      expect((await call(t.stack.apiUrl, 'DELETE', `/v1/keys/${made.body.id}`)).status).toBe(204);
+      await operator.keys.revoke(made.id);
       await expect(client.get(own.job_id)).rejects.toBeInstanceOf(InvalidApiKeyError);
     } finally {
       await client.close();
@@ -111,17 +108,15 @@ describe('operator endpoints', () => {
     const page = await fetch(`${t.stack.apiUrl}/admin/queues`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
-    const { status, body } = await call(t.stack.apiUrl, 'GET', '/admin/queues/api/queues');
-    expect(status).toBe(200);
-    const names = body.queues.map((q: { name: string }) => q.name).sort();
+    const queues = await fetch(`${t.stack.apiUrl}/admin/queues/api/queues`);
+    expect(queues.status).toBe(200);
+    const body = (await queues.json()) as { queues: { name: string }[] };
+    const names = body.queues.map((q) => q.name).sort();
     expect(names).toEqual(['fetch', 'notify', 'poll', 'submit', 'sweep']);
   });
 
   it('reports health of Postgres and Redis, and 503 when Redis does not answer', async () => {
-    expect(await call(t.stack.apiUrl, 'GET', '/health')).toMatchObject({
-      status: 200,
-      body: { status: 'ok', postgres: 'ok', redis: 'ok' },
-    });
+    expect(await clientFor(t.stack).health()).toMatchObject({ status: 'ok', postgres: 'ok', redis: 'ok' });
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const api = await startApi({
       ...t.stack.env,
@@ -140,10 +135,10 @@ describe('operator endpoints', () => {
       DATABASE_URL: t.stack.db.url,
     } as never);
     try {
-      const { status, body } = await call(api.url, 'GET', '/health');
-      expect(status).toBe(503);
-      expect(body).toMatchObject({ status: 'degraded', postgres: 'ok' });
-      expect(body.redis).not.toBe('ok');
+      await expect(clientFor(api.url).health()).rejects.toMatchObject({
+        status: 503,
+        body: { status: 'degraded', postgres: 'ok', redis: expect.not.stringMatching(/^ok$/) },
+      });
     } finally {
       await api.close();
     }

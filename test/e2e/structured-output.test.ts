@@ -1,7 +1,7 @@
 import { compileOutputSchema } from '@tranche/adapters';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { call } from '../support/api-client';
+import { clientFor } from '../support/client';
 import { chatJob } from '../support/jobs';
 import { stackWithClient } from '../support/stack-with-client';
 
@@ -65,26 +65,30 @@ describe('structured output', () => {
   });
 
   it('rejects an output schema that is not a JSON Schema', async () => {
-    const { status, body } = await call(t.stack.apiUrl, 'POST', '/v1/jobs', {
+    const submitted = clientFor(t.stack).submit({
       ...chatJob(1),
       output: { schema: { type: 'object', properties: { a: { type: 'strin' } } } },
     });
-    expect(status).toBe(400);
-    expect(body.error.message).toContain('output.schema: not a usable JSON Schema');
+    await expect(submitted).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('output.schema: not a usable JSON Schema'),
+    });
   });
 
   it('refuses a pattern RE2 cannot run in linear time (a backreference), naming the field', async () => {
-    const { status, body } = await call(t.stack.apiUrl, 'POST', '/v1/jobs', {
+    const submitted = clientFor(t.stack).submit({
       ...chatJob(1),
       output: { schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)\\1$' } } } },
     });
-    expect(status).toBe(400);
-    expect(body.error.problems).toEqual([
-      expect.objectContaining({
-        field: 'output.schema.properties.code.pattern',
-        message: expect.stringContaining('cannot run in linear time'),
-      }),
-    ]);
+    await expect(submitted).rejects.toMatchObject({
+      status: 400,
+      problems: [
+        {
+          field: 'output.schema.properties.code.pattern',
+          message: expect.stringContaining('cannot run in linear time'),
+        },
+      ],
+    });
   });
 
   it('takes two jobs whose schemas carry the same $id', async () => {
@@ -94,11 +98,8 @@ describe('structured output', () => {
       properties: { a: { type: 'string' } },
     };
     for (let i = 0; i < 2; i++) {
-      const { status } = await call(t.stack.apiUrl, 'POST', '/v1/jobs?dry_run=true', {
-        ...chatJob(1),
-        output: { schema },
-      });
-      expect(status).toBe(200);
+      const estimate = await clientFor(t.stack).estimate({ ...chatJob(1), output: { schema } });
+      expect(estimate.to_send).toBe(1);
     }
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { call, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { freePort } from '../support/ports';
 import { REPO_ROOT } from '../support/processes';
@@ -105,9 +105,8 @@ describe('a stop signal', () => {
   it('stops a worker mid-job without losing or repeating work: another worker finishes the job', async () => {
     stack.emulator.resetAll();
     stack.emulator.setFaults({ slow_factor: 10 });
-    const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', chatJob(200));
-    expect(submitted.status).toBe(202);
-    const jobId = submitted.body.job_id as string;
+    const api = clientFor(stack);
+    const { job_id: jobId } = await api.submit(chatJob(200));
     await waitFor('the batch to be at the provider', async () => {
       const [row] = await stack.sql<{ n: number }[]>`
         select count(*)::int as n from provider_batches where job_id = ${jobId} and state = 'submitted'`;
@@ -119,7 +118,7 @@ describe('a stop signal', () => {
     expect(await worker?.exited).toBe(0);
     stack.emulator.setFaults({});
     stack.startWorker();
-    const view = await waitForJob(stack.apiUrl, jobId);
+    const view = await api.wait(jobId, waitOptions());
     expect(view.status).toBe('completed');
     expectReconciled(view.reconciliation);
     expect(stack.emulator.stats().openai).toMatchObject({ batches: 1, requests: 200 });

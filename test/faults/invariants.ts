@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { resultLines } from '../support/api-client';
+import { clientFor } from '../support/client';
 import type { Stack } from '../support/stack';
 
 /** What one fault case left behind, measured from Postgres, the API and the emulator after the job ended. */
@@ -28,7 +28,7 @@ export async function measure(stack: Stack, jobIds: string[], provider = 'openai
     const [job] = await stack.sql<
       { input_count: number }[]
     >`select input_count from jobs where id = ${jobId}`;
-    const lines = await resultLines(stack.apiUrl, jobId);
+    const lines = await Array.fromAsync(clientFor(stack).results(jobId));
     const expectedLines = job?.input_count ?? 0;
     const customIdsAnswered = new Map<string, number>();
     for (const line of lines) {

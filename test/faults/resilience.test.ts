@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConflictError, type JobToSubmit, type TrancheClient } from '@tranche/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, resultLines, waitForJob } from '../support/api-client';
+import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 let stack: Stack;
+let api: TrancheClient;
 
 beforeAll(async () => {
   stack = await startStack({ name: 'resilience', workers: 1 });
+  api = clientFor(stack);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -29,11 +32,7 @@ function workerLogs(): Array<Record<string, unknown>> {
     });
 }
 
-async function submit(job: unknown): Promise<string> {
-  const submitted = await call(stack.apiUrl, 'POST', '/v1/jobs', job);
-  expect(submitted.status).toBe(202);
-  return submitted.body.job_id;
-}
+const submit = async (job: JobToSubmit): Promise<string> => (await api.submit(job)).job_id;
 
 describe('crashes, lost queues, cancels and timeouts', () => {
   it('adopts the batch a worker created before it was killed, never sending a second one', async () => {
@@ -53,7 +52,7 @@ describe('crashes, lost queues, cancels and timeouts', () => {
       select provider_batch_id from provider_batches where job_id = ${jobId}`;
     expect(row?.provider_batch_id).toBeNull();
     stack.startWorker();
-    const view = await waitForJob(stack.apiUrl, jobId);
+    const view = await api.wait(jobId, waitOptions());
     expect(view.status).toBe('completed');
     expectReconciled(view.reconciliation);
     expect(stack.emulator.stats().openai).toMatchObject({ batches: 1, requests: 120 });
@@ -75,14 +74,12 @@ describe('crashes, lost queues, cancels and timeouts', () => {
 
     // The job says what holds it, and so does /health (still 200: the API and its stores are fine).
     const blocked = await waitFor('the job to show what blocks it', async () => {
-      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
-      return body.blocked;
+      return (await api.get(jobId)).blocked;
     });
     expect(blocked.reason).toMatch(/^polling a batch: openai 503: /);
-    const health = await call(stack.apiUrl, 'GET', '/health');
-    expect(health.status).toBe(200);
-    expect(health.body.blocked_jobs).toBe(1);
-    expect(health.body.blocked).toEqual([expect.objectContaining({ reason: blocked.reason, jobs: 1 })]);
+    const health = await api.health();
+    expect(health.blocked_jobs).toBe(1);
+    expect(health.blocked).toEqual([expect.objectContaining({ reason: blocked.reason, jobs: 1 })]);
     // More tries than the queue job has attempts (8), none of them spent: it used to end failed here.
     const pollId = `poll_${batchId}`;
     const waits = () =>
@@ -92,7 +89,7 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     await waitFor('more waits than the queue has attempts', async () => Math.max(0, ...waits()) > 10);
 
     stack.emulator.setFaults({ http: null, slow_factor: null });
-    const view = await waitForJob(stack.apiUrl, jobId);
+    const view = await api.wait(jobId, waitOptions());
 
     expect(view.status).toBe('completed');
     expect(view.blocked).toBeNull();
@@ -100,7 +97,7 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     expect(view.reconciliation).toMatchObject({ submitted: 60, succeeded: 60, failed: 0 });
     expect(stack.emulator.stats().openai?.batches).toBe(1);
     expect(workerLogs().filter((l) => l.msg === 'queue job failed' && l.jobId === pollId)).toEqual([]);
-    expect((await call(stack.apiUrl, 'GET', '/health')).body).toMatchObject({ blocked_jobs: 0, blocked: [] });
+    expect(await api.health()).toMatchObject({ blocked_jobs: 0, blocked: [] });
   });
 
   it('finishes a job after Redis lost every queue mid-run', async () => {
@@ -113,7 +110,7 @@ describe('crashes, lost queues, cancels and timeouts', () => {
       return row?.n === 1;
     });
     expect(await stack.flushQueues()).toBeGreaterThan(0);
-    const view = await waitForJob(stack.apiUrl, jobId);
+    const view = await api.wait(jobId, waitOptions());
     expect(view.status).toBe('completed');
     expect(view.reconciliation.succeeded).toBe(300);
     expect(stack.emulator.stats().openai?.batches).toBe(1);
@@ -124,33 +121,31 @@ describe('crashes, lost queues, cancels and timeouts', () => {
     stack.emulator.setFaults({ slow_factor: 40 });
     const jobId = await submit(chatJob(400));
     await waitFor('the batch to be in progress', async () => {
-      const { body } = await call(stack.apiUrl, 'GET', `/v1/jobs/${jobId}`);
-      return body.batches[0]?.provider_status === 'in_progress' && body.batches[0].counts.completed > 0;
+      const [batch] = (await api.get(jobId)).batches;
+      return batch?.provider_status === 'in_progress' && (batch.counts?.completed ?? 0) > 0;
     });
-    const cancelled = await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`);
-    expect(cancelled.status).toBe(200);
-    expect(cancelled.body.status).toBe('cancelling');
-    const view = await waitForJob(stack.apiUrl, jobId);
+    const cancelled = await api.cancel(jobId);
+    expect(cancelled.status).toBe('cancelling');
+    const view = await api.wait(jobId, waitOptions());
     expect(view.status).toBe('cancelled');
     expectReconciled(view.reconciliation);
     expect(view.reconciliation.succeeded).toBeGreaterThan(0);
     expect(view.reconciliation.failed_by_reason.cancelled).toBe(400 - view.reconciliation.succeeded);
-    expect(view.batches[0].outcome).toBe('cancelled');
-    const lines = await resultLines(stack.apiUrl, jobId);
+    expect(view.batches[0]?.outcome).toBe('cancelled');
+    const lines = await Array.fromAsync(api.results(jobId));
     expect(lines.filter((l) => l.status === 'succeeded')).toHaveLength(view.reconciliation.succeeded);
-    const again = await call(stack.apiUrl, 'POST', `/v1/jobs/${jobId}/cancel`);
-    expect(again.status).toBe(409);
+    await expect(api.cancel(jobId)).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('times out a job past timeout_h, cancels its batches and logs it at error level', async () => {
     stack.emulator.resetAll();
     stack.emulator.setFaults({ slow_factor: 50 });
     const jobId = await submit(chatJob(50, { options: { timeout_h: 2 / 3600 } }));
-    const view = await waitForJob(stack.apiUrl, jobId, 60_000);
+    const view = await api.wait(jobId, waitOptions(60_000));
     expect(view.status).toBe('timed_out');
     expectReconciled(view.reconciliation);
     expect(view.reconciliation.failed_by_reason.cancelled).toBe(50);
-    expect(view.batches[0].outcome).toBe('cancelled');
+    expect(view.batches[0]?.outcome).toBe('cancelled');
     const logs = stack.workers.map((w) => readFileSync(join(OUTPUT_DIR, `${w.name}.log`), 'utf8')).join('\n');
     const line = logs.split('\n').find((l) => l.includes('job_timed_out') && l.includes(jobId));
     expect(line && JSON.parse(line).level).toBe(50);
