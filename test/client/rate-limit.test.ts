@@ -1,21 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import { type FetchLike, RateLimitError, TrancheClient } from '@tranche/client';
+// The API's own app in this process (no worker, no emulator): only what it answers is under test here.
+import { startTestApi, type TestApi } from '@tranche/producer/test-support/api-app';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Stack, startStack } from '../support/stack';
 import { chatJob } from './support/jobs';
 
 // One submit a minute per key, no worker: the second submit of a key is a 429 for the rest of the minute.
-let stack: Stack;
+let stack: TestApi;
+/** Where the limiter keeps its counts (the real API uses its queue prefix). */
+const LIMITS_PREFIX = `test-429-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  stack = await startStack({ name: 'client-429', workers: 0, env: { RATE_LIMIT_SUBMITS_PER_MIN: '1' } });
+  stack = await startTestApi({
+    deps: { rateLimits: { prefix: LIMITS_PREFIX, submitPerMinute: 1, readsPerMinute: 0 } },
+  });
 });
 afterAll(async () => {
-  await stack?.stop();
+  if (!stack) return;
+  await minutePasses();
+  await stack.close();
 });
 
 /** The API counts each key's submits of the minute in Redis; deleting the counts is the minute passing. */
 async function minutePasses(): Promise<void> {
-  const keys = await stack.redis.keys(`${stack.prefix}:rate-limit:submit:*`);
+  const keys = await stack.redis.keys(`${LIMITS_PREFIX}:rate-limit:submit:*`);
   if (keys.length > 0) await stack.redis.del(...keys);
 }
 
@@ -49,7 +57,7 @@ function shortening(attempts: Attempt[], retryAfter: () => string): FetchLike {
 
 it('a 429 is a RateLimitError with the Retry-After the API gave, once the retries are spent', async () => {
   await minutePasses();
-  const client = new TrancheClient({ url: stack.apiUrl, maxRetries: 0 });
+  const client = new TrancheClient({ url: stack.url, maxRetries: 0 });
   await client.submit(chatJob('client-429'));
   const refused = await client.submit(chatJob('client-429')).catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(RateLimitError);
@@ -67,7 +75,7 @@ it.each([
   async (_, retryAfter) => {
     await minutePasses();
     const attempts: Attempt[] = [];
-    const client = new TrancheClient({ url: stack.apiUrl, fetch: shortening(attempts, retryAfter) });
+    const client = new TrancheClient({ url: stack.url, fetch: shortening(attempts, retryAfter) });
     await client.submit(chatJob('client-429'));
     const submitted = await client.submit(chatJob('client-429'));
     expect(submitted.status).toBe('queued');

@@ -4,6 +4,7 @@ import {
   verifyWebhook,
   WebhookVerificationError,
 } from '@tranche/client';
+import { jobFinishedEventSchema } from '@tranche/contracts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -57,6 +58,8 @@ it("verifies a real job webhook with its project's secret, from Node headers or 
       reconciliation: { inputs: 3, succeeded: 3 },
     },
   });
+  // The body the worker really sends is the one the OpenAPI document describes (strict: no undocumented field).
+  expect(jobFinishedEventSchema.safeParse(event).error).toBeUndefined();
   const headers = new Headers();
   for (const [name, value] of Object.entries(delivery.headers))
     if (typeof value === 'string') headers.set(name, value);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMigrations } from '@tranche/db';
@@ -22,8 +22,26 @@ function runEntry(entry: string, env: Record<string, string>, args: string[] = [
   });
 }
 
-describe('configuration is validated at start', () => {
-  it.each([
+/** `runEntry`, without blocking: the refusals below start their processes side by side. */
+function runEntryAsync(entry: string, env: Record<string, string>) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, entry)],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+      (_error, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+// Each refusal is a process of its own that loads its app and exits: they run concurrently.
+describe.concurrent('configuration is validated at start', () => {
+  it.for([
     ['apps/worker/src/main.ts', { DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
     ['apps/worker/src/main.ts', { SWEEP_INTERVAL_S: 'often' }, 'SWEEP_INTERVAL_S'],
     ['apps/worker/src/main.ts', { PRICES_FILE: join(REPO_ROOT, 'package.json') }, 'PRICES_FILE'],
@@ -31,14 +49,14 @@ describe('configuration is validated at start', () => {
     ['apps/producer/src/main.ts', { PORT: '70000' }, 'PORT'],
     ['apps/producer/src/main.ts', { REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
     ['packages/emulator/src/main.ts', { EMULATOR_STEP_MS: '-5' }, 'EMULATOR_STEP_MS'],
-  ])('%s refuses %o, naming the variable', (entry, env, variable) => {
-    const result = runEntry(entry, env as Record<string, string>);
+  ] as const)('%s refuses %o, naming the variable', async ([entry, env, variable], { expect }) => {
+    const result = await runEntryAsync(entry, env as Record<string, string>);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(variable);
   });
 
-  it('never echoes a secret it was given', () => {
-    const result = runEntry('apps/worker/src/main.ts', {
+  it('never echoes a secret it was given', async ({ expect }) => {
+    const result = await runEntryAsync('apps/worker/src/main.ts', {
       OPENAI_API_KEY: 'sk-live-very-secret',
       DATABASE_URL: 'nope',
     });
