@@ -11,6 +11,10 @@ export default defineConfig({
     // End-to-end files start processes of their own, and several unit files run an emulator and workers whose
     // pace they follow: on two cores, one file at a time.
     fileParallelism: false,
+    // One worker runs every file in turn, and a module imported by many files (the producer, the adapters and their
+    // SDKs) is loaded once instead of once a file: about 160 s less of a 610 s run. It holds because no test mocks a
+    // module and the two that set an environment variable put it back.
+    isolate: false,
     reporters: ['default'],
   },
 });
