@@ -23,12 +23,12 @@ import type { Pricer } from '@tranche/pricing';
 import { pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { type Caller, canSee, requireAdmin, requireWriter } from './auth/caller';
-import { CostQueryError } from './costs/cost-query';
 import { parseBudgetBody, parseProject } from './intake/budget-input';
 import { type DryRunResponse, dryRunJob } from './intake/dry-run';
 import { type IdempotentRequest, type SubmitAnswer, submitOnce } from './intake/idempotency';
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake/limits';
 import type { IntakeDefaults } from './intake/normalize';
+import { QueryParameterError } from './intake/query-parameters';
 import { type IntakeDeps, intakeJob, type SubmitResponse, splitJobBody } from './intake/submit-job';
 import { type JobView, loadJobView } from './jobs/job-view';
 import { type JobResult, jobResults } from './jobs/result-lines';
@@ -246,7 +246,7 @@ export class TrancheService {
         cursor: query.cursor,
       });
     } catch (error) {
-      if (error instanceof InvalidJobCursorError) throw new CostQueryError('cursor', error.message);
+      if (error instanceof InvalidJobCursorError) throw new QueryParameterError('cursor', error.message);
       throw error;
     }
   }

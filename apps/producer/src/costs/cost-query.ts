@@ -1,15 +1,11 @@
 import { costQuerySchema } from '@tranche/contracts';
 import { COST_GROUP_KEYS, type CostGroupKey, type CostWindow } from '@tranche/db';
-import type { z } from 'zod';
+import { parseQuery, QueryParameterError } from '../intake/query-parameters';
 
 /** A bad parameter of a cost query; `parameter` names it (`window`, `group_by`, `format`, ...). */
-export class CostQueryError extends Error {
-  readonly status = 400;
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(`${parameter}: ${message}`);
+export class CostQueryError extends QueryParameterError {
+  constructor(parameter: string, message: string) {
+    super(parameter, message);
     this.name = 'CostQueryError';
   }
 }
@@ -121,25 +117,11 @@ export function costRequest(options: CostOptions = {}, now = new Date()): CostRe
 
 export type CostFormat = 'json' | 'csv';
 
-/** The first refused parameter of a query, named, as `GET /v1/costs` answers it. */
-function queryError(issue: z.core.$ZodIssue): CostQueryError {
-  const expected = Object.keys(costQuerySchema.shape).join(', ');
-  if (issue.code === 'unrecognized_keys')
-    return new CostQueryError(issue.keys[0]!, `unknown parameter; expected ${expected}`);
-  const name = String(issue.path[0]);
-  if (issue.code === 'invalid_value' && typeof issue.input === 'string')
-    return new CostQueryError(name, `expected ${issue.values.join(' or ')}, got "${issue.input}"`);
-  return new CostQueryError(name, 'give it once, as a plain value');
-}
-
 /** `GET /v1/costs` query parameters, checked: unknown or repeated parameters are refused, by name. */
 export function costRequestFromQuery(
   query: Record<string, unknown>,
   now = new Date(),
 ): CostRequest & { format: CostFormat } {
-  // zod leaves the refused value out of an issue unless asked: the message quotes it.
-  const parsed = costQuerySchema.safeParse(query, { reportInput: true });
-  if (!parsed.success) throw queryError(parsed.error.issues[0]!);
-  const { window, group_by: groupBy, format = 'json' } = parsed.data;
+  const { window, group_by: groupBy, format = 'json' } = parseQuery(costQuerySchema, query, CostQueryError);
   return { ...parseWindow(window ?? DEFAULT_WINDOW, now), groupBy: parseGroupBy(groupBy), format };
 }

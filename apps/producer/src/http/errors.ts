@@ -3,9 +3,9 @@ import type { ErrorBody } from '@tranche/contracts';
 import type { ErrorRequestHandler, Response } from 'express';
 import { ForbiddenError } from '../auth/caller';
 import { KeyNotFoundError } from '../auth/key-admin';
-import { CostQueryError } from '../costs/cost-query';
 import { BudgetExceededError } from '../intake/budget-check';
 import { IdempotencyKeyReusedError } from '../intake/idempotency';
+import { QueryParameterError } from '../intake/query-parameters';
 import { JobValidationError, RequestValidationError } from '../intake/validation-error';
 import { BudgetNotFoundError, JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
 import { NotConfiguredError } from '../webhooks/rotate-secret';
@@ -24,7 +24,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       answer(res, 400, { type: 'invalid_job', message: error.message, problems: error.problems });
       return;
     }
-    if (error instanceof CostQueryError) {
+    if (error instanceof QueryParameterError) {
       answer(res, 400, { type: 'invalid_query', message: error.message, parameter: error.parameter });
       return;
     }
