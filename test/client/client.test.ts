@@ -349,6 +349,42 @@ describe('broken connections', () => {
     }
   });
 
+  it('streams an array of over 1 MiB as one JSON body, reporting the upload, and sends it again after a lost answer', async () => {
+    const inputs = Array.from({ length: 200 }, (_, i) => ({
+      id: `big-${i}`,
+      prompt: `${i}: ${'x'.repeat(8 * 1024)}`,
+    }));
+    const sent: Array<string | undefined> = [];
+    const bodies: string[] = [];
+    const losing = losingFirstAnswer(sent);
+    const client = clientWith({
+      apiKey: ADMIN_KEY,
+      fetch: (url, init) => {
+        if (init.method === 'POST') bodies.push(init.body instanceof ReadableStream ? 'stream' : 'bytes');
+        return losing(url, init);
+      },
+    });
+    const uploads: UploadProgress[] = [];
+    const runId = `big-${randomUUID().slice(0, 8)}`;
+    const job = {
+      ...chatJob('client-big', inputs),
+      metadata: { project: 'client-big', owner: 'o', run_id: runId },
+    };
+    const submitted = await client.submit(job, { onUpload: (p) => uploads.push(p) });
+    expect(submitted).toMatchObject({ run_id: runId, inputs: 200, to_send: 200 });
+    expect(bodies).toEqual(['stream', 'stream']);
+    expect(sent[1]).toBe(sent[0]);
+    expect(await jobsOfRun(runId)).toBe(1);
+    // Chunk by chunk, as it was sent: the last covers every input (of each attempt).
+    expect(uploads.length).toBeGreaterThan(4);
+    expect(uploads.at(-1)).toEqual({ inputs: 200, bytes: expect.any(Number) });
+    expect(uploads.at(-1)!.bytes).toBeGreaterThan(200 * 8 * 1024);
+    // A small array still goes as one body with its length.
+    bodies.length = 0;
+    await client.submit(chatJob('client-big'));
+    expect(bodies).toEqual(['bytes']);
+  });
+
   it('does not retry a submit whose inputs cannot be read again, nor one sent without a key', async () => {
     for (const [inputs, idempotencyKey] of [
       [new Set(chatInputs(2)), undefined],

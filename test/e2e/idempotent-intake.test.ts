@@ -82,6 +82,35 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     expect(await jobsOfRun(runId)).toEqual([first.body.job_id]);
   });
 
+  it('replays a JSON body read as it streams in, with its fields before or after its inputs', async () => {
+    for (const order of ['fields first', 'inputs first', 'a field after the inputs'] as const) {
+      const runId = freshRun('idem-json-order');
+      const key = `key-${runId}`;
+      const { inputs, metadata, ...rest } = jobOf(runId, 300);
+      const body =
+        order === 'fields first'
+          ? JSON.stringify({ ...rest, metadata, inputs })
+          : order === 'inputs first'
+            ? JSON.stringify({ inputs, ...rest, metadata })
+            : // The fields before the inputs make a job already: the inputs are taken twice, the key claimed once.
+              JSON.stringify({ ...rest, metadata, inputs, options: { max_attempts: 2 } });
+      const first = await post(body, 'application/json', key);
+      expect(first, order).toMatchObject({
+        status: 202,
+        replayed: null,
+        body: { inputs: 300, to_send: 300 },
+      });
+      expect(await post(body, 'application/json', key)).toEqual({
+        status: 202,
+        replayed: 'true',
+        body: first.body,
+      });
+      const other = await post(body.replace('"doc-0"', '"doc-x"'), 'application/json', key);
+      expect(other.status).toBe(422);
+      expect(await jobsOfRun(runId)).toEqual([first.body.job_id]);
+    }
+  });
+
   it('refuses the same key with a different body with 422 naming the header, creating nothing', async () => {
     const runId = freshRun('idem-other');
     const key = `key-${runId}`;

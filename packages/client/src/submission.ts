@@ -1,10 +1,13 @@
+import { jsonText, jsonUpload } from './json-body.js';
 import { ndjsonUpload, type UploadProgress } from './ndjson-body.js';
+import { canStreamUploads } from './stream-support.js';
 import type { RequestBody } from './transport.js';
 import type { JobHeader, JobInput } from './types.js';
 
 /**
- * A job's inputs: an array (sent as one JSON body), or any iterable or async iterable (streamed as NDJSON, read as
- * it is sent), or a function returning a fresh one each time it is called (streamed, and sent again on a retry).
+ * A job's inputs: an array (sent as one JSON body, streamed when it is over 1 MiB where fetch can stream an upload),
+ * or any iterable or async iterable (streamed as NDJSON, read as it is sent), or a function returning a fresh one
+ * each time it is called (streamed, and sent again on a retry).
  */
 export type JobInputs =
   | JobInput[]
@@ -24,9 +27,29 @@ export interface SubmissionBody {
 const JSON_TYPE = 'application/json';
 const NDJSON_TYPE = 'application/x-ndjson';
 
-function jsonBody(job: JobToSubmit & { inputs: JobInput[] }, onUpload?: (p: UploadProgress) => void) {
-  const bytes = new TextEncoder().encode(JSON.stringify(job));
-  const sent = { inputs: job.inputs.length, bytes: bytes.byteLength };
+/**
+ * A JSON body up to this size is encoded once and sent with its length; a larger one is streamed (never one string:
+ * V8 stops at 512 MB), unless this runtime's fetch cannot stream an upload.
+ */
+const STREAMED_JSON_FROM = 1024 * 1024;
+
+function jsonBody(
+  header: JobHeader,
+  inputs: JobInput[],
+  onUpload?: (p: UploadProgress) => void,
+): SubmissionBody {
+  const text = jsonText(header, inputs, canStreamUploads() ? STREAMED_JSON_FROM : Number.POSITIVE_INFINITY);
+  if (text === null) {
+    return {
+      replayable: true,
+      next: () => {
+        const upload = jsonUpload(header, inputs, onUpload);
+        return { body: upload.stream, contentType: JSON_TYPE, streamed: true, answered: upload.stop };
+      },
+    };
+  }
+  const bytes = new TextEncoder().encode(text);
+  const sent = { inputs: inputs.length, bytes: bytes.byteLength };
   return {
     replayable: true,
     next: (): RequestBody => ({
@@ -56,7 +79,7 @@ function streamedBody(
 /** How `job` is sent: one JSON document when its inputs are an array, NDJSON streamed from them otherwise. */
 export function submissionBody(job: JobToSubmit, onUpload?: (p: UploadProgress) => void): SubmissionBody {
   const { inputs, ...header } = job;
-  if (Array.isArray(inputs)) return jsonBody({ ...job, inputs }, onUpload);
+  if (Array.isArray(inputs)) return jsonBody(header, inputs, onUpload);
   if (typeof inputs === 'function') return streamedBody(header, inputs, true, onUpload);
   if (typeof inputs !== 'object' || inputs === null || typeof inputs === 'string')
     throw new TypeError(

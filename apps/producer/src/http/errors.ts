@@ -10,6 +10,7 @@ import { JobValidationError, RequestValidationError } from '../intake/validation
 import { BudgetNotFoundError, JobAlreadyFinishedError, JobNotFoundError } from '../tranche-service';
 import { NotConfiguredError } from '../webhooks/rotate-secret';
 import { BodyIdleError } from './body-idle';
+import { InvalidJsonBodyError } from './json-grammar';
 import { BodyTooLargeError } from './metered-body';
 
 /** An error answer, held to the contract's Error schema. */
@@ -40,6 +41,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       // The client stopped sending: close the connection once it is answered rather than wait for the rest.
       res.set('connection', 'close');
       answer(res, 408, { type: 'body_timeout', message: error.message });
+      return;
+    }
+    if (error instanceof InvalidJsonBodyError) {
+      answer(res, 400, { type: 'invalid_json', message: error.message });
       return;
     }
     if (error instanceof BodyTooLargeError) {

@@ -15,7 +15,7 @@ import { createApp } from './app';
 
 /**
  * The API's two long streams against a real Postgres and Redis: a results download whose client stops reading, and
- * an NDJSON job body whose client stops sending, must not hold a pooled database connection past their idle
+ * a job body (NDJSON or JSON) whose client stops sending, must not hold a pooled database connection past their idle
  * timeouts. Connections are counted in pg_stat_activity; the timeouts are short so that the file is quick, and
  * nothing here measures time.
  */
@@ -163,34 +163,47 @@ describe('GET /v1/jobs/:id/results', () => {
   });
 });
 
-describe('POST /v1/jobs as NDJSON', () => {
-  it('refuses a body that stops coming with a 408, keeps nothing of it, and lets its connection go', async () => {
-    await vi.waitFor(async () => expect(await busyConnections()).toBe(0), { timeout: 30_000, interval: 50 });
-    const project = `stalled-${randomBytes(3).toString('hex')}`;
-    const header = JSON.stringify({
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      metadata: { project, owner: 'test' },
-    });
-    const lines = [
-      header,
-      ...Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `i-${i}`, prompt: `p ${i}` })),
-    ];
-    const body = `${lines.join('\n')}\n`;
-    // Announces more than it sends: the rest never comes.
-    const client = rawRequest(
-      'POST /v1/jobs HTTP/1.1\r\nHost: test\r\ncontent-type: application/x-ndjson\r\n' +
-        `content-length: ${Buffer.byteLength(body) + 100_000}\r\n\r\n${body}`,
-    );
-    // The job's transaction (its COPY) holds a connection while the body is awaited; the idle timeout ends it.
-    await vi.waitFor(async () => expect(await busyConnections()).toBe(1), { timeout: 20_000, interval: 20 });
-    await client.closed;
-    expect(client.received().slice(0, 13)).toBe('HTTP/1.1 408 ');
-    expect(client.received().includes('REQUEST_BODY_IDLE_TIMEOUT_MS')).toBe(true);
-    const [jobs] = await monitor<
-      { n: number }[]
-    >`select count(*)::int as n from jobs where project = ${project}`;
-    expect(jobs!.n).toBe(0);
-    await vi.waitFor(async () => expect(await busyConnections()).toBe(0), { timeout: 30_000, interval: 50 });
-  });
+describe('POST /v1/jobs as NDJSON or JSON', () => {
+  it.each(['ndjson', 'json'] as const)(
+    'refuses a body (%s) that stops coming with a 408, keeps nothing of it, and lets its connection go',
+    async (format) => {
+      await vi.waitFor(async () => expect(await busyConnections()).toBe(0), {
+        timeout: 30_000,
+        interval: 50,
+      });
+      const project = `stalled-${randomBytes(3).toString('hex')}`;
+      const header = JSON.stringify({
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        metadata: { project, owner: 'test' },
+      });
+      const inputs = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `i-${i}`, prompt: `p ${i}` }));
+      const body =
+        format === 'ndjson'
+          ? `${[header, ...inputs].join('\n')}\n`
+          : `${header.slice(0, -1)},"inputs":[${inputs.join(',')},`;
+      const type = format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+      // Announces more than it sends: the rest never comes.
+      const client = rawRequest(
+        `POST /v1/jobs HTTP/1.1\r\nHost: test\r\ncontent-type: ${type}\r\n` +
+          `content-length: ${Buffer.byteLength(body) + 100_000}\r\n\r\n${body}`,
+      );
+      // The job's transaction (its COPY) holds a connection while the body is awaited; the idle timeout ends it.
+      await vi.waitFor(async () => expect(await busyConnections()).toBe(1), {
+        timeout: 20_000,
+        interval: 20,
+      });
+      await client.closed;
+      expect(client.received().slice(0, 13)).toBe('HTTP/1.1 408 ');
+      expect(client.received().includes('REQUEST_BODY_IDLE_TIMEOUT_MS')).toBe(true);
+      const [jobs] = await monitor<
+        { n: number }[]
+      >`select count(*)::int as n from jobs where project = ${project}`;
+      expect(jobs!.n).toBe(0);
+      await vi.waitFor(async () => expect(await busyConnections()).toBe(0), {
+        timeout: 30_000,
+        interval: 50,
+      });
+    },
+  );
 });

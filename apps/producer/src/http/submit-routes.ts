@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, submitQuerySchema } from '@tranche/contracts';
-import express, { type Request, type Response, Router } from 'express';
+import { IDEMPOTENCY_HEADER, jobHeaderSchema, REPLAYED_HEADER, submitQuerySchema } from '@tranche/contracts';
+import { type Request, type Response, Router } from 'express';
 import { type IdempotentRequest, parseIdempotencyKey, type SubmitAnswer } from '../intake/idempotency';
-import { splitJobBody } from '../intake/submit-job';
+import { inputsNotAnArray } from '../intake/submit-job';
 import { RequestValidationError } from '../intake/validation-error';
-import type { TrancheService } from '../tranche-service';
+import type { JobReader, TrancheService } from '../tranche-service';
 import { callerOf } from './auth';
+import { JobFieldsAfterInputs, readJsonJob } from './json-job';
 import { discardRest, MeteredBody } from './metered-body';
 import { readNdjsonJob } from './ndjson-job';
 
@@ -41,18 +40,48 @@ function send(res: Response, answer: SubmitAnswer): void {
   res.status(answer.status).json(answer.body);
 }
 
-/** SHA-256 of JSON bodies as received, kept only for requests with a key. */
-const jsonBodyHashes = new WeakMap<IncomingMessage, string>();
-const EMPTY_SHA256 = createHash('sha256').digest('hex');
+/** A job body's reader: NDJSON or one JSON object, both streamed. */
+type BodyReader = (body: MeteredBody, maxInputBytes: number) => Promise<ReadJob>;
+type ReadJob = Awaited<ReturnType<JobReader>> & { close(): Promise<void> };
+
+const readers: Array<[type: string, read: BodyReader]> = [
+  ['application/x-ndjson', (body, maxInputBytes) => readNdjsonJob(body.chunks(), maxInputBytes)],
+  [
+    'application/json',
+    (body, maxInputBytes) =>
+      readJsonJob(body.chunks(), {
+        maxInputBytes,
+        headerReady: (header) => jobHeaderSchema.safeParse(header).success,
+      }),
+  ],
+];
+
+/** Any other body is no job: the same 400 as a JSON job without any field. */
+const noJob: BodyReader = async () => {
+  throw inputsNotAnArray({}, undefined);
+};
 
 /**
- * `POST /v1/jobs`, as NDJSON (streamed: MAX_BODY_BYTES, MAX_INPUT_BYTES and MAX_INPUTS are enforced as it arrives)
- * or as one JSON document (parsed whole, up to MAX_BODY_BYTES); both take an `Idempotency-Key`.
+ * Runs `attempt` with the body's job; once more with the whole job when the inputs were taken before fields of
+ * the job that came after them (a JSON body; its intake was rolled back).
+ */
+async function withWholeJob<T>(attempt: (read: JobReader) => Promise<T>, read: JobReader): Promise<T> {
+  try {
+    return await attempt(read);
+  } catch (error) {
+    if (!(error instanceof JobFieldsAfterInputs)) throw error;
+    return attempt(error.replay);
+  }
+}
+
+/**
+ * `POST /v1/jobs`, as NDJSON or as one JSON object, both streamed: MAX_BODY_BYTES, MAX_INPUT_BYTES and MAX_INPUTS
+ * are enforced as the body arrives, and no more than one input is held at a time; both take an `Idempotency-Key`.
  */
 export function submitRouter(service: TrancheService, maxBodyBytes: number, bodyIdleMs?: number): Router {
   const router = Router();
-  router.post('/jobs', async (req, res, next) => {
-    if (!req.is('application/x-ndjson')) return next();
+  router.post('/jobs', async (req, res) => {
+    const readBody = readers.find(([type]) => req.is(type))?.[1] ?? noJob;
     const maxInputBytes = service.limits.maxInputBytes;
     let close = async () => {};
     try {
@@ -60,13 +89,16 @@ export function submitRouter(service: TrancheService, maxBodyBytes: number, body
       const key = idempotencyKeyOf(req);
       const body = new MeteredBody(req, maxBodyBytes, bodyIdleMs);
       const read = async () => {
-        const job = await readNdjsonJob(body.chunks(), maxInputBytes);
+        const job = await readBody(body, maxInputBytes);
         close = job.close;
         return job;
       };
       if (dryRun) {
-        const { header, inputs } = await read();
-        res.status(200).json(await service.estimateStream(callerOf(res), header, inputs));
+        const estimate = await withWholeJob(async (readJob) => {
+          const { header, inputs } = await readJob();
+          return service.estimateStream(callerOf(res), header, inputs);
+        }, read);
+        res.status(200).json(estimate);
         return;
       }
       const request =
@@ -78,39 +110,11 @@ export function submitRouter(service: TrancheService, maxBodyBytes: number, body
               () => body.sha256(),
               () => body.drain(),
             );
-      send(res, await service.submitOnce(callerOf(res), request, read));
+      send(res, await withWholeJob((readJob) => service.submitOnce(callerOf(res), request, readJob), read));
     } finally {
       await close();
       discardRest(req);
     }
   });
-  router.post(
-    '/jobs',
-    express.json({
-      limit: maxBodyBytes,
-      verify: (req, _res, raw) => {
-        if (req.headers['idempotency-key'] !== undefined)
-          jsonBodyHashes.set(req, createHash('sha256').update(raw).digest('hex'));
-      },
-    }),
-    async (req, res) => {
-      const dryRun = isDryRun(req);
-      const key = idempotencyKeyOf(req);
-      if (dryRun) {
-        res.status(200).json(await service.estimate(callerOf(res), req.body));
-        return;
-      }
-      const request =
-        key === null
-          ? null
-          : keyed(
-              res,
-              key,
-              () => jsonBodyHashes.get(req) ?? EMPTY_SHA256,
-              async () => {},
-            );
-      send(res, await service.submitOnce(callerOf(res), request, async () => splitJobBody(req.body)));
-    },
-  );
   return router;
 }

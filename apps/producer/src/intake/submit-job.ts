@@ -219,16 +219,19 @@ export async function intakeJob(
   return response!;
 }
 
-/** Splits a whole job in one object (the SDK, or a JSON body) into its header and inputs. */
+/** A job whose `inputs` are missing (undefined) or not an array: that, and every problem of its other fields. */
+export function inputsNotAnArray(header: unknown, inputs: unknown): JobValidationError {
+  const problem = {
+    field: 'inputs',
+    message: inputs === undefined ? 'required' : 'must be an array of inputs',
+  };
+  const parsed = jobHeaderSchema.safeParse(header, { error: requiredMessage });
+  return new JobValidationError([...(parsed.success ? [] : problemsFromZod(parsed.error)), problem]);
+}
+
+/** Splits a whole job in one object (the SDK) into its header and inputs. */
 export function splitJobBody(body: unknown): { header: unknown; inputs: unknown[] } {
   const { inputs, ...header } = (body && typeof body === 'object' ? body : {}) as { inputs?: unknown };
-  if (!Array.isArray(inputs)) {
-    const problem = {
-      field: 'inputs',
-      message: inputs === undefined ? 'required' : 'must be an array of inputs',
-    };
-    const parsed = jobHeaderSchema.safeParse(header, { error: requiredMessage });
-    throw new JobValidationError([...(parsed.success ? [] : problemsFromZod(parsed.error)), problem]);
-  }
+  if (!Array.isArray(inputs)) throw inputsNotAnArray(header, inputs);
   return { header, inputs };
 }
