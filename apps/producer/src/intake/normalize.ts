@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   compileOutputSchema,
+  EMBEDDING_SIZE_SCOPE,
   PROVIDER_KINDS,
   PROVIDER_LIMITS,
   type RequestParams,
@@ -9,7 +10,7 @@ import {
 } from '@tranche/adapters';
 import { inputSchema, type ParsedInput, type ParsedJobHeader } from '@tranche/contracts';
 import type { NewJob } from '@tranche/db';
-import { deriveCustomId } from './custom-id';
+import { canonicalJson, JobCustomIds } from './custom-id';
 import type { IntakeLimits } from './limits';
 import { type FieldProblem, problemsFromZod } from './validation-error';
 
@@ -39,12 +40,14 @@ function mergeParams(
   defaults: ParsedParams | undefined,
   own: ParsedParams | undefined,
 ): RequestParams | undefined {
+  if (defaults === undefined && own === undefined) return undefined;
   const merged = { ...defaults, ...own };
+  // Keys in sorted order, as the custom id's canonical JSON has them (see canonicalJson).
   const out: RequestParams = {};
   if (merged.max_tokens !== undefined) out.max_tokens = merged.max_tokens;
+  if (merged.stop !== undefined) out.stop = typeof merged.stop === 'string' ? [merged.stop] : merged.stop;
   if (merged.temperature !== undefined) out.temperature = merged.temperature;
   if (merged.top_p !== undefined) out.top_p = merged.top_p;
-  if (merged.stop !== undefined) out.stop = typeof merged.stop === 'string' ? [merged.stop] : merged.stop;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -72,6 +75,9 @@ export function normalizeHeader(
   }
   if (header.output && header.kind === 'embedding') {
     problems.push({ field: 'output', message: 'structured output is for chat jobs' });
+  }
+  if (header.defaults?.params?.dimensions !== undefined && header.kind !== 'embedding') {
+    problems.push({ field: 'defaults.params.dimensions', message: 'only for embedding jobs' });
   }
   if (header.output && header.output.schema.type !== 'object') {
     problems.push({ field: 'output.schema.type', message: 'the root of an output schema must be "object"' });
@@ -130,7 +136,14 @@ export interface NormalizedInput {
   callerId: string | null;
   request: UnifiedRequest;
   requestJson: string;
+  /** Bytes of requestJson. */
+  requestBytes: number;
 }
+
+const PARSE_OPTIONS = {
+  error: (issue: { input?: unknown; code?: string }) =>
+    issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined,
+};
 
 /**
  * Turns inputs, one at a time and in order, into requests with their custom ids. Duplicates collapse onto their
@@ -140,15 +153,26 @@ export class InputNormalizer {
   readonly problems: FieldProblem[] = [];
   readonly aliases = new Map<string, Array<{ seq: number; id: string | null }>>();
   private readonly seen = new Set<string>();
+  private readonly customIds: JobCustomIds | null;
   count = 0;
   duplicates = 0;
 
   constructor(
     private readonly header: ParsedJobHeader | null,
-    private readonly runId: string,
+    runId: string,
     readonly limits: Pick<IntakeLimits, 'maxInputs' | 'maxInputBytes'>,
     private readonly maxProblems = 100,
-  ) {}
+  ) {
+    this.customIds = header
+      ? new JobCustomIds(runId, {
+          project: header.metadata.project,
+          provider: header.provider,
+          model: header.model,
+          kind: header.kind,
+          output: header.output?.schema ?? null,
+        })
+      : null;
+  }
 
   /** One input more than MAX_INPUTS arrived: the caller stops reading, and the job is refused. */
   get full(): boolean {
@@ -164,9 +188,7 @@ export class InputNormalizer {
       this.problem(at, raw.message);
       return null;
     }
-    const parsed = inputSchema.safeParse(raw, {
-      error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined),
-    });
+    const parsed = inputSchema.safeParse(raw, PARSE_OPTIONS);
     if (!parsed.success) {
       for (const problem of problemsFromZod(parsed.error)) {
         this.problem(
@@ -176,10 +198,12 @@ export class InputNormalizer {
       }
       return null;
     }
-    if (!this.header) return null;
+    if (!this.header || !this.customIds) return null;
     const before = this.problems.length;
     const request = this.toRequest(parsed.data, at);
-    const requestJson = JSON.stringify(request);
+    // The canonical text is both what the custom id hashes and what is stored: the bytes of JSON.stringify's text,
+    // in sorted key order (jsonb keeps no key order anyway).
+    const requestJson = canonicalJson(request);
     const bytes = Buffer.byteLength(requestJson);
     const providerLimit = PROVIDER_LIMITS[this.header.provider].maxBytes;
     if (bytes > this.limits.maxInputBytes) {
@@ -188,14 +212,7 @@ export class InputNormalizer {
       this.problem(at, `${bytes} bytes is over ${this.header.provider}'s ${providerLimit}-byte batch limit`);
     }
     if (this.problems.length > before) return null;
-    const customId = deriveCustomId(this.runId, {
-      project: this.header.metadata.project,
-      provider: this.header.provider,
-      model: this.header.model,
-      kind: this.header.kind,
-      request,
-      output: this.header.output?.schema ?? null,
-    });
+    const customId = this.customIds.of(requestJson);
     const id = parsed.data.id ?? null;
     if (this.seen.has(customId)) {
       this.duplicates += 1;
@@ -205,7 +222,7 @@ export class InputNormalizer {
       return null;
     }
     this.seen.add(customId);
-    return { customId, seq, callerId: id, request, requestJson };
+    return { customId, seq, callerId: id, request, requestJson, requestBytes: bytes };
   }
 
   get distinct(): number {
@@ -214,6 +231,20 @@ export class InputNormalizer {
 
   private problem(field: string, message: string) {
     if (this.problems.length < this.maxProblems) this.problems.push({ field, message });
+  }
+
+  /** The vector size an embedding input asks for, if any: its own, else the job's default. */
+  private embeddingDimensions(input: ParsedInput, at: string): number | undefined {
+    const header = this.header!;
+    const own = input.params?.dimensions;
+    const fallback = header.defaults?.params?.dimensions;
+    if (own !== undefined && own !== fallback && EMBEDDING_SIZE_SCOPE[header.provider] === 'batch') {
+      this.problem(
+        `${at}.params.dimensions`,
+        `${header.provider} sets the vector size once per batch job: give it in defaults.params.dimensions`,
+      );
+    }
+    return own ?? fallback;
   }
 
   private toRequest(input: ParsedInput, at: string): UnifiedRequest {
@@ -230,8 +261,13 @@ export class InputNormalizer {
         if (input[field] !== undefined)
           this.problem(`${at}.${field}`, 'not used by an embedding job: use text');
       }
-      return { text: input.text ?? '' };
+      const dimensions = this.embeddingDimensions(input, at);
+      return dimensions === undefined
+        ? { text: input.text ?? '' }
+        : { params: { dimensions }, text: input.text ?? '' };
     }
+    if (input.params?.dimensions !== undefined)
+      this.problem(`${at}.params.dimensions`, 'only for embedding jobs');
     if (input.text !== undefined)
       this.problem(`${at}.text`, 'only for embedding jobs: use prompt or messages');
     if (input.prompt === undefined && input.messages === undefined) {
@@ -240,12 +276,15 @@ export class InputNormalizer {
     if (input.prompt !== undefined && input.messages !== undefined) {
       this.problem(`${at}.prompt`, 'give prompt or messages, not both');
     }
-    const messages = input.messages ?? [{ role: 'user' as const, content: input.prompt ?? '' }];
+    // Keys in sorted order at every depth: the request's canonical JSON (its custom id and the stored text) is then
+    // JSON.stringify's, written in one go.
+    const messages = input.messages
+      ? input.messages.map((message) => ({ content: message.content, role: message.role }))
+      : [{ content: input.prompt ?? '', role: 'user' as const }];
     const system = input.system ?? header.defaults?.system;
-    return {
-      ...(system !== undefined ? { system } : {}),
-      messages,
-      ...(params ? { params } : {}),
-    };
+    const request: UnifiedRequest = { messages };
+    if (params) request.params = params;
+    if (system !== undefined) request.system = system;
+    return request;
   }
 }

@@ -27,6 +27,8 @@ export interface NewInput {
   callerId: string | null;
   /** The request as JSON text, already serialised (its length is the planner's byte estimate). */
   requestJson: string;
+  /** Its length in bytes, when the caller has counted it already. */
+  requestBytes?: number;
 }
 
 export interface IntakeTotals {
@@ -43,6 +45,34 @@ export interface IntakeOutcome {
   /** Distinct requests in flight in an earlier job of the same run: they wait for its result (state `awaiting`). */
   awaiting: number;
   toSend: number;
+}
+
+/**
+ * Whether the job's run (its project's run id) has another job. A custom id is its run id and a hash that covers the
+ * project, and a result lives only as long as its job: without another job in the run, no input can have a result
+ * or be in flight elsewhere, and the replay statements (a probe into `results` per input) are skipped.
+ */
+async function runHasOtherJobs(tx: Sql, job: NewJob): Promise<boolean> {
+  const [row] = await tx<{ others: boolean }[]>`
+    select exists (
+      select 1 from jobs where project = ${job.project} and run_id = ${job.runId} and id <> ${job.id}
+    ) as others`;
+  return row?.others ?? true;
+}
+
+/**
+ * A replay: inputs that already have a successful result under the same custom id are skipped; inputs in flight in
+ * an earlier job of the run wait for its result (see awaiting.ts).
+ */
+async function markReplayedInputs(tx: Sql, job: NewJob): Promise<{ skippedDone: number; awaiting: number }> {
+  const skipped = await tx`
+    update inputs i set state = 'skipped'
+    from results r
+    where i.job_id = ${job.id} and r.custom_id = i.custom_id and r.status = 'succeeded'`;
+  return {
+    skippedDone: skipped.count,
+    awaiting: await markAwaitingInputs(tx, job.id, job.project, job.runId),
+  };
 }
 
 /**
@@ -81,7 +111,7 @@ export async function insertJob(
             input.seq,
             input.callerId,
             input.requestJson,
-            Buffer.byteLength(input.requestJson),
+            input.requestBytes ?? Buffer.byteLength(input.requestJson),
             'pending',
           ];
         }
@@ -96,12 +126,9 @@ export async function insertJob(
         where i.job_id = ${job.id} and i.custom_id = a.custom_id`;
     }
     await lockRunForIntake(tx, job.project, job.runId);
-    const skipped = await tx`
-      update inputs i set state = 'skipped'
-      from results r
-      where i.job_id = ${job.id} and r.custom_id = i.custom_id and r.status = 'succeeded'`;
-    const skippedDone = skipped.count;
-    const awaiting = await markAwaitingInputs(tx, job.id, job.project, job.runId);
+    const { skippedDone, awaiting } = (await runHasOtherJobs(tx, job))
+      ? await markReplayedInputs(tx, job)
+      : { skippedDone: 0, awaiting: 0 };
     const toSend = distinct - skippedDone - awaiting;
     const status = toSend === 0 && awaiting === 0 ? 'completed' : 'queued';
     await tx`
