@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROVIDER_KINDS } from '@tranche/adapters';
 import type { JobResult, JobToSubmit, JobView, TrancheClient } from '@tranche/client';
+import { embeddingVector } from '@tranche/emulator';
 import { decimalToPico, loadPriceTable, picoToDecimal } from '@tranche/pricing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, waitOptions } from '../support/client';
@@ -14,6 +16,7 @@ import {
   type ConformanceTarget,
   EMBEDDING_MODELS,
   EMBEDDING_PRICES,
+  EMBEDDING_SIZES,
   type HandPrices,
   TARGETS,
 } from './targets';
@@ -56,6 +59,20 @@ async function run(body: JobToSubmit) {
   const view = await api.wait(jobId, waitOptions());
   expectReconciled(view.reconciliation);
   return { jobId, view };
+}
+
+/**
+ * The vector the emulator answers for `text` (see packages/emulator/src/core/model.ts): float32 values seeded by
+ * the model name as the provider's request names it (Vertex: its full publisher resource name).
+ */
+function emulatedVector(
+  target: ConformanceTarget,
+  model: string,
+  text: string,
+  dimensions: number,
+): number[] {
+  const named = target.provider === 'vertex' ? `publishers/google/models/${model}` : model;
+  return embeddingVector(createHash('sha256').update(`${named}\n${text}`).digest(), dimensions);
 }
 
 const stats = (provider: string) => stack.emulator.stats()[provider] ?? { batches: 0, requests: 0, bytes: 0 };
@@ -204,10 +221,11 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(view.status).toBe('completed');
     const lines = await Array.fromAsync(api.results(jobId));
     const vectors = lines.map((l) => (l.output as { embedding: number[] }).embedding);
-    for (const vector of vectors) {
-      expect(vector.length).toBeGreaterThan(0);
-      expect(vector.every((x) => typeof x === 'number')).toBe(true);
-    }
+    const model = EMBEDDING_MODELS[target.provider];
+    // The model's own size, and exactly the float32 values the provider answered.
+    expect(vectors).toEqual(
+      texts.map((text) => emulatedVector(target, model, text, EMBEDDING_SIZES[target.provider]!.dimensions)),
+    );
     expect(vectors[0]).not.toEqual(vectors[1]);
     expect((lines[0]?.usage as { input_tokens: number } | undefined)?.input_tokens).toBeGreaterThan(0);
     const prices = EMBEDDING_PRICES[target.provider];
@@ -220,7 +238,6 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
       texts.map(() => [null, null, null]),
     );
     expect(view.cost).toMatchObject({ unpriced_results: texts.length, price_versions: [] });
-    const model = EMBEDDING_MODELS[target.provider];
     await waitFor(
       'the unpriced warning in the worker log',
       async () => workerWarningsAbout(model).length > 0,
@@ -228,6 +245,47 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     const warnings = workerWarningsAbout(model);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.msg).toContain(`${model}: its results are stored with no cost`);
+  });
+
+  it('takes params.dimensions for embeddings only, and gives vectors of that size', async () => {
+    await expect(
+      api.submit(job(target, 1, { defaults: { params: { dimensions: 256 } } })),
+    ).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('defaults.params.dimensions: only for embedding jobs'),
+    });
+    const sizes = EMBEDDING_SIZES[target.provider];
+    if (!sizes) {
+      expect(PROVIDER_KINDS[target.provider]).not.toContain('embedding');
+      return;
+    }
+    const texts = ['alpha', 'beta', 'gamma'];
+    const body = (own: number | undefined) =>
+      job(
+        target,
+        texts.length,
+        { kind: 'embedding', model: sizes.resizable, defaults: { params: { dimensions: 256 } } },
+        (i) => ({
+          id: `d${i}`,
+          text: texts[i],
+          ...(i === 1 && own !== undefined ? { params: { dimensions: own } } : {}),
+        }),
+      );
+    if (sizes.scope === 'batch') {
+      await expect(api.submit(body(128))).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining('inputs[1].params.dimensions'),
+      });
+    }
+    const own = sizes.scope === 'request' ? 128 : undefined;
+    const { view, jobId } = await run(body(own));
+    expect(view.status).toBe('completed');
+    const vectors = (await Array.fromAsync(api.results(jobId))).map(
+      (l) => (l.output as { embedding: number[] }).embedding,
+    );
+    expect(vectors).toEqual(
+      texts.map((text, i) => emulatedVector(target, sizes.resizable, text, i === 1 && own ? own : 256)),
+    );
   });
 
   it('keeps unicode and emoji intact both ways', async () => {

@@ -33,6 +33,19 @@ export const EMBEDDING_MODELS: Record<Provider, string> = {
   vertex: 'text-embedding-005',
 };
 
+/**
+ * What the embedding models above give: vectors of their own size (`dimensions`); and a model of the provider that
+ * gives a smaller size when asked (`params.dimensions`), with where the provider sets it (per request, or once for
+ * the batch job).
+ */
+export const EMBEDDING_SIZES: Partial<
+  Record<Provider, { dimensions: number; resizable: string; scope: 'request' | 'batch' }>
+> = {
+  openai: { dimensions: 1536, resizable: 'text-embedding-3-small', scope: 'request' },
+  mistral: { dimensions: 1024, resizable: 'codestral-embed', scope: 'request' },
+  vertex: { dimensions: 768, resizable: 'text-embedding-005', scope: 'batch' },
+};
+
 /** Prices of the embedding models above that have one (USD per million input tokens). */
 export const EMBEDDING_PRICES: Partial<Record<Provider, HandPrices>> = {
   openai: { input: '0.02', output: '0' },

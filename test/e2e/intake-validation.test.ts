@@ -120,6 +120,33 @@ const badJobs: Array<[string, () => unknown, string]> = [
     'inputs[0].text: required',
   ],
   [
+    'dimensions on a chat input',
+    () => ({ ...base(), inputs: [{ prompt: 'a', params: { dimensions: 256 } }] }),
+    'inputs[0].params.dimensions: only for embedding jobs',
+  ],
+  [
+    'dimensions of zero on an embedding input',
+    () => ({
+      ...base(),
+      kind: 'embedding',
+      model: 'text-embedding-3-small',
+      inputs: [{ text: 'a', params: { dimensions: 0 } }],
+    }),
+    'inputs[0].params.dimensions',
+  ],
+  [
+    'an input of a vertex embedding job with a size of its own',
+    () => ({
+      ...base(),
+      provider: 'vertex',
+      kind: 'embedding',
+      model: 'text-embedding-005',
+      defaults: { params: { dimensions: 256 } },
+      inputs: [{ text: 'a' }, { text: 'b', params: { dimensions: 128 } }],
+    }),
+    'inputs[1].params.dimensions: vertex sets the vector size once per batch job',
+  ],
+  [
     'an output schema whose root is not an object',
     () => ({ ...base(), output: { schema: { type: 'array' } } }),
     'output.schema.type',
@@ -412,6 +439,146 @@ describe('POST /v1/jobs with a bad job', () => {
         { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' },
       ]);
     }
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('refuses a JSON body over MAX_BODY_BYTES with 413 as it streams in, before it ends, writing nothing', async () => {
+    const before = await footprint(stack);
+    const { inputs, ...header } = chatJob(1);
+    const input = JSON.stringify({ prompt: 'y'.repeat(100 * 1024) });
+    let body = `${JSON.stringify(header).slice(0, -1)},"inputs":[${JSON.stringify(inputs[0])}`;
+    while (body.length <= MAX_BODY_BYTES) body += `,${input}`;
+    // No content-length and no end: only a body read as it arrives can be refused here.
+    const { status, body: answer } = await answerBeforeTheBodyEnds(body, 'application/json');
+    expect(status).toBe(413);
+    expect(answer.error).toMatchObject({
+      type: 'too_large',
+      message: expect.stringContaining('MAX_BODY_BYTES'),
+    });
+    expect(await footprint(stack)).toEqual(before);
+    expect(await clientFor(stack).submit(chatJob(1))).toMatchObject({ status: 'queued' });
+  });
+
+  it('names a JSON input over MAX_INPUT_BYTES by its position and size, without holding it', async () => {
+    const before = await footprint(stack);
+    const { inputs, ...header } = chatJob(3);
+    const tooLong = JSON.stringify({ prompt: 'z'.repeat(MAX_INPUT_BYTES) });
+    const elements = [JSON.stringify(inputs[0]), tooLong, JSON.stringify(inputs[1])];
+    const refused = await post(
+      `${JSON.stringify(header).slice(0, -1)},"inputs":[${elements.join(',')}]}`,
+      'application/json',
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.problems).toEqual([
+      {
+        field: 'inputs[1]',
+        message: `this input is ${tooLong.length} bytes, over MAX_INPUT_BYTES (${MAX_INPUT_BYTES})`,
+      },
+    ]);
+    // The job's other fields together are held to the same bound (as the first line of an NDJSON job).
+    const hugeFields = await postJson({ ...chatJob(1), defaults: { system: 's'.repeat(MAX_INPUT_BYTES) } });
+    expect(hugeFields.status).toBe(400);
+    expect(hugeFields.body.error.problems).toEqual([
+      {
+        field: '(job)',
+        message: `its fields other than "inputs" are over MAX_INPUT_BYTES (${MAX_INPUT_BYTES} bytes)`,
+      },
+    ]);
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('refuses JSON broken in the middle of the inputs with invalid_json before the body ends, writing nothing', async () => {
+    const before = await footprint(stack);
+    const { inputs, ...header } = chatJob(50);
+    const good = inputs.slice(0, 40).map((i) => JSON.stringify(i));
+    const start = `${JSON.stringify(header).slice(0, -1)},"inputs":[${good.join(',')},{"prompt": "broken" "x"}`;
+    const { status, body } = await answerBeforeTheBodyEnds(start, 'application/json');
+    expect(status).toBe(400);
+    expect(body.error).toEqual({
+      type: 'invalid_json',
+      message: expect.stringMatching(/^the request body is not valid JSON: unexpected a string at byte \d+/),
+    });
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('refuses a JSON body that is no job object, a field given twice, or data after the object', async () => {
+    const before = await footprint(stack);
+    const job = JSON.stringify(chatJob(2));
+    const notAnObject = await post(`[${job}]`, 'application/json');
+    expect(notAnObject.status).toBe(400);
+    expect(notAnObject.body.error.problems).toEqual([
+      { field: '(job)', message: 'must be a JSON object: the job\'s fields and its "inputs" array' },
+    ]);
+    const twice = await post(`${job.slice(0, -1)},"model":"gpt-4o"}`, 'application/json');
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.problems).toEqual([
+      { field: 'model', message: 'given twice: each field of the job appears once' },
+    ]);
+    const trailing = await post(`${job} {}`, 'application/json');
+    expect(trailing.status).toBe(400);
+    expect(trailing.body.error).toEqual({
+      type: 'invalid_json',
+      message: `the request body is not valid JSON: more data after the end of the document, at byte ${job.length + 1}`,
+    });
+    expect(await footprint(stack)).toEqual(before);
+  });
+
+  it('takes a JSON job whose fields come before or after its inputs, in any order, as the same job', async () => {
+    const job = {
+      ...chatJob(30, { metadata: { project: 'e2e', owner: 'tests', tags: { order: 'any' } } }),
+      defaults: { system: 'Answer in French.', params: { max_tokens: 50 } },
+    };
+    const { inputs, ...fields } = job;
+    const keys = Object.keys(fields);
+    /** The body with `inputs` after the first `at` fields (each field written as JSON.stringify writes it). */
+    const bodyWithInputsAt = (at: number) => {
+      const members = keys.map(
+        (k) => `${JSON.stringify(k)}:${JSON.stringify(fields[k as keyof typeof fields])}`,
+      );
+      members.splice(at, 0, `"inputs":${JSON.stringify(inputs)}`);
+      return `{${members.join(',')}}`;
+    };
+    const requests = async (jobId: string) =>
+      (
+        await stack.sql<{ request: unknown }[]>`
+        select request from inputs where job_id = ${jobId} order by seq`
+      ).map((r) => r.request);
+    const before = await footprint(stack);
+    let first: unknown[] | undefined;
+    // Last; first; after two fields (no job yet: read to the end first); after three (a job already, but not the
+    // whole one: the inputs are taken, then taken again once the defaults came).
+    for (const at of [keys.length, 0, 2, 3]) {
+      const { status, body } = await post(bodyWithInputsAt(at), 'application/json');
+      expect(status, `inputs after ${at} fields`).toBe(202);
+      expect(body).toMatchObject({ status: 'queued', inputs: 30, to_send: 30 });
+      const stored = await requests(body.job_id);
+      // The defaults that came after the inputs are in every request, as when they came first.
+      expect(stored[0]).toMatchObject({ system: 'Answer in French.', params: { max_tokens: 50 } });
+      first ??= stored;
+      expect(stored).toEqual(first);
+    }
+    // One job each: the intake that took the inputs before the defaults came was rolled back.
+    const after = await footprint(stack);
+    expect([after.jobs, after.inputs]).toEqual([(before.jobs ?? 0) + 4, (before.inputs ?? 0) + 4 * 30]);
+  });
+
+  it('estimates a JSON job (dry run) with its fields after the inputs as the same job sent as NDJSON', async () => {
+    const before = await footprint(stack);
+    const job = { ...chatJob(12), defaults: { params: { max_tokens: 20 } } };
+    const { inputs, ...fields } = job;
+    const inputsFirst = `{"inputs":${JSON.stringify(inputs)},${JSON.stringify(fields).slice(1)}`;
+    const dryRun = async (body: string, type: string) => {
+      const response = await fetch(`${stack.apiUrl}/v1/jobs?dry_run=true`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+      expect(response.status).toBe(200);
+      return response.json();
+    };
+    const fromJson = await dryRun(inputsFirst, 'application/json');
+    expect(fromJson).toMatchObject({ dry_run: true, inputs: 12, tokens: { max_output: 12 * 20 } });
+    expect(fromJson).toEqual(await dryRun(ndjsonOf(job), 'application/x-ndjson'));
     expect(await footprint(stack)).toEqual(before);
   });
 

@@ -23,6 +23,7 @@ import type { Pricer } from '@tranche/pricing';
 import { pricingOf } from '@tranche/pricing';
 import type { TrancheQueues } from '@tranche/queues';
 import { type Caller, canSee, requireAdmin, requireWriter } from './auth/caller';
+import type { NdjsonText } from './http/ndjson-stream';
 import { parseBudgetBody, parseProject } from './intake/budget-input';
 import { type DryRunResponse, dryRunJob } from './intake/dry-run';
 import { type IdempotentRequest, type SubmitAnswer, submitOnce } from './intake/idempotency';
@@ -31,7 +32,7 @@ import type { IntakeDefaults } from './intake/normalize';
 import { QueryParameterError } from './intake/query-parameters';
 import { type IntakeDeps, intakeJob, type SubmitResponse, splitJobBody } from './intake/submit-job';
 import { type JobView, loadJobView } from './jobs/job-view';
-import { type JobResult, jobResults } from './jobs/result-lines';
+import { type JobResult, jobResults, jobResultsNdjson } from './jobs/result-lines';
 
 export class JobNotFoundError extends Error {
   readonly status = 404;
@@ -207,19 +208,21 @@ export class TrancheService {
   }
 
   async results(caller: Caller, jobId: string): Promise<AsyncGenerator<JobResult>> {
-    return (await this.resultLines(caller, jobId)).lines;
+    const job = await this.visibleJob(caller, jobId);
+    return jobResults(this.sql, jobId, job.kind === 'embedding' ? 'embedding' : 'chat');
   }
 
   /**
-   * The job's result lines and how many there are before any is read: one per input sent, duplicates included
-   * (`jobs.input_count`), so that a reader can tell a stream that was cut from a whole one.
+   * The job's result lines as NDJSON text, and how many lines there are before any is read: one per input sent,
+   * duplicates included (`jobs.input_count`), so that a reader can tell a stream that was cut from a whole one.
    */
   async resultLines(
     caller: Caller,
     jobId: string,
-  ): Promise<{ count: number; lines: AsyncGenerator<JobResult> }> {
+  ): Promise<{ count: number; lines: AsyncGenerator<NdjsonText> }> {
     const job = await this.visibleJob(caller, jobId);
-    return { count: job.input_count, lines: jobResults(this.sql, jobId) };
+    const kind = job.kind === 'embedding' ? 'embedding' : 'chat';
+    return { count: job.input_count, lines: jobResultsNdjson(this.sql, jobId, kind) };
   }
 
   /** Members and admins; a viewer learns only whether the job is its project's (404 otherwise, 403 if so). */

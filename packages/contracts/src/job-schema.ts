@@ -10,11 +10,26 @@ const message = z.strictObject({
   content: safeString(),
 });
 
+/** The largest `params.dimensions`: no provider's model gives more than 3,072 today. */
+export const MAX_EMBEDDING_DIMENSIONS = 4096;
+
 const params = z.strictObject({
   max_tokens: z.number().int().min(1).max(1_000_000).optional(),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().gt(0).max(1).optional(),
   stop: z.union([safeString().min(1), z.array(safeString().min(1)).max(4)]).optional(),
+  dimensions: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_EMBEDDING_DIMENSIONS)
+    .optional()
+    .meta({
+      description:
+        "Embedding jobs only: the size of the vectors, when the model can give fewer than its own (sent as OpenAI's " +
+        "`dimensions`, Mistral's `output_dimension`, Vertex's `outputDimensionality`). Vertex takes one size per " +
+        'batch: set it in `defaults.params`.',
+    }),
 });
 
 export const inputSchema = z

@@ -22,8 +22,14 @@ async function drained(res: Response, ms: number): Promise<boolean> {
   }
 }
 
+/** Lines already written as NDJSON text (each ending in a newline): sent as they are. */
+export class NdjsonText {
+  constructor(readonly text: string) {}
+}
+
 /**
- * Writes `lines` as NDJSON, pulling the next only once the client took the last (backpressure). A client that
+ * Writes `lines` as NDJSON (a value, or NdjsonText as it is), pulling the next only once the client took the last
+ * (backpressure). A client that
  * stops reading for `idleMs` (its socket stays full) is cut off: the response is destroyed and the loop left, which
  * closes `lines` and so lets go of what feeds it (a Postgres cursor holds a pooled connection while it is open).
  * Returns whether every line went out.
@@ -35,7 +41,8 @@ export async function writeNdjson(
 ): Promise<boolean> {
   for await (const line of lines) {
     if (res.destroyed) return false;
-    if (!res.write(`${JSON.stringify(line)}\n`) && !(await drained(res, idleMs))) {
+    const text = line instanceof NdjsonText ? line.text : `${JSON.stringify(line)}\n`;
+    if (!res.write(text) && !(await drained(res, idleMs))) {
       res.destroy();
       return false;
     }

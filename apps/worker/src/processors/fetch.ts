@@ -1,5 +1,6 @@
 import {
   compileOutputSchema,
+  isQueueFull,
   jsonProblem,
   type NormalizedResult,
   normalizedError,
@@ -25,12 +26,14 @@ import { checkProjectBudget } from '../alerts/budgets';
 import { onJobFinished } from '../alerts/job-finished';
 import { quietly } from '../alerts/raise';
 import { batchContextOf, type WorkerContext } from '../context';
+import { resendAfterQueueFull } from '../quota/queue-full';
+import { wakeChunksWaitingForQuota } from '../quota/wake';
 import { safeMessage, secretsOf } from '../safe-message';
 import { proveAdoption } from './adoption-check';
 import { errorsForFailedBatch } from './failed-batch-errors';
 import { isLostBatch, lostBatchError } from './lost-batch';
 import { missingResultError } from './missing-result-error';
-import { writeSlice } from './slice-writer';
+import { writeSliceInParts } from './slice-writer';
 import { storableResult } from './storable-result';
 import { unreadableLines } from './unreadable-lines';
 
@@ -132,6 +135,8 @@ export async function settleBatch(ctx: WorkerContext, batch: BatchRow, job: JobR
     await onJobFinished(ctx, job.id);
   }
   await quietly(ctx, 'budget alerts', () => checkProjectBudget(ctx, job.project));
+  // A batch settled without ending by a poll (lost by the provider, or cancelled unproven) frees its place too.
+  await wakeChunksWaitingForQuota(ctx, batch.provider);
 }
 
 /**
@@ -178,6 +183,14 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job, _token?: s
   };
   // Adopted by size after a crash: nothing of it is stored until its results prove it is this chunk's.
   if (batch.adoption_unverified && !(await proveAdoption(ctx, batch, job, adapter, ref))) return;
+  // Failed for the provider's queue being full: none of its requests failed, they go again (quota/queue-full.ts).
+  if (
+    batch.outcome === 'failed' &&
+    isQueueFull(batch.failures) &&
+    (await resendAfterQueueFull(ctx, batch, job))
+  ) {
+    return;
+  }
   let slice: IncomingResult[] = [];
   let sliceBytes = 0;
   const totals = { succeeded: 0, failed: 0, retrying: 0, ignored: 0, refused: 0 };
@@ -185,7 +198,8 @@ export async function processFetch(ctx: WorkerContext, queueJob: Job, _token?: s
   const price = ctx.priceFor(job);
   const flush = async () => {
     if (slice.length === 0) return;
-    const outcome = await writeSlice({ sql: ctx.sql, job, batchId, price, log: ctx.log }, slice);
+    const target = { sql: ctx.sql, job, batchId, price, log: ctx.log };
+    const outcome = await writeSliceInParts(target, slice, ctx.env.FETCH_SLICE_WRITERS);
     totals.succeeded += outcome.succeeded;
     totals.failed += outcome.failed;
     totals.retrying += outcome.retrying;

@@ -7,7 +7,7 @@ import {
   submittedTestBatch,
   type WorkerHarness,
 } from '../test-support';
-import { type SliceTarget, writeSlice } from './slice-writer';
+import { type SliceTarget, writeSlice, writeSliceInParts } from './slice-writer';
 
 let h: WorkerHarness;
 beforeAll(async () => {
@@ -157,5 +157,21 @@ describe('writeSlice', () => {
     expect(error).toBeInstanceOf(Error);
     expect(dataExceptionCode(error)).toBeNull();
     expect(h.logs.lines.filter((l) => l.batchId === target.batchId)).toEqual([]);
+  });
+
+  it('stores a slice in parts at once, summing them, with both lines of an id given twice in one part', async () => {
+    const { job, customIds, target } = await batchOf(400);
+    const twice = customIds[123]!;
+    const slice = customIds.map((id) => answer(id));
+    // The provider sent one line twice: the first copy wins, wherever the parts cut.
+    slice.splice(10, 0, answer(twice, 'first answer'));
+    slice.push(answer(twice, 'second answer'));
+
+    const outcome = await writeSliceInParts(target, slice, 3);
+
+    expect(outcome).toEqual({ succeeded: 400, failed: 0, retrying: 0, ignored: 2, refused: 0 });
+    const lines = await inputLines(h.sql, job.id);
+    expect([...lines.values()].filter((l) => l.state === 'succeeded')).toHaveLength(400);
+    expect(lines.get(twice)).toMatchObject({ output: { text: 'first answer' } });
   });
 });

@@ -58,6 +58,36 @@ export async function writeSlice(target: SliceTarget, slice: IncomingResult[]): 
   }
 }
 
+/** A string's bucket among `parts`: every line of one custom id lands in the same part. */
+function partOf(customId: string, parts: number): number {
+  let hash = 0;
+  for (let i = 0; i < customId.length; i++) hash = (hash * 31 + customId.charCodeAt(i)) | 0;
+  return Math.abs(hash) % parts;
+}
+
+/**
+ * Stores a slice as `parts` transactions running at once, on as many connections: Postgres does most of the work of
+ * storing a result (40 µs of its CPU against about 12 µs in the worker), and one transaction uses one of its cores,
+ * so a batch read by one fetch would otherwise store on one core whatever the machine has. The parts split by
+ * custom id, so that when the provider sent a line twice both copies are in one part, where the first one wins as
+ * before. The parts' transactions touch disjoint inputs and results; they only queue, never deadlock, on the
+ * rollup rows the results' triggers update (always taken in the same order).
+ */
+export async function writeSliceInParts(
+  target: SliceTarget,
+  slice: IncomingResult[],
+  parts: number,
+): Promise<SliceOutcome> {
+  if (parts <= 1 || slice.length < parts * MIN_PART) return writeSlice(target, slice);
+  const split: IncomingResult[][] = Array.from({ length: parts }, () => []);
+  for (const result of slice) split[partOf(result.customId, parts)]!.push(result);
+  const outcomes = await Promise.all(split.map((part) => writeSlice(target, part)));
+  return outcomes.reduce(add, none());
+}
+
+/** Below this many results a part is not worth its own transaction. */
+const MIN_PART = 100;
+
 /**
  * The failure stored in place of a result Postgres refused: `invalid_output`, code `unstorable_result`, retryable.
  * Its token counts are kept, so what it cost is still counted, unless they are what Postgres refused (a count out

@@ -79,13 +79,12 @@ function storableUsage(usage: Usage | null): Usage | null {
   return raw === usage.raw ? usage : { ...usage, raw };
 }
 
-/** Where in a succeeded result's answer Postgres would refuse it, or null. */
+/** Where in a succeeded result's answer Postgres would refuse it, or null (an embedding holds numbers only). */
 function answerProblem(output: Extract<NormalizedResult, { status: 'succeeded' }>['output']): string | null {
   const fields: Array<[string, unknown]> = [
     ['text', output.text],
     ['json', output.json],
     ['finishReason', output.finishReason],
-    ['embedding', output.embedding],
   ];
   for (const [field, value] of fields) {
     const found = findUnstorable(value);

@@ -60,4 +60,13 @@ describe('encodeMistralLine', () => {
     );
     expect(JSON.parse(line)).toEqual({ custom_id: 'e', body: { input: 'hello' } });
   });
+
+  it('names the embedding size output_dimension', () => {
+    const line = encodeMistralLine(
+      'e',
+      { text: 'hello', params: { dimensions: 512 } },
+      { ...chat, model: 'codestral-embed', kind: 'embedding' },
+    );
+    expect(JSON.parse(line)).toEqual({ custom_id: 'e', body: { input: 'hello', output_dimension: 512 } });
+  });
 });

@@ -174,7 +174,7 @@ describe('parseCompatibleLine on Mistral lines', () => {
     };
     expect(parseCompatibleLine(line, { ...chat, kind: 'embedding' })).toMatchObject({
       status: 'succeeded',
-      output: { embedding: [0.5, -0.5] },
+      output: { embedding: Float32Array.of(0.5, -0.5) },
       usage: { inputTokens: 3, outputTokens: 0 },
     });
   });

@@ -181,8 +181,39 @@ describe('parseCompatibleLine', () => {
     };
     expect(parseCompatibleLine(line, { ...chat, kind: 'embedding' })).toMatchObject({
       status: 'succeeded',
-      output: { embedding: [0.1, -0.2] },
+      output: { embedding: Float32Array.of(0.1, -0.2) },
       usage: { inputTokens: 4, outputTokens: 0 },
+    });
+  });
+
+  it('reads a base64 embedding as its float32 values, and fails one that is not whole float32s', () => {
+    const values = [0.1, -0.25, 3.5e-7, -1];
+    const bytes = Buffer.alloc(values.length * 4);
+    for (const [i, v] of values.entries()) bytes.writeFloatLE(v, i * 4);
+    const line = (embedding: unknown) => ({
+      custom_id: 'e',
+      response: {
+        status_code: 200,
+        body: {
+          object: 'list',
+          data: [{ object: 'embedding', index: 0, embedding }],
+          usage: { prompt_tokens: 4 },
+        },
+      },
+      error: null,
+    });
+    const read = parseCompatibleLine(line(bytes.toString('base64')), { ...chat, kind: 'embedding' });
+    expect(read.status === 'succeeded' && Array.from(read.output.embedding!)).toEqual(
+      values.map(Math.fround),
+    );
+    expect(parseCompatibleLine(line('AAA='), { ...chat, kind: 'embedding' })).toMatchObject({
+      status: 'failed',
+      usage: { inputTokens: 4 },
+      error: { type: 'invalid_output', code: 'invalid_embedding' },
+    });
+    expect(parseCompatibleLine(line([0.1, 'x']), { ...chat, kind: 'embedding' })).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_embedding', message: expect.stringContaining('element 1') },
     });
   });
 

@@ -5,6 +5,14 @@ export interface CompatibleDialect {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Whether the model goes in every line's body (OpenAI) or once on the job (Mistral accepts both). */
   modelInBody: boolean;
+  /** The embedding size's name: OpenAI's `dimensions`, Mistral's `output_dimension`. */
+  dimensionsField: 'dimensions' | 'output_dimension';
+  /**
+   * How embeddings come back: `base64` (the float32 bytes, less than half the size of decimal text) where a batch
+   * line's body is the embeddings endpoint's own, which takes `encoding_format` (OpenAI); `float` (the default,
+   * nothing sent) elsewhere.
+   */
+  embeddingEncoding: 'base64' | 'float';
 }
 
 export function chatMessages(request: UnifiedRequest): Array<{ role: string; content: string }> {
@@ -24,6 +32,9 @@ export function compatibleBody(
   const body: Record<string, unknown> = dialect.modelInBody ? { model: context.model } : {};
   if (context.kind === 'embedding') {
     body.input = request.text ?? '';
+    const dimensions = request.params?.dimensions;
+    if (dimensions !== undefined) body[dialect.dimensionsField] = dimensions;
+    if (dialect.embeddingEncoding === 'base64') body.encoding_format = 'base64';
     return body;
   }
   body.messages = chatMessages(request);

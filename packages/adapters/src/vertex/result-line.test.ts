@@ -171,7 +171,7 @@ describe('parseVertexLine (embeddings)', () => {
     expect(parseVertexLine({ key: 'e-1', predictions, status: '' }, embedding)).toEqual({
       customId: 'e-1',
       status: 'succeeded',
-      output: { embedding: [0.2, -0.1] },
+      output: { embedding: Float32Array.of(0.2, -0.1) },
       usage: {
         inputTokens: 8,
         outputTokens: 0,

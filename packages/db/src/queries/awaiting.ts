@@ -47,28 +47,54 @@ export async function markAwaitingInputs(
   return marked.count;
 }
 
+/** The run of a job storing final results, its lock held; `othersLive` says whether anything may wait on them. */
+export interface LockedRun {
+  jobId: string;
+  project: string;
+  runId: string;
+  othersLive: boolean;
+}
+
 /**
- * After final results of `customIds` were stored for `jobId`: the inputs of other jobs of the run that wait for
- * those requests take a success (`skipped`, as a replay of a done request), or, after a failure, go back to `pending`
- * to be sent by their own job, unless another live job still has the request in flight. Runs in the transaction
- * that stored the results. The jobs that change are moved on by the sweeper: it queues the submission of pending
- * inputs and ends jobs that have nothing left.
+ * Before final results are stored: takes the run's lock shared (see above) and looks whether another job of the run
+ * may still send requests, that is, whether `settleAwaitingInputs` can have anything to do. Taken before the results
+ * are written so that their write comes last before the commit: from the write on, the transaction holds the rows
+ * of the results' rollups that every store of the project updates (a second statement after it made each store
+ * wait for the others' round trips). Null when the job is gone.
  */
-export async function settleAwaitingInputs(tx: Sql, jobId: string, customIds: string[]): Promise<void> {
-  if (customIds.length === 0) return;
+export async function lockRunForResults(tx: Sql, jobId: string): Promise<LockedRun | null> {
   const [job] = await tx<{ project: string; run_id: string }[]>`
     select project, run_id from jobs where id = ${jobId}`;
-  if (!job) return;
+  if (!job) return null;
   await tx`select pg_advisory_xact_lock_shared(hashtextextended(${runLockKey(job.project, job.run_id)}, 0))`;
+  // After the lock: a job of the run that went live before it is seen here, and one that goes live after it sees
+  // the results (its intake waits for this transaction).
+  const [others] = await tx<{ live: boolean }[]>`
+    select exists (
+      select 1 from jobs
+      where project = ${job.project} and run_id = ${job.run_id} and id <> ${jobId} and status = any(${LIVE}::text[])
+    ) as live`;
+  return { jobId, project: job.project, runId: job.run_id, othersLive: others?.live ?? true };
+}
+
+/**
+ * After final results of `customIds` were stored for `run.jobId` (with `lockRunForResults` taken before): the inputs
+ * of other jobs of the run that wait for those requests take a success (`skipped`, as a replay of a done request),
+ * or, after a failure, go back to `pending` to be sent by their own job, unless another live job still has the
+ * request in flight. Runs in the transaction that stored the results. The jobs that change are moved on by the
+ * sweeper: it queues the submission of pending inputs and ends jobs that have nothing left.
+ */
+export async function settleAwaitingInputs(tx: Sql, run: LockedRun, customIds: string[]): Promise<void> {
+  if (customIds.length === 0 || !run.othersLive) return;
   await tx`
     update inputs w set state = case when r.status = 'succeeded' then 'skipped' else 'pending' end
     from jobs j, unnest(${customIds}::text[]) as u(custom_id), results r
-    where j.project = ${job.project} and j.run_id = ${job.run_id} and j.id <> ${jobId}
+    where j.project = ${run.project} and j.run_id = ${run.runId} and j.id <> ${run.jobId}
       and j.status = any(${LIVE}::text[])
       and w.job_id = j.id and w.custom_id = u.custom_id and w.state = 'awaiting'
       and r.custom_id = w.custom_id
       and (r.status = 'succeeded' or not exists (
         select 1 from inputs e join jobs k on k.id = e.job_id
-        where k.project = ${job.project} and k.run_id = ${job.run_id} and k.id <> w.job_id
+        where k.project = ${run.project} and k.run_id = ${run.runId} and k.id <> w.job_id
           and k.status = any(${LIVE}::text[]) and k.cancel_reason is null and e.custom_id = w.custom_id and e.state in ('pending', 'submitted')))`;
 }

@@ -73,14 +73,17 @@ export async function reconcile(
 export async function finishJobIfDone(tx: Sql, jobId: string): Promise<JobStatus | null> {
   const [job] = await tx<JobRow[]>`select * from jobs where id = ${jobId} for update`;
   if (!job || isTerminal(job.status)) return null;
-  const [open] = await tx<{ inputs: number; batches: number; succeeded: number; failed: number }[]>`
-    select
-      (select count(*)::int from inputs where job_id = ${jobId} and state in ('pending', 'submitted', 'awaiting'))
-        as inputs,
-      (select count(*)::int from provider_batches where job_id = ${jobId} and state <> 'fetched') as batches,
-      (select count(*)::int from inputs where job_id = ${jobId} and state in ('succeeded', 'skipped')) as succeeded,
-      (select count(*)::int from inputs where job_id = ${jobId} and state = 'failed') as failed`;
-  if (!open || open.inputs > 0 || open.batches > 0) return null;
+  // Each fetched batch asks: while another batch is still out (a few rows to look at), the job's inputs are not
+  // counted at all. Counting them each time read a 100,000-input job three times per batch, under its row lock.
+  const [batches] = await tx<{ open: number }[]>`
+    select count(*)::int as open from provider_batches where job_id = ${jobId} and state <> 'fetched'`;
+  if (!batches || batches.open > 0) return null;
+  const [open] = await tx<{ inputs: number; succeeded: number; failed: number }[]>`
+    select count(*) filter (where state in ('pending', 'submitted', 'awaiting'))::int as inputs,
+           count(*) filter (where state in ('succeeded', 'skipped'))::int as succeeded,
+           count(*) filter (where state = 'failed')::int as failed
+    from inputs where job_id = ${jobId}`;
+  if (!open || open.inputs > 0) return null;
   let status: JobStatus;
   if (job.cancel_reason === 'timeout') status = 'timed_out';
   else if (job.cancel_reason === 'user') status = 'cancelled';
@@ -92,7 +95,10 @@ export async function finishJobIfDone(tx: Sql, jobId: string): Promise<JobStatus
 }
 
 export interface SweepTargets {
+  /** Jobs with inputs to plan into batches. */
   jobsToSubmit: Array<{ id: string; round: number }>;
+  /** Planned batches, each sent by a queue job of its own (a cancelling job's too: it drops them). */
+  batchesToSubmit: string[];
   batchesToPoll: string[];
   batchesToFetch: string[];
   jobsTimedOut: string[];
@@ -105,8 +111,11 @@ export async function sweepTargets(sql: Sql): Promise<SweepTargets> {
     select j.id, coalesce((select max(round) from provider_batches b where b.job_id = j.id), 0)::int as round
     from jobs j
     where j.status in ('queued', 'submitting', 'running')
-      and (exists (select 1 from inputs i where i.job_id = j.id and i.state = 'pending')
-           or exists (select 1 from provider_batches b where b.job_id = j.id and b.state = 'planned'))`;
+      and exists (select 1 from inputs i where i.job_id = j.id and i.state = 'pending')`;
+  const toSubmit = await sql<{ id: string }[]>`
+    select b.id from provider_batches b join jobs j on j.id = b.job_id
+    where b.state = 'planned' and j.status in ('queued', 'submitting', 'running', 'cancelling')
+    order by b.created_at`;
   const toPoll = await sql<{ id: string }[]>`select id from provider_batches where state = 'submitted'`;
   const toFetch = await sql<{ id: string }[]>`select id from provider_batches where state = 'ended'`;
   const timedOut = await sql<{ id: string }[]>`
@@ -117,6 +126,7 @@ export async function sweepTargets(sql: Sql): Promise<SweepTargets> {
       and not exists (select 1 from provider_batches b where b.job_id = j.id and b.state <> 'fetched')`;
   return {
     jobsToSubmit,
+    batchesToSubmit: toSubmit.map((r) => r.id),
     batchesToPoll: toPoll.map((r) => r.id),
     batchesToFetch: toFetch.map((r) => r.id),
     jobsTimedOut: timedOut.map((r) => r.id),

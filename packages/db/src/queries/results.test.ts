@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Database, type Sql } from '../client';
+import { joinEmbedding } from '../embedding-bytes';
 import { createTestDatabase, type TestDatabase } from '../testing';
 import { insertPlannedBatch } from './batches';
 import { insertJob } from './intake';
 import { requestCancel } from './lifecycle';
-import { applyResults, applyResultsIn, type IncomingResult, type PriceResult } from './results';
+import {
+  applyResults,
+  applyResultsIn,
+  type IncomingResult,
+  jobResultsCursor,
+  type PriceResult,
+} from './results';
 import type { JobRow } from './types';
 
 let testDb: TestDatabase;
@@ -383,5 +390,48 @@ describe('every result priced exactly once', () => {
         from results group by 1, 2, 3) s
       order by hour, job_id, status`;
     expect(hours).toEqual(byHour);
+  });
+});
+
+describe('embeddings', () => {
+  it('stores a vector as its float32 bytes, 4 a value, and reads it back as the same numbers', async () => {
+    const job = await jobWithInputs(['v', 'w', 'x']);
+    const batch = await sendPending(job, 0);
+    const vector = Float32Array.from({ length: 1536 }, (_, i) => Math.sin(i + 1) / 40);
+    const short = Array.from({ length: 256 }, (_, i) => Math.fround(Math.cos(i) / 16));
+    await applyResults(
+      db.sql,
+      job,
+      batch,
+      [
+        { customId: `${job.id}-v`, status: 'succeeded', output: { embedding: vector }, usage: usage(10, 0) },
+        { customId: `${job.id}-w`, status: 'succeeded', output: { embedding: short }, usage: usage(5, 0) },
+        {
+          customId: `${job.id}-x`,
+          status: 'succeeded',
+          output: { text: 'not a vector' },
+          usage: usage(5, 1),
+        },
+      ],
+      price,
+    );
+    const stored = await db.sql<{ custom_id: string; output: unknown; bytes: number | null }[]>`
+      select custom_id, output, pg_column_size(embedding) as bytes from results where job_id = ${job.id}
+      order by custom_id`;
+    expect(stored.map((r) => [r.custom_id.slice(-1), r.output, r.bytes])).toEqual([
+      ['v', null, 1536 * 4],
+      // Under the TOAST threshold the value stays in the row, with its 4-byte header.
+      ['w', null, 256 * 4 + 4],
+      ['x', { text: 'not a vector' }, null],
+    ]);
+
+    const lines = [];
+    for await (const page of jobResultsCursor(db.sql, job.id)) lines.push(...page);
+    const outputs = lines.map((line) => joinEmbedding(line.output, line.embedding));
+    expect(outputs).toEqual([
+      { embedding: Array.from(vector) },
+      { embedding: short },
+      { text: 'not a vector' },
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import type { BilledTokens, Cost } from '@tranche/pricing';
 import type { Sql } from '../client';
-import { settleAwaitingInputs } from './awaiting';
+import { splitEmbedding } from '../embedding-bytes';
+import { lockRunForResults, settleAwaitingInputs } from './awaiting';
+import { jsonText, providerText } from './slice-arrays';
 import type { JobRow, StoredError } from './types';
 
 export interface IncomingResult {
@@ -27,6 +29,8 @@ interface FinalRow {
   custom_id: string;
   status: 'succeeded' | 'failed';
   output: unknown;
+  /** An embedding's float32 bytes, base64 (see embedding-bytes.ts). */
+  embedding: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cached_tokens: number | null;
@@ -74,22 +78,41 @@ async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string |
   // twice. A custom id written again (a replay of the same run) keeps one row: a success is never overwritten, a
   // failure gives way to the newer outcome, and the tokens and cost of both are added up, so no spend is lost (a
   // billed invalid output replaced by a success; two jobs of one run that both sent the request).
+  const run = await lockRunForResults(tx, job.id);
   await tx`
-    insert into results (custom_id, job_id, batch_id, status, output, input_tokens, output_tokens, cached_tokens,
-                         cache_write_tokens, usage, cost_usd, sync_cost_usd, price_version, error, attempts)
-    select r.custom_id, ${job.id}, ${batchId}, r.status, r.output, r.input_tokens, r.output_tokens, r.cached_tokens,
-           r.cache_write_tokens, r.usage, r.cost_usd::numeric, r.sync_cost_usd::numeric, r.price_version, r.error,
-           r.attempts
-    from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as r(
-      custom_id text, status text, output jsonb, input_tokens int, output_tokens int, cached_tokens int,
-      cache_write_tokens int, usage jsonb, cost_usd text, sync_cost_usd text, price_version text, error jsonb,
-      attempts int)
+    insert into results (custom_id, job_id, batch_id, status, output, embedding, input_tokens, output_tokens,
+                         cached_tokens, cache_write_tokens, usage, cost_usd, sync_cost_usd, price_version, error,
+                         attempts)
+    select r.custom_id, ${job.id}, ${batchId}, r.status, r.output::jsonb, decode(r.embedding, 'base64'),
+           r.input_tokens, r.output_tokens, r.cached_tokens, r.cache_write_tokens, r.usage::jsonb,
+           r.cost_usd::numeric, r.sync_cost_usd::numeric, r.price_version, r.error::jsonb, r.attempts
+    from unnest(
+      ${providerText(
+        tx,
+        rows.map((r) => r.custom_id),
+      )},
+      ${rows.map((r) => r.status)}::text[],
+      ${rows.map((r) => jsonText(r.output))}::text[],
+      ${rows.map((r) => r.embedding)}::text[],
+      ${rows.map((r) => r.input_tokens)}::int[],
+      ${rows.map((r) => r.output_tokens)}::int[],
+      ${rows.map((r) => r.cached_tokens)}::int[],
+      ${rows.map((r) => r.cache_write_tokens)}::int[],
+      ${rows.map((r) => jsonText(r.usage))}::text[],
+      ${rows.map((r) => r.cost_usd)}::text[],
+      ${rows.map((r) => r.sync_cost_usd)}::text[],
+      ${rows.map((r) => r.price_version)}::text[],
+      ${rows.map((r) => jsonText(r.error))}::text[],
+      ${rows.map((r) => r.attempts)}::int[]
+    ) as r(custom_id, status, output, embedding, input_tokens, output_tokens, cached_tokens, cache_write_tokens, usage,
+           cost_usd, sync_cost_usd, price_version, error, attempts)
     -- In key order: two jobs of one run storing the same requests in other orders take their row locks alike and
     -- never deadlock.
     order by r.custom_id
     on conflict (custom_id) do update set
       job_id = ${outcome(tx, 'job_id')}, batch_id = ${outcome(tx, 'batch_id')}, status = ${outcome(tx, 'status')},
-      output = ${outcome(tx, 'output')}, usage = ${outcome(tx, 'usage')}, error = ${outcome(tx, 'error')},
+      output = ${outcome(tx, 'output')}, embedding = ${outcome(tx, 'embedding')}, usage = ${outcome(tx, 'usage')},
+      error = ${outcome(tx, 'error')},
       attempts = ${outcome(tx, 'attempts')},
       created_at = case when results.status = 'succeeded' then results.created_at else now() end,
       input_tokens = ${carried(tx, 'input_tokens')}, output_tokens = ${carried(tx, 'output_tokens')},
@@ -97,22 +120,28 @@ async function insertResults(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string |
       cost_usd = ${summed(tx, 'cost_usd')}, sync_cost_usd = ${summed(tx, 'sync_cost_usd')},
       price_version = ${summedVersion(tx)}`;
   // Replays of the run that wait for these requests take the outcome (every final result is stored here).
-  await settleAwaitingInputs(
-    tx,
-    job.id,
-    rows.map((r) => r.custom_id),
-  );
+  if (run)
+    await settleAwaitingInputs(
+      tx,
+      run,
+      rows.map((r) => r.custom_id),
+    );
 }
 
 /** Final outcomes for inputs the caller already owns (nothing else can be writing them). */
 async function writeFinal(tx: Sql, job: Pick<JobRow, 'id'>, batchId: string | null, rows: FinalRow[]) {
   if (rows.length === 0) return;
   await insertResults(tx, job, batchId, rows);
+  // The job rides along in each row, a join clause rather than a filter on `inputs` (see `claimInputs`).
   await tx`
-    update inputs i set state = r.status, last_error = r.error
-    from jsonb_to_recordset(${tx.json(rows.map((r) => ({ custom_id: r.custom_id, status: r.status, error: r.error })) as never)}::jsonb)
-      as r(custom_id text, status text, error jsonb)
-    where i.job_id = ${job.id} and i.custom_id = r.custom_id`;
+    update inputs i set state = r.status, last_error = r.error::jsonb
+    from unnest(
+      array_fill(${job.id}::text, array[${rows.length}::int]),
+      ${rows.map((r) => r.custom_id)}::text[],
+      ${rows.map((r) => r.status)}::text[],
+      ${rows.map((r) => jsonText(r.error))}::text[]
+    ) as r(job_id, custom_id, status, error)
+    where i.job_id = r.job_id and i.custom_id = r.custom_id`;
 }
 
 interface SpentTokens {
@@ -158,7 +187,7 @@ function finalRow(
   return {
     custom_id: result.customId,
     status: result.status,
-    output: result.output ?? null,
+    ...splitEmbedding(result.output),
     ...tokens,
     usage: result.usage?.raw ?? null,
     cost_usd: cost?.costUsd ?? null,
@@ -169,10 +198,89 @@ function finalRow(
   };
 }
 
+interface Decision {
+  customId: string;
+  status: 'succeeded' | 'failed';
+  retryable: boolean;
+  error: StoredError | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+}
+
+type Claimed = SpentTokens & { custom_id: string; state: string; attempts: number };
+
+/**
+ * One statement decides and claims: only inputs still waiting on this batch change, so a fetch run twice writes
+ * nothing twice.
+ *
+ * Nothing here restricts `inputs` on its own: the job, the batch and the state are compared with columns of the
+ * slice's rows. Given a restriction such as `job_id = $1 and state = 'submitted'`, the planner estimates from
+ * statistics that are wrong in both directions during a job: before `inputs` is first analysed it assumes 0.5% per
+ * condition (a 10,000-input batch "matched 1 row"), afterwards it multiplies correlated conditions (batch and job).
+ * Both times it took the input side for tiny and chose a nested loop over the job's (or the batch's) rows with the
+ * slice rescanned for each of them: 1.5-2.5 s per slice of 1,000, falling as the batch emptied, so a 10,000-input
+ * batch took 11 s to store and a 30,000-input job's second batch 12 s, while its first and third took 1 s. With
+ * only join clauses, a nested loop over the table costs it the table's rows times the slice's, so it is left with a
+ * probe of the primary key per slice row, or a hash join over the whole table: it chose the hash while `inputs` was
+ * under about 70,000 rows, hashing the whole table again for every slice (a sixth of a slice's CPU at 30,000).
+ * Hash and merge joins are off for this statement only: what is left is the probes, whatever the statistics say.
+ */
+async function claimInputs(
+  tx: Sql,
+  job: { id: string; maxAttempts: number },
+  batchId: string,
+  decisions: Decision[],
+): Promise<Claimed[]> {
+  const n = decisions.length;
+  await tx.unsafe('set local enable_hashjoin = off; set local enable_mergejoin = off');
+  const claimed = await tx<Claimed[]>`
+    update inputs i set
+      state = case when r.retryable = 't' and i.attempts < ${job.maxAttempts} then 'pending' else r.status end,
+      batch_id = case when r.retryable = 't' and i.attempts < ${job.maxAttempts} then null else i.batch_id end,
+      last_error = r.error::jsonb,
+      spent_input_tokens = i.spent_input_tokens + r.input_tokens,
+      spent_output_tokens = i.spent_output_tokens + r.output_tokens,
+      spent_cached_tokens = i.spent_cached_tokens + r.cached_tokens,
+      spent_cache_write_tokens = i.spent_cache_write_tokens + r.cache_write_tokens
+    from unnest(
+      array_fill(${job.id}::text, array[${n}::int]),
+      array_fill(${batchId}::text, array[${n}::int]),
+      array_fill('submitted'::text, array[${n}::int]),
+      ${providerText(
+        tx,
+        decisions.map((d) => d.customId),
+      )},
+      ${decisions.map((d) => d.status)}::text[],
+      ${decisions.map((d) => (d.retryable ? 't' : 'f'))}::text[],
+      ${decisions.map((d) => jsonText(d.error))}::text[],
+      ${decisions.map((d) => d.inputTokens)}::int[],
+      ${decisions.map((d) => d.outputTokens)}::int[],
+      ${decisions.map((d) => d.cachedTokens)}::int[],
+      ${decisions.map((d) => d.cacheWriteTokens)}::int[]
+    ) as r(job_id, batch_id, from_state, custom_id, status, retryable, error, input_tokens, output_tokens,
+           cached_tokens, cache_write_tokens)
+    where i.job_id = r.job_id and i.custom_id = r.custom_id and i.batch_id is not distinct from r.batch_id
+      and i.state = r.from_state
+    returning i.custom_id, i.state, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens,
+              i.spent_cache_write_tokens`;
+  await tx.unsafe('set local enable_hashjoin = on; set local enable_mergejoin = on');
+  return claimed;
+}
+
 /**
  * Stores one slice of a batch's results, with their cost (`price` is bound to the job's provider and model), in one
  * transaction. Only inputs still waiting on this batch are touched, so a fetch retried after a crash writes and
  * prices nothing twice.
+ *
+ * The transaction commits without waiting for its WAL to reach the disk. Until then it holds the rows of the
+ * results' rollups (`result_totals`: one per project, model and outcome), so every slice of every batch of a project
+ * queued behind each other's disk flush: 6-30 ms a commit on a busy machine, a second or more per 100,000 results.
+ * Nothing is lost that matters: if Postgres itself crashes, the last slices may vanish with their claims, their
+ * inputs are still waiting on the batch, and the batch is still `ended`, so its fetch runs again and stores them.
+ * The batch is marked fetched by a transaction that does wait (`settleBatch`), and that flush covers every slice
+ * committed before it.
  */
 export async function applyResults(
   sql: Sql,
@@ -181,7 +289,11 @@ export async function applyResults(
   results: IncomingResult[],
   price: PriceResult,
 ): Promise<ApplyOutcome> {
-  return sql.begin((tx) => applyResultsIn(tx as unknown as Sql, job, batchId, results, price));
+  return sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
+    await tx`set local synchronous_commit = off`;
+    return applyResultsIn(tx, job, batchId, results, price);
+  });
 }
 
 /** `applyResults` inside a transaction the caller already holds. */
@@ -196,35 +308,19 @@ export async function applyResultsIn(
   for (const result of results) if (!byId.has(result.customId)) byId.set(result.customId, result);
   const retriesAllowed = job.cancel_reason === null;
   const decisions = [...byId.values()].map((r) => ({
-    custom_id: r.customId,
+    customId: r.customId,
     status: r.status,
     retryable: retriesAllowed && r.status === 'failed' && r.error?.retryable === true,
     error: r.error ?? null,
-    input_tokens: r.usage?.inputTokens ?? 0,
-    output_tokens: r.usage?.outputTokens ?? 0,
-    cached_tokens: r.usage?.cachedTokens ?? 0,
-    cache_write_tokens: r.usage?.cacheWriteTokens ?? 0,
+    inputTokens: r.usage?.inputTokens ?? 0,
+    outputTokens: r.usage?.outputTokens ?? 0,
+    cachedTokens: r.usage?.cachedTokens ?? 0,
+    cacheWriteTokens: r.usage?.cacheWriteTokens ?? 0,
   }));
-  // One statement decides and claims: only inputs still waiting on this batch change, so a fetch run twice writes
-  // nothing twice. `is not distinct from` keeps batch_id out of the index conditions: batch and job are correlated,
-  // and once the table is analysed the planner, thinking `batch_id = $1 and job_id = $2` matches one row, chose a
-  // nested loop over the batch's 10,000 rows instead of 1,000 primary-key probes (1.7 s per slice instead of 20 ms).
-  const changed = await tx<(SpentTokens & { custom_id: string; state: string; attempts: number })[]>`
-    update inputs i set
-      state = case when r.retryable and i.attempts < ${job.max_attempts} then 'pending' else r.status end,
-      batch_id = case when r.retryable and i.attempts < ${job.max_attempts} then null else i.batch_id end,
-      last_error = r.error,
-      spent_input_tokens = i.spent_input_tokens + r.input_tokens,
-      spent_output_tokens = i.spent_output_tokens + r.output_tokens,
-      spent_cached_tokens = i.spent_cached_tokens + r.cached_tokens,
-      spent_cache_write_tokens = i.spent_cache_write_tokens + r.cache_write_tokens
-    from jsonb_to_recordset(${tx.json(decisions as never)}::jsonb)
-      as r(custom_id text, status text, retryable boolean, error jsonb, input_tokens int, output_tokens int,
-           cached_tokens int, cache_write_tokens int)
-    where i.job_id = ${job.id} and i.custom_id = r.custom_id and i.batch_id is not distinct from ${batchId}
-      and i.state = 'submitted'
-    returning i.custom_id, i.state, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens,
-              i.spent_cache_write_tokens`;
+  const changed =
+    decisions.length === 0
+      ? []
+      : await claimInputs(tx, { id: job.id, maxAttempts: job.max_attempts }, batchId, decisions);
   const outcome: ApplyOutcome = {
     succeeded: 0,
     failed: 0,
@@ -268,8 +364,8 @@ export async function failUnsent(
     select i.custom_id, i.attempts, i.spent_input_tokens, i.spent_output_tokens, i.spent_cached_tokens,
            i.spent_cache_write_tokens
     from inputs i
-    join unnest(${customIds}::text[]) as u(custom_id) on u.custom_id = i.custom_id
-    where i.job_id = ${jobId}`;
+    join unnest(array_fill(${jobId}::text, array[${customIds.length}::int]), ${customIds}::text[]) as u(job_id, custom_id)
+      on i.job_id = u.job_id and i.custom_id = u.custom_id`;
   await writeFinal(
     tx,
     { id: jobId },
@@ -295,6 +391,8 @@ export interface ResultLine {
   state: string;
   status: string | null;
   output: unknown;
+  /** An embedding's float32 bytes, base64 (joinEmbedding puts them back into the output). */
+  embedding: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cached_tokens: number | null;
@@ -309,8 +407,9 @@ export interface ResultLine {
 /** One row per input the caller sent (duplicates expanded), in input order, with its result if there is one. */
 export function jobResultsCursor(sql: Sql, jobId: string, pageSize = 1000) {
   return sql<ResultLine[]>`
-    select refs.seq, i.custom_id, refs.id, i.state, r.status, r.output, r.input_tokens, r.output_tokens,
-           r.cached_tokens, r.cache_write_tokens, r.cost_usd, r.sync_cost_usd, r.price_version, r.error, i.last_error
+    select refs.seq, i.custom_id, refs.id, i.state, r.status, r.output, encode(r.embedding, 'base64') as embedding,
+           r.input_tokens, r.output_tokens, r.cached_tokens, r.cache_write_tokens, r.cost_usd, r.sync_cost_usd,
+           r.price_version, r.error, i.last_error
     from inputs i
     cross join lateral (
       select i.seq, i.caller_id as id

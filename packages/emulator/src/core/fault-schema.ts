@@ -102,6 +102,16 @@ export const loseOutputFileSchema = z.strictObject({ provider: z.literal('openai
 export const truncateOutputSchema = z.strictObject({ provider, at_line: z.number().int().min(1), times });
 
 /**
+ * OpenAI's batch queue limit of an organisation: prompt tokens enqueued per model (`model` omitted: every model, each
+ * counted on its own). A batch whose tokens would take the model's enqueued total past `tokens` fails validation with
+ * `token_limit_exceeded`, as the real API fails it, instead of waiting.
+ */
+export const enqueuedTokenLimitSchema = z.strictObject({
+  tokens: z.number().int().positive(),
+  model: z.string().min(1).optional(),
+});
+
+/**
  * Arrays are appended to the current faults, other keys replace theirs, `null` clears a key.
  */
 export const faultInputSchema = z.strictObject({
@@ -125,6 +135,7 @@ export const faultInputSchema = z.strictObject({
   duplicate_lines: extraLinesSchema.nullable().optional(),
   truncate_output: truncateOutputSchema.nullable().optional(),
   lose_output_file: loseOutputFileSchema.nullable().optional(),
+  openai_enqueued_token_limit: enqueuedTokenLimitSchema.nullable().optional(),
 });
 
 export type FaultInput = z.input<typeof faultInputSchema>;
@@ -141,6 +152,7 @@ export type MalformedLinesFault = z.output<typeof malformedLinesSchema>;
 export type ExtraLinesFault = z.output<typeof extraLinesSchema>;
 export type TruncateOutputFault = z.output<typeof truncateOutputSchema>;
 export type LoseOutputFileFault = z.output<typeof loseOutputFileSchema>;
+export type EnqueuedTokenLimit = z.output<typeof enqueuedTokenLimitSchema>;
 
 export interface FaultConfig {
   seed: number | null;
@@ -161,6 +173,7 @@ export interface FaultConfig {
   duplicate_lines: ExtraLinesFault | null;
   truncate_output: TruncateOutputFault | null;
   lose_output_file: LoseOutputFileFault | null;
+  openai_enqueued_token_limit: EnqueuedTokenLimit | null;
 }
 
 export function emptyFaults(): FaultConfig {
@@ -183,5 +196,6 @@ export function emptyFaults(): FaultConfig {
     duplicate_lines: null,
     truncate_output: null,
     lose_output_file: null,
+    openai_enqueued_token_limit: null,
   };
 }

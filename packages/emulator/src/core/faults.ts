@@ -2,6 +2,7 @@ import type { NulAnswers } from './answer-poison';
 import {
   type DelayFault,
   type DropResponseFault,
+  type EnqueuedTokenLimit,
   emptyFaults,
   type FaultConfig,
   faultInputSchema,
@@ -83,6 +84,8 @@ export class FaultRegistry {
     if (parsed.duplicate_lines !== undefined) next.duplicate_lines = parsed.duplicate_lines;
     if (parsed.truncate_output !== undefined) next.truncate_output = parsed.truncate_output;
     if (parsed.lose_output_file !== undefined) next.lose_output_file = parsed.lose_output_file;
+    if (parsed.openai_enqueued_token_limit !== undefined)
+      next.openai_enqueued_token_limit = parsed.openai_enqueued_token_limit;
     return this.current();
   }
 
@@ -100,6 +103,11 @@ export class FaultRegistry {
 
   seed(): number {
     return this.config.seed ?? this.defaultSeed;
+  }
+
+  /** OpenAI's enqueued-token limit of the emulated organisation, if one is set. */
+  enqueuedTokenLimit(): EnqueuedTokenLimit | null {
+    return this.config.openai_enqueued_token_limit;
   }
 
   takeHttp(call: CallDescription): HttpFault | null {

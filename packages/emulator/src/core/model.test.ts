@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { embeddingModelSize } from './embedding-models';
 import { sha256 } from './hash';
-import { countPromptTokens, countTokens, echoText, embeddingVector, generateReply } from './model';
+import {
+  base64Vector,
+  countPromptTokens,
+  countTokens,
+  echoText,
+  embeddingVector,
+  generateReply,
+} from './model';
 
 /** With the u flag a surrogate class only matches lone surrogates. */
 const wellFormed = (text: string) => !/[\uD800-\uDFFF]/u.test(text);
@@ -70,6 +78,30 @@ describe('deterministic model', () => {
     expect(a).toHaveLength(8);
     expect(embeddingVector(sha256('a'), 8)).toEqual(a);
     expect(embeddingVector(sha256('b'), 8)).not.toEqual(a);
-    expect(Math.hypot(...a)).toBeCloseTo(1, 9);
+    expect(Math.hypot(...a)).toBeCloseTo(1, 6);
+    // Float32 values, like the providers' models give: base64 carries them exactly.
+    expect(a.every((x) => Math.fround(x) === x)).toBe(true);
+    const bytes = Buffer.from(base64Vector(a), 'base64');
+    expect(Array.from({ length: 8 }, (_, i) => bytes.readFloatLE(i * 4))).toEqual(a);
+  });
+
+  it('sizes vectors as each model does', () => {
+    expect(embeddingModelSize('text-embedding-3-small')).toEqual({
+      defaultDimensions: 1536,
+      maxDimensions: 1536,
+      resizable: true,
+    });
+    expect(embeddingModelSize('text-embedding-3-large').defaultDimensions).toBe(3072);
+    expect(embeddingModelSize('text-embedding-ada-002').resizable).toBe(false);
+    expect(embeddingModelSize('mistral-embed-2312')).toMatchObject({
+      defaultDimensions: 1024,
+      resizable: false,
+    });
+    expect(embeddingModelSize('codestral-embed-2505')).toMatchObject({
+      defaultDimensions: 1536,
+      maxDimensions: 3072,
+    });
+    expect(embeddingModelSize('text-embedding-005').defaultDimensions).toBe(768);
+    expect(embeddingModelSize('gemini-embedding-001').defaultDimensions).toBe(3072);
   });
 });

@@ -83,7 +83,10 @@ export function generateReply(request: ModelRequest): ModelReply {
   return { text, promptTokens, completionTokens: countTokens(text), finishReason: 'stop' };
 }
 
-/** A unit vector derived from `digest` (e.g. sha256 of the input), so equal inputs embed equally. */
+/**
+ * A unit vector derived from `digest` (e.g. sha256 of the input), so equal inputs embed equally. Its values are
+ * float32 values, as the providers' models compute them: written as base64 they are exactly these numbers.
+ */
 export function embeddingVector(digest: Buffer, dimensions: number): number[] {
   const rng = createRng(digest.readUInt32LE(0) ^ digest.readUInt32LE(4));
   const vector = new Array<number>(dimensions);
@@ -94,8 +97,15 @@ export function embeddingVector(digest: Buffer, dimensions: number): number[] {
     norm += value * value;
   }
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  for (let i = 0; i < dimensions; i++) vector[i] = vector[i]! * scale;
+  for (let i = 0; i < dimensions; i++) vector[i] = Math.fround(vector[i]! * scale);
   return vector;
+}
+
+/** The little-endian float32 bytes of `vector` in base64: what `encoding_format: "base64"` answers. */
+export function base64Vector(vector: number[]): string {
+  const bytes = Buffer.allocUnsafe(vector.length * 4);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
+  return bytes.toString('base64');
 }
 
 function firstCodePoints(text: string, count: number): string {

@@ -351,11 +351,12 @@ describe('models', () => {
     expect(() => JSON.parse((bad!.response!.body as ChatBody).choices[0]!.message.content)).toThrow();
   });
 
-  it('embeds a string or a list, honouring output_dimension', async () => {
+  it('embeds a string or a list at the model size, refusing output_dimension on mistral-embed', async () => {
     const job = await api.submit(
       [
         JSON.stringify({ custom_id: 'one', body: { input: 'hello' } }),
-        JSON.stringify({ custom_id: 'two', body: { input: ['a', 'b'], output_dimension: 4 } }),
+        JSON.stringify({ custom_id: 'two', body: { input: ['a', 'b'] } }),
+        JSON.stringify({ custom_id: 'sized', body: { input: 'a', output_dimension: 4 } }),
       ],
       { endpoint: '/v1/embeddings', model: 'mistral-embed' },
     );
@@ -364,8 +365,31 @@ describe('models', () => {
     const one = results.find((line) => line.custom_id === 'one')!.response!.body as EmbeddingBody;
     const two = results.find((line) => line.custom_id === 'two')!.response!.body as EmbeddingBody;
     expect(one).toMatchObject({ object: 'list', model: 'mistral-embed', usage: { completion_tokens: 0 } });
-    expect(one.data[0]!.embedding).toHaveLength(8);
-    expect(two.data.map((d) => (d.embedding as number[]).length)).toEqual([4, 4]);
+    expect(one.data[0]!.embedding).toHaveLength(1024);
+    expect(two.data.map((d) => (d.embedding as number[]).length)).toEqual([1024, 1024]);
+    const errors = await api.lines(done.error_file);
+    expect(errors.find((line) => line.custom_id === 'sized')).toBeDefined();
+  });
+
+  it('honours output_dimension on codestral-embed, up to 3072', async () => {
+    const job = await api.submit(
+      [
+        JSON.stringify({ custom_id: 'default', body: { input: 'a' } }),
+        JSON.stringify({ custom_id: 'small', body: { input: 'a', output_dimension: 256 } }),
+        JSON.stringify({ custom_id: 'big', body: { input: 'a', output_dimension: 3072 } }),
+        JSON.stringify({ custom_id: 'too-big', body: { input: 'a', output_dimension: 3073 } }),
+      ],
+      { endpoint: '/v1/embeddings', model: 'codestral-embed' },
+    );
+    const done = await api.waitFor(job.id);
+    const size = new Map(
+      (await api.lines(done.output_file)).map((line) => [
+        line.custom_id,
+        ((line.response!.body as EmbeddingBody).data[0]!.embedding as number[]).length,
+      ]),
+    );
+    expect(Object.fromEntries(size)).toEqual({ default: 1536, small: 256, big: 3072 });
+    expect((await api.lines(done.error_file)).map((line) => line.custom_id)).toEqual(['too-big']);
   });
 });
 

@@ -66,17 +66,19 @@ function execute(
   body: Record<string, unknown>,
   rng: ReturnType<typeof createRng>,
 ): Outcome {
-  // Mistral names the embedding size `output_dimension`; the shared executor reads OpenAI's `dimensions`.
-  const request =
-    input.endpoint === '/v1/embeddings' && body.output_dimension !== undefined
-      ? { ...body, dimensions: body.output_dimension }
-      : body;
-  return executeRequest(input.endpoint, request, input.model, {
-    invalidJsonRate: input.faults.invalidJsonRate,
-    cachedFraction: input.faults.cachedFraction,
-    rng,
-    nulAnswers: input.faults.nulAnswers,
-  });
+  // Mistral names the embedding size `output_dimension` (OpenAI: `dimensions`).
+  return executeRequest(
+    input.endpoint,
+    body,
+    input.model,
+    {
+      invalidJsonRate: input.faults.invalidJsonRate,
+      cachedFraction: input.faults.cachedFraction,
+      rng,
+      nulAnswers: input.faults.nulAnswers,
+    },
+    'output_dimension',
+  );
 }
 
 function injectFailures(customIds: Array<string | null>, outcomes: Outcome[], input: PlanInput): void {

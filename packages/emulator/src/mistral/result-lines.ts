@@ -1,5 +1,5 @@
 import { rngHex } from '../core/ids';
-import { embeddingVector } from '../core/model';
+import { base64Vector, embeddingVector } from '../core/model';
 import type { Rng } from '../core/prng';
 import type { Outcome } from '../openai/request-executor';
 import type { ErrorLineShape } from './options';
@@ -98,7 +98,7 @@ function embeddingBody(outcome: Outcome & { kind: 'embedding' }, context: LineCo
       const vector = embeddingVector(digest, outcome.dimensions);
       return {
         object: 'embedding',
-        embedding: outcome.base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+        embedding: outcome.base64 ? base64Vector(vector) : vector,
         index,
       };
     }),

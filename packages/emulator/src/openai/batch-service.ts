@@ -7,6 +7,7 @@ import { doneCount } from './batch-progress';
 import { type BatchRecord, TERMINAL_STATUSES } from './batch-record';
 import { writeBatchResults } from './batch-results';
 import { renderBatch } from './batch-view';
+import { queueFullError } from './enqueued-tokens';
 import { badRequest, notFound } from './errors';
 import type { FileRegistry } from './file-registry';
 import { cursorPage } from './pagination';
@@ -132,7 +133,12 @@ export class BatchService {
       allowFailure: (customId, max) => this.ctx.faults.allowRequestFailure('openai', customId, max),
     });
     if (batch.discarded) return;
-    if (result.ok) batch.plan = result.plan;
+    const others = [...this.batches.values()].filter((other) => other !== batch);
+    const queueFull = result.ok
+      ? queueFullError(result.plan, others, this.ctx.faults.enqueuedTokenLimit())
+      : null;
+    if (queueFull) batch.errors = [queueFull];
+    else if (result.ok) batch.plan = result.plan;
     else batch.errors = result.errors;
     batch.planReadyAtMs = this.ctx.clock.now();
     await this.tick(batch);

@@ -409,12 +409,70 @@ describe('batch lifecycle', () => {
       usage: { prompt_tokens: 2, total_tokens: 2 },
     });
     expect(e1.data[0]).toMatchObject({ object: 'embedding', index: 0 });
-    expect(e1.data[0]?.embedding).toHaveLength(8);
+    expect(e1.data[0]?.embedding).toHaveLength(1536);
     expect(e2.data.map((d) => d.index)).toEqual([0, 1]);
     expect(e2.data[0]?.embedding).toEqual(e1.data[0]?.embedding);
     expect(e2.data[1]?.embedding).not.toEqual(e1.data[0]?.embedding);
     expect(e3.data[0]?.embedding).toHaveLength(16);
     const norm = Math.hypot(...(e1.data[0]?.embedding ?? []));
     expect(norm).toBeCloseTo(1, 6);
+  });
+
+  it('sizes embeddings by model, honours dimensions and base64, and refuses sizes the model cannot give', async () => {
+    const line = (id: string, model: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/embeddings',
+        body: { model, input: 'hello', ...extra },
+      });
+    const run = async (lines: string[]) => {
+      const done = await waitFor(client, (await submit(client, lines, '/v1/embeddings')).id);
+      const files = [done.output_file_id, done.error_file_id].filter((id): id is string => Boolean(id));
+      const all = (await Promise.all(files.map((id) => readJsonl<BatchResultLine>(client, id)))).flat();
+      return new Map(all.map((l) => [l.custom_id, l.response!]));
+    };
+    const small = await run([
+      line('float', 'text-embedding-3-small'),
+      line('base64', 'text-embedding-3-small', { encoding_format: 'base64' }),
+      line('short', 'text-embedding-3-small', { dimensions: 256 }),
+      line('too-big', 'text-embedding-3-small', { dimensions: 1537 }),
+      line('zero', 'text-embedding-3-small', { dimensions: 0 }),
+    ]);
+    const vector = (id: string) =>
+      (small.get(id)!.body as { data: Array<{ embedding: number[] | string }> }).data[0]!.embedding;
+    const floats = vector('float') as number[];
+    expect(floats).toHaveLength(1536);
+    const decoded = Buffer.from(vector('base64') as string, 'base64');
+    expect(decoded.length).toBe(1536 * 4);
+    expect(Array.from({ length: 1536 }, (_, i) => decoded.readFloatLE(i * 4))).toEqual(floats);
+    expect(vector('short')).toHaveLength(256);
+    expect(small.get('too-big')).toMatchObject({
+      status_code: 400,
+      body: {
+        error: {
+          param: 'dimensions',
+          message: expect.stringContaining('Must be less than or equal to 1536'),
+        },
+      },
+    });
+    expect(small.get('zero')).toMatchObject({ status_code: 400, body: { error: { param: 'dimensions' } } });
+
+    const large = await run([line('large', 'text-embedding-3-large')]);
+    expect(
+      (large.get('large')!.body as { data: Array<{ embedding: number[] }> }).data[0]!.embedding,
+    ).toHaveLength(3072);
+
+    const ada = await run([
+      line('ada', 'text-embedding-ada-002'),
+      line('ada-dims', 'text-embedding-ada-002', { dimensions: 512 }),
+    ]);
+    expect(
+      (ada.get('ada')!.body as { data: Array<{ embedding: number[] }> }).data[0]!.embedding,
+    ).toHaveLength(1536);
+    expect(ada.get('ada-dims')).toMatchObject({
+      status_code: 400,
+      body: { error: { message: 'This model does not support specifying dimensions.', param: null } },
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { type NulAnswers, poisonFor } from '../core/answer-poison';
+import { embeddingModelSize } from '../core/embedding-models';
 import { sha256 } from '../core/hash';
 import { countTokens, generateReply, type ModelMessage, type ReplyFormat } from '../core/model';
 import type { Rng } from '../core/prng';
@@ -35,16 +36,16 @@ export interface ExecutionFaults {
   nulAnswers?: NulAnswers | null;
 }
 
-const DEFAULT_DIMENSIONS = 8;
-const MAX_DIMENSIONS = 4096;
-
 export function executeRequest(
   endpoint: SupportedEndpoint,
   body: Record<string, unknown>,
   model: string,
   faults: ExecutionFaults,
+  sizeParam: EmbeddingSizeParam = 'dimensions',
 ): Outcome {
-  return endpoint === '/v1/embeddings' ? executeEmbedding(body, model) : executeChat(body, model, faults);
+  return endpoint === '/v1/embeddings'
+    ? executeEmbedding(body, model, sizeParam)
+    : executeChat(body, model, faults);
 }
 
 export function requestError(status: number, error: ApiErrorObject): Outcome {
@@ -127,7 +128,17 @@ function replyFormat(value: unknown): ReplyFormat {
   return { type: 'text' };
 }
 
-function executeEmbedding(body: Record<string, unknown>, model: string): Outcome {
+/**
+ * How a provider names and checks the size of an embedding: OpenAI's `dimensions`, Mistral's `output_dimension`
+ * (the same wire format otherwise).
+ */
+export type EmbeddingSizeParam = 'dimensions' | 'output_dimension';
+
+function executeEmbedding(
+  body: Record<string, unknown>,
+  model: string,
+  sizeParam: EmbeddingSizeParam,
+): Outcome {
   const inputs = embeddingInputs(body.input);
   if (!inputs) {
     return invalid(
@@ -135,17 +146,8 @@ function executeEmbedding(body: Record<string, unknown>, model: string): Outcome
       'input',
     );
   }
-  const dimensions = body.dimensions ?? DEFAULT_DIMENSIONS;
-  if (
-    !Number.isInteger(dimensions) ||
-    (dimensions as number) < 1 ||
-    (dimensions as number) > MAX_DIMENSIONS
-  ) {
-    return invalid(
-      `Invalid 'dimensions': expected an integer between 1 and ${MAX_DIMENSIONS}.`,
-      'dimensions',
-    );
-  }
+  const size = embeddingSize(body[sizeParam], model, sizeParam);
+  if (typeof size !== 'number') return size;
   const encoding = body.encoding_format ?? 'float';
   if (encoding !== 'float' && encoding !== 'base64') {
     return invalid(
@@ -159,14 +161,44 @@ function executeEmbedding(body: Record<string, unknown>, model: string): Outcome
     promptTokens += typeof input === 'string' ? countTokens(input) : input.length;
     return sha256(`${model}\n${typeof input === 'string' ? input : JSON.stringify(input)}`);
   });
-  return {
-    kind: 'embedding',
-    model,
-    digests,
-    dimensions: dimensions as number,
-    base64: encoding === 'base64',
-    promptTokens,
-  };
+  return { kind: 'embedding', model, digests, dimensions: size, base64: encoding === 'base64', promptTokens };
+}
+
+/** The vector size a request gets: the model's own, or the smaller one it asked for; else the refusal. */
+function embeddingSize(asked: unknown, model: string, param: EmbeddingSizeParam): number | Outcome {
+  const size = embeddingModelSize(model);
+  if (asked === undefined || asked === null) return size.defaultDimensions;
+  if (typeof asked !== 'number' || !Number.isInteger(asked)) {
+    return invalid(`Invalid type for '${param}': expected an integer.`, param, 'invalid_type');
+  }
+  if (!size.resizable) {
+    // As the live API answers (public reports, text-embedding-ada-002): no param, no code.
+    return param === 'dimensions'
+      ? requestError(400, {
+          message: 'This model does not support specifying dimensions.',
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        })
+      : invalid(`Model '${model}' does not support '${param}'.`, param);
+  }
+  if (asked < 1) {
+    return invalid(
+      `Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${asked} instead.`,
+      param,
+      'integer_below_min_value',
+    );
+  }
+  if (asked > size.maxDimensions) {
+    // The live API's words (public reports, text-embedding-3-small asked for 1537):
+    // "Must be less than or equal to 1536".
+    return invalid(
+      `Invalid value for '${param}' = ${asked}. Must be less than or equal to ${size.maxDimensions}.`,
+      param,
+      'invalid_value',
+    );
+  }
+  return asked;
 }
 
 function embeddingInputs(input: unknown): Array<string | number[]> | null {

@@ -1,6 +1,6 @@
 import { sha256Hex } from '../core/hash';
 import { rngBase62, rngHex } from '../core/ids';
-import { embeddingVector } from '../core/model';
+import { base64Vector, embeddingVector } from '../core/model';
 import type { Rng } from '../core/prng';
 import type { Outcome } from './request-executor';
 import type { BatchResultLine, ChatCompletion, EmbeddingBody } from './types';
@@ -94,7 +94,7 @@ function embeddingBody(outcome: Outcome & { kind: 'embedding' }): EmbeddingBody 
       return {
         object: 'embedding',
         index,
-        embedding: outcome.base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+        embedding: outcome.base64 ? base64Vector(vector) : vector,
       };
     }),
     model: outcome.model,

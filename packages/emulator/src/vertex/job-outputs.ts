@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { BlobStore } from '../core/blob-store';
+import { embeddingModelSize } from '../core/embedding-models';
 import { ResultLineFaults } from '../core/result-line-faults';
 import { parseGsUri } from '../gcs/gs-uri';
 import { digestFile } from '../gcs/object-digest';
@@ -39,7 +40,10 @@ export async function writeJobOutputs(job: JobRecord, done: number, deps: Output
     processedTime: '',
     cachedFraction: job.faults.cachedFraction,
     nulAnswers: job.faults.nulAnswers,
-    dimensions: job.params.outputDimensionality ?? job.options.embeddingDimensions,
+    dimensions:
+      job.params.outputDimensionality ??
+      job.options.embeddingDimensions ??
+      embeddingModelSize(job.params.modelId).defaultDimensions,
   };
 
   const fds = plan.files.map((file) => openSync(file.path, 'r'));

@@ -1,3 +1,4 @@
+import { embeddingModelSize } from '../core/embedding-models';
 import { parseGsUri } from '../gcs/gs-uri';
 import { invalidArgument } from './google-errors';
 import { labelsProblem } from './labels';
@@ -95,12 +96,23 @@ export function parseJobParams(body: unknown): JobParams {
   ) {
     throw invalidArgument('model_parameters.outputDimensionality must be a positive integer.');
   }
+  const kind: JobKind = /embedding/i.test(modelId) ? 'embedding' : 'chat';
+  if (kind === 'embedding' && dimensionality !== undefined) {
+    // Google: a size the model does not support fails the request with INVALID_ARGUMENT (the whole job here: the
+    // parameter is the job's, not a row's).
+    const size = embeddingModelSize(modelId);
+    if ((dimensionality as number) > size.maxDimensions) {
+      throw invalidArgument(
+        `Unsupported outputDimensionality ${dimensionality} for model ${modelId}: at most ${size.maxDimensions}.`,
+      );
+    }
+  }
 
   return {
     displayName,
     model,
     modelId,
-    kind: /embedding/i.test(modelId) ? 'embedding' : 'chat',
+    kind,
     inputUris: uris as string[],
     outputUriPrefix: prefix.replace(/\/+$/, ''),
     outputUriPrefixAsGiven: prefix,

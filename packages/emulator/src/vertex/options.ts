@@ -11,8 +11,11 @@ export const vertexOptionsSchema = z.strictObject({
   partial_failure_state: z.enum(['JOB_STATE_SUCCEEDED', 'JOB_STATE_PARTIALLY_SUCCEEDED']).optional(),
   /** Split predictions into `predictions_00001.jsonl`, … of at most this many lines; null for one file. */
   shard_lines: z.number().int().positive().nullable().optional(),
-  /** Dimensions of embeddings when the job sets no `modelParameters.outputDimensionality`. */
-  embedding_dimensions: z.number().int().min(1).max(3072).optional(),
+  /**
+   * Dimensions of embeddings when the job sets no `modelParameters.outputDimensionality`; null for the model's own
+   * (768 for text-embedding-005).
+   */
+  embedding_dimensions: z.number().int().min(1).max(3072).nullable().optional(),
 });
 
 export type VertexOptionsInput = z.input<typeof vertexOptionsSchema>;
@@ -20,14 +23,13 @@ export type VertexOptionsInput = z.input<typeof vertexOptionsSchema>;
 export interface VertexOptions {
   partialFailureState: 'JOB_STATE_SUCCEEDED' | 'JOB_STATE_PARTIALLY_SUCCEEDED';
   shardLines: number | null;
-  embeddingDimensions: number;
+  embeddingDimensions: number | null;
 }
 
 export const DEFAULT_VERTEX_OPTIONS: VertexOptions = {
   partialFailureState: 'JOB_STATE_SUCCEEDED',
   shardLines: null,
-  // Small by default (as in the OpenAI emulator) so large batches stay cheap; real models give 768.
-  embeddingDimensions: 8,
+  embeddingDimensions: null,
 };
 
 export function applyVertexOptions(current: VertexOptions, input: unknown): VertexOptions {
@@ -35,7 +37,8 @@ export function applyVertexOptions(current: VertexOptions, input: unknown): Vert
   return {
     partialFailureState: parsed.partial_failure_state ?? current.partialFailureState,
     shardLines: parsed.shard_lines === undefined ? current.shardLines : parsed.shard_lines,
-    embeddingDimensions: parsed.embedding_dimensions ?? current.embeddingDimensions,
+    embeddingDimensions:
+      parsed.embedding_dimensions === undefined ? current.embeddingDimensions : parsed.embedding_dimensions,
   };
 }
 

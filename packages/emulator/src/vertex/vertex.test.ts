@@ -299,7 +299,7 @@ describe('batch prediction job lifecycle', () => {
     const hello = rows.find((row) => row.instance?.content === 'hello')!;
     expect(Object.keys(hello)).toEqual(['instance', 'predictions', 'status']);
     expect(hello.predictions[0]!.embeddings.statistics).toEqual({ token_count: 2, truncated: false });
-    expect(hello.predictions[0]!.embeddings.values).toHaveLength(8);
+    expect(hello.predictions[0]!.embeddings.values).toHaveLength(768);
     expect(rows.find((row) => row.instance?.content === '')!.status).toMatch(/^Bad Request/);
 
     const keyed = await vx.waitFor(
@@ -318,6 +318,19 @@ describe('batch prediction job lifecycle', () => {
     const k2 = keyedRows.find((row) => row.key === 'k2')!;
     expect(Object.keys(k2)).toEqual(['key', 'predictions', 'status']);
     expect(k2.predictions[0]!.embeddings.values).toHaveLength(16);
+  });
+
+  it('refuses an outputDimensionality over the model size at create', async () => {
+    await vx.put('bkt', 'big/in.jsonl', '{"content":"hello"}');
+    const body = jobBody('gs://bkt/big/in.jsonl', 'gs://bkt/big/out', {
+      model: 'publishers/google/models/text-embedding-005',
+      modelParameters: { outputDimensionality: 769 },
+    });
+    const refused = await vx.call('', { method: 'POST', body: JSON.stringify(body) });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      error: { status: 'INVALID_ARGUMENT', message: expect.stringContaining('at most 768') },
+    });
   });
 });
 

@@ -1,0 +1,36 @@
+import type { EnqueuedTokenLimit } from '../core/fault-schema';
+import { type BatchPlan, type BatchRecord, TERMINAL_STATUSES } from './batch-record';
+import type { WireBatchError } from './types';
+
+/** Prompt tokens a validated batch enqueues: those of its requests that run (refused lines count none). */
+export function enqueuedTokens(plan: BatchPlan): number {
+  return plan.inputTokensBefore[plan.total] ?? 0;
+}
+
+/**
+ * The validation error OpenAI gives a batch that would take its model's enqueued prompt tokens, over every batch of
+ * the organisation still validated, in progress, finalizing or cancelling, past the limit; null when it fits (or no
+ * limit applies to the model). The message is the API's, with the emulator's organisation.
+ */
+export function queueFullError(
+  plan: BatchPlan,
+  others: Iterable<BatchRecord>,
+  limit: EnqueuedTokenLimit | null,
+): WireBatchError | null {
+  if (!limit || (limit.model !== undefined && limit.model !== plan.model)) return null;
+  let enqueued = enqueuedTokens(plan);
+  for (const other of others) {
+    if (!other.plan || other.errors || TERMINAL_STATUSES.has(other.status)) continue;
+    if (other.plan.model === plan.model) enqueued += enqueuedTokens(other.plan);
+  }
+  if (enqueued <= limit.tokens) return null;
+  return {
+    code: 'token_limit_exceeded',
+    message:
+      `Enqueued token limit reached for ${plan.model} in organization org-emulator. ` +
+      `Limit: ${limit.tokens.toLocaleString('en-US')} enqueued tokens. ` +
+      'Please try again once some in_progress batches have been completed.',
+    param: null,
+    line: null,
+  };
+}
