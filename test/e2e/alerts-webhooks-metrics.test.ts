@@ -470,7 +470,7 @@ describe('GET /metrics', () => {
       expect(sampleValue(samples, 'tranche_alerts_total', { kind })).toBe(expected);
     }
 
-    for (const queue of ['submit', 'poll', 'fetch', 'sweep', 'notify']) {
+    for (const queue of ['submit', 'submit-batch', 'poll', 'fetch', 'sweep', 'notify']) {
       for (const state of ['waiting', 'active', 'delayed', 'failed']) {
         expect(sampleValue(samples, 'tranche_queue_jobs', { queue, state })).toBeGreaterThanOrEqual(0);
       }

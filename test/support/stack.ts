@@ -73,6 +73,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     TRANSIENT_RETRY_MAX_MS: '1000',
     UNCONFIGURED_RETRY_MS: '500',
     QUEUE_LOCK_MS: '5000',
+    // A killed worker's chunk is taken over as soon as its queue job is: the lease runs out with the queue's lock.
+    SUBMIT_LEASE_MS: '5000',
     LOG_LEVEL: 'info',
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -19,12 +19,15 @@ export interface WorkerContext {
 }
 
 export function batchContextOf(job: JobRow): BatchContext {
-  const output = (job.spec as { output?: OutputSchema }).output;
+  const spec = job.spec as { output?: OutputSchema; defaults?: { params?: { dimensions?: number } } };
+  const output = spec.output;
+  const dimensions = job.kind === 'embedding' ? spec.defaults?.params?.dimensions : undefined;
   return {
     jobId: job.id,
     model: job.model,
     kind: job.kind as BatchContext['kind'],
     ...(output ? { output } : {}),
+    ...(dimensions !== undefined ? { dimensions } : {}),
   };
 }
 

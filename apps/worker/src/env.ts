@@ -7,6 +7,7 @@ import {
 } from '@tranche/config';
 import { z } from 'zod';
 import { alertingEnvSchema } from './alerts/env';
+import { providerQuotasSchema } from './quota/quota-book';
 
 export const workerEnvSchema = baseEnvSchema
   .extend(providerEnvSchema.shape)
@@ -18,18 +19,37 @@ export const workerEnvSchema = baseEnvSchema
     /** How long request and result files stay at the provider (or in GCS) after their results are stored. */
     PROVIDER_FILE_RETENTION_H: z.coerce.number().min(0).default(72),
     SUBMIT_CONCURRENCY: z.coerce.number().int().positive().default(2),
+    /**
+     * How long a worker's claim on a batch it is sending holds without being renewed (it renews it every third of
+     * this while it works). A worker that died holds its batches this long at most; then another takes them over.
+     */
+    SUBMIT_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
     POLL_CONCURRENCY: z.coerce.number().int().positive().default(20),
     FETCH_CONCURRENCY: z.coerce.number().int().positive().default(2),
     /** How long a worker holds a queue job before BullMQ thinks it stalled (and hands it to another worker). */
     QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
     /** Results stored per transaction while a batch is fetched. */
     FETCH_SLICE: z.coerce.number().int().positive().default(1000),
+    /** Transactions a slice is stored in at once, each on a connection of its own (Postgres's cores at work). */
+    FETCH_SLICE_WRITERS: z.coerce.number().int().positive().default(2),
     /**
      * A submit, poll or fetch that meets a transient error (a provider's 429/5xx, a timeout, Postgres or Redis away)
      * waits this long, doubling each time up to TRANSIENT_RETRY_MAX_MS, and tries again for as long as it takes.
      */
     TRANSIENT_RETRY_BASE_MS: z.coerce.number().int().positive().default(5_000),
     TRANSIENT_RETRY_MAX_MS: z.coerce.number().int().positive().default(300_000),
+    /**
+     * Budgets of work in flight per provider and model (docs/quotas.md): a JSON object such as
+     * `{"openai/gpt-4o-mini": {"tokens": 2000000}, "anthropic": {"requests": 100000}}`. A chunk that does not fit
+     * waits, and goes when earlier batches end.
+     */
+    PROVIDER_QUOTAS: providerQuotasSchema.optional(),
+    /** The OpenAI usage tier (1 to 5) whose published batch queue limits are the budgets of the models it lists. */
+    OPENAI_USAGE_TIER: z.coerce.number().int().min(1).max(5).optional(),
+    /** The Anthropic usage tier (1 to 4) whose published limit on queued batch requests is the budget. */
+    ANTHROPIC_USAGE_TIER: z.coerce.number().int().min(1).max(4).optional(),
+    /** How often a chunk waiting for quota looks again by itself (it is also woken as batches of its provider end). */
+    QUOTA_RECHECK_MS: z.coerce.number().int().positive().default(60_000),
     /** How long work for a provider this worker has no credentials for waits for a worker that has them. */
     UNCONFIGURED_RETRY_MS: z.coerce.number().int().positive().default(60_000),
   });

@@ -1,6 +1,6 @@
 import { ProviderCallError, ProviderNotConfiguredError } from '@tranche/adapters';
 import { type BlockerTarget, clearJobBlocker, setJobBlocker } from '@tranche/db';
-import { fetchPayload, pollPayload, submitPayload } from '@tranche/queues';
+import { fetchPayload, pollPayload, submitBatchPayload, submitPayload } from '@tranche/queues';
 import { DelayedError, type Job, type Processor } from 'bullmq';
 import type { WorkerContext } from './context';
 import { backoffMs } from './retry-backoff';
@@ -8,7 +8,7 @@ import { safeMessage, secretsOf } from './safe-message';
 import { isTransient } from './transient-errors';
 
 /** The queues whose work Postgres says must happen: it is never given up, only put back to wait. */
-export type PersistentQueue = 'submit' | 'poll' | 'fetch';
+export type PersistentQueue = 'submit' | 'submitBatch' | 'poll' | 'fetch';
 
 export type QueueProcessor = (job: Job, token: string | undefined) => Promise<void>;
 
@@ -26,6 +26,7 @@ const WARNED_LIMIT = 10_000;
 
 const DOING: Record<PersistentQueue, string> = {
   submit: 'sending a batch',
+  submitBatch: 'sending a batch',
   poll: 'polling a batch',
   fetch: 'fetching results',
 };
@@ -42,7 +43,8 @@ function targetOf(queue: PersistentQueue, job: Job): BlockerTarget | null {
     const parsed = submitPayload.safeParse(job.data);
     return parsed.success ? { jobId: parsed.data.jobId } : null;
   }
-  const parsed = (queue === 'poll' ? pollPayload : fetchPayload).safeParse(job.data);
+  const payload = { submitBatch: submitBatchPayload, poll: pollPayload, fetch: fetchPayload }[queue];
+  const parsed = payload.safeParse(job.data);
   return parsed.success ? { batchId: parsed.data.batchId } : null;
 }
 
@@ -82,7 +84,7 @@ function waitFor(ctx: WorkerContext, queue: PersistentQueue, job: Job, error: un
 }
 
 /**
- * Wraps a submit, poll or fetch processor so that nothing it meets leaves its queue job failed for good while
+ * Wraps a submit (planning or sending), poll or fetch processor so that nothing it meets leaves its queue job failed for good while
  * Postgres says the work is in flight: a transient error, a missing provider key or a refused credential puts the
  * queue job back to wait (`moveToDelayed` + `DelayedError`, which spends none of its attempts) and records what
  * blocks the job; work that goes through clears it. Errors we cannot judge still spend the queue's attempts, and

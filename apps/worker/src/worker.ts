@@ -1,7 +1,7 @@
 import { AdapterRegistry } from '@tranche/adapters';
 import { createLogger } from '@tranche/config';
 import { connect, runMigrations } from '@tranche/db';
-import { createQueues, QUEUE_NAMES, redisConnection } from '@tranche/queues';
+import { createQueues, QUEUE_NAMES, redisConnection, redisTargetOf } from '@tranche/queues';
 import { type Processor, Worker } from 'bullmq';
 import { createPricing, type WorkerContext } from './context';
 import type { WorkerEnv } from './env';
@@ -10,6 +10,7 @@ import { processFetch } from './processors/fetch';
 import { processNotify } from './processors/notify';
 import { processPoll } from './processors/poll';
 import { processSubmit } from './processors/submit';
+import { processSubmitBatch } from './processors/submit-batch';
 import { processSweep } from './processors/sweep';
 import { safeMessage, secretsOf } from './safe-message';
 
@@ -21,12 +22,13 @@ export interface RunningWorker {
 }
 
 /**
- * The submit, poll and fetch processors as the worker runs them: each wrapped so that it waits out what it cannot
- * fix (keep-trying.ts) instead of failing work Postgres says is in flight.
+ * The submit (planning and sending), poll and fetch processors as the worker runs them: each wrapped so that it waits
+ * out what it cannot fix (keep-trying.ts) instead of failing work Postgres says is in flight.
  */
 export function persistentProcessors(ctx: WorkerContext): Record<PersistentQueue, Processor> {
   return {
     submit: keepTrying(ctx, 'submit', (job, token) => processSubmit(ctx, job, token)),
+    submitBatch: keepTrying(ctx, 'submitBatch', (job, token) => processSubmitBatch(ctx, job, token)),
     poll: keepTrying(ctx, 'poll', (job, token) => processPoll(ctx, job, token)),
     fetch: keepTrying(ctx, 'fetch', (job, token) => processFetch(ctx, job, token)),
   };
@@ -35,10 +37,10 @@ export function persistentProcessors(ctx: WorkerContext): Record<PersistentQueue
 export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   const log = createLogger('tranche-worker', env.LOG_LEVEL);
   const pricing = createPricing(env, log);
-  await runMigrations(env.DATABASE_URL);
-  const db = connect(env.DATABASE_URL, { max: 10 });
+  await runMigrations(env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL);
+  const db = connect(env.DATABASE_URL, { max: 10, poolMode: env.DATABASE_POOL_MODE });
   const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
-  const connection = redisConnection(env.REDIS_URL, onRedisError);
+  const connection = redisConnection(redisTargetOf(env), onRedisError);
   const queues = createQueues(connection, env.QUEUE_PREFIX, onRedisError);
   const ctx: WorkerContext = {
     env,
@@ -57,6 +59,10 @@ export async function startWorker(env: WorkerEnv): Promise<RunningWorker> {
   const processors = persistentProcessors(ctx);
   const workers = [
     new Worker(QUEUE_NAMES.submit, processors.submit, { ...options, concurrency: env.SUBMIT_CONCURRENCY }),
+    new Worker(QUEUE_NAMES.submitBatch, processors.submitBatch, {
+      ...options,
+      concurrency: env.SUBMIT_CONCURRENCY,
+    }),
     new Worker(QUEUE_NAMES.poll, processors.poll, { ...options, concurrency: env.POLL_CONCURRENCY }),
     new Worker(QUEUE_NAMES.fetch, processors.fetch, { ...options, concurrency: env.FETCH_CONCURRENCY }),
     new Worker(QUEUE_NAMES.sweep, () => processSweep(ctx), { ...options, concurrency: 1 }),

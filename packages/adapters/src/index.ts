@@ -8,7 +8,7 @@ export {
 } from './errors';
 export { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, withIdleTimeout } from './idle-timeout';
 export { jsonProblem } from './json-problem';
-export { PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
+export { EMBEDDING_SIZE_SCOPE, PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
 export { UnsupportedPatternError } from './linear-regexp';
 export { parseJsonLine, readLines } from './lines';
 export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
@@ -17,12 +17,14 @@ export { OpenAIAdapter } from './openai/adapter';
 export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
 export { compileOutputSchema, type OutputValidator } from './output-validator';
 export {
+  type ChunkLimits,
   effectiveLimits,
   OversizedInputError,
   type PlannableInput,
   planChunks,
   requestLineOverhead,
 } from './plan-chunks';
+export { isQueueFull, QUEUE_FULL_CODES, statedQueueLimit } from './queue-full';
 export { AdapterRegistry, ProviderNotConfiguredError } from './registry';
 export {
   type BatchAdapter,

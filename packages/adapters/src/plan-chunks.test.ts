@@ -50,6 +50,22 @@ describe('planChunks', () => {
     expect(chunks.map((c) => c.map((x) => x.customId))).toEqual([['a'], ['b']]);
   });
 
+  it('keeps the estimated tokens of a chunk within maxTokens, a token quota', () => {
+    const list = Array.from({ length: 7 }, (_, i) => ({ customId: `t${i}`, bytes: 10, tokens: 40 }));
+    const { chunks } = planChunks(list, { maxRequests: 100, maxBytes: 1e9, maxTokens: 100 });
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 2, 1]);
+  });
+
+  it('sends an input alone over maxTokens in a chunk of its own, keeping the others together', () => {
+    const list = [
+      { customId: 'a', bytes: 10, tokens: 10 },
+      { customId: 'huge', bytes: 10, tokens: 500 },
+      { customId: 'b', bytes: 10, tokens: 10 },
+    ];
+    const { chunks } = planChunks(list, { maxRequests: 10, maxBytes: 1000, maxTokens: 100 });
+    expect(chunks.map((c) => c.map((x) => x.customId))).toEqual([['huge'], ['a', 'b']]);
+  });
+
   it('takes the tighter of the provider limit and the operator cap', () => {
     expect(
       effectiveLimits({ maxRequests: 50_000, maxBytes: 200 }, { maxRequests: 10_000, maxBytes: 500 }),
@@ -57,6 +73,15 @@ describe('planChunks', () => {
       maxRequests: 10_000,
       maxBytes: 200,
     });
+  });
+
+  it('carries the token quota of the cap', () => {
+    expect(
+      effectiveLimits(
+        { maxRequests: 50_000, maxBytes: 200 },
+        { maxRequests: 10, maxBytes: 500, maxTokens: 9 },
+      ),
+    ).toEqual({ maxRequests: 10, maxBytes: 200, maxTokens: 9 });
   });
 
   it('plans nothing for no input', () => {

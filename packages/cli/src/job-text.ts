@@ -23,7 +23,7 @@ export function jobSummary(job: JobView): string {
     `  inputs ${count(r.inputs)}  duplicates ${count(r.duplicates)}  submitted ${count(r.submitted)}  skipped_done ${count(r.skipped_done)}`,
     `  succeeded ${count(r.succeeded)}  failed ${count(r.failed)}${reasons ? ` (${reasons})` : ''}  pending ${count(r.pending)}  retried ${count(r.retried)}`,
     `  cost ${usd(job.cost.cost_usd)}  sync-equivalent ${usd(job.cost.sync_cost_usd)}  saved ${usd(job.cost.savings_usd)}${job.cost.unpriced_results > 0 ? `  unpriced results ${count(job.cost.unpriced_results)}` : ''}`,
-    `  batches ${job.batches.length}  created ${job.created_at}${job.finished_at ? `  finished ${job.finished_at}` : ''}`,
+    `  batches ${job.batches.length}${job.waiting_for_quota > 0 ? ` (${count(job.waiting_for_quota)} waiting for quota)` : ''}  created ${job.created_at}${job.finished_at ? `  finished ${job.finished_at}` : ''}`,
   ];
   if (job.error) lines.push(`  error: ${job.error}`);
   if (job.blocked) lines.push(`  blocked since ${job.blocked.since}: ${job.blocked.reason}`);

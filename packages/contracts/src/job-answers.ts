@@ -96,6 +96,15 @@ export const batchViewSchema = z
       description: '0 for the first submission; each retry of failed requests is a round.',
     }),
     state: z.enum(['planned', 'submitted', 'ended', 'fetched']),
+    waiting_for_quota_since: timestampSchema.nullable().meta({
+      description:
+        "Set while the planned batch waits for room in its provider's quota (PROVIDER_QUOTAS, or the provider " +
+        'refused it for its batch queue being full): it goes out as earlier batches end.',
+    }),
+    estimated_input_tokens: count.meta({
+      description:
+        "The batch's estimated input tokens: what it takes of a token quota while at the provider.",
+    }),
     provider_status: z.string().nullable(),
     outcome: z.string().nullable(),
     requests: count,
@@ -183,6 +192,9 @@ export const jobViewSchema = z
     usage: jobUsageSchema,
     cost: jobCostSchema,
     batches: z.array(batchViewSchema),
+    waiting_for_quota: count.meta({
+      description: "Planned batches of the job held back until their provider's quota has room.",
+    }),
   })
   .meta({
     id: 'JobView',

@@ -1,6 +1,13 @@
-export { connect, type Database, type Sql } from './client';
+export { type ConnectOptions, connect, type Database, type PoolMode, type Sql } from './client';
 export { copyRows } from './copy';
 export { dataExceptionCode } from './data-exception';
+export {
+  float32Array,
+  float32Bytes,
+  float32Values,
+  joinEmbedding,
+  splitEmbedding,
+} from './embedding-bytes';
 export { runMigrations } from './migrate';
 export {
   ALERT_KINDS,
@@ -41,9 +48,12 @@ export {
   plannedBatches,
   recordPoll,
   recordSubmitted,
+  releaseSubmitLease,
+  renewSubmitLease,
+  type SubmitLease,
   type SubmitRecord,
+  takeSubmitLease,
   undoAdoption,
-  withBatchLock,
 } from './queries/batches';
 export {
   type BlockedJobs,
@@ -136,6 +146,23 @@ export {
   type StuckBatch,
   stuckBatches,
 } from './queries/monitoring';
+export {
+  chunkNeeds,
+  chunksWaitingForQuota,
+  claimWithinQuota,
+  countWaitingForQuota,
+  learnedBudgets,
+  learnQuotaLimit,
+  overBudget,
+  type QuotaBudget,
+  type QuotaClaim,
+  type QuotaScope,
+  type QuotaUnit,
+  type QuotaUsage,
+  quotaUsage,
+  replanAfterQuotaFailure,
+  type ScopeUsage,
+} from './queries/quota';
 export {
   type ApplyOutcome,
   applyResults,

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -13,6 +14,9 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+/** Raw bytes (drizzle-orm 0.45 has no bytea column of its own); postgres.js reads them as a Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -144,6 +148,17 @@ export const providerBatches = pgTable(
      * deleted (apps/worker/src/processors/adoption-check.ts).
      */
     adoptionUnverified: boolean('adoption_unverified').notNull().default(false),
+    /**
+     * While a worker sends this planned batch: until when its claim holds, and whose it is. The worker renews it
+     * while it works and clears it at the end; a claim that ran out (the worker died) may be taken by another,
+     * which then looks for what the first one made before sending anything (`submit_attempts` above 1).
+     */
+    submitLeaseUntil: timestamp('submit_lease_until', { withTimezone: true }),
+    submitLeaseOwner: text('submit_lease_owner'),
+    /** The chunk's estimated input tokens: what it takes of the provider's quota while it is at the provider. */
+    estimatedTokens: bigint('estimated_tokens', { mode: 'number' }).notNull().default(0),
+    /** Set while the planned batch waits for room in its provider's quota (see apps/worker/src/quota). */
+    waitingForQuotaSince: timestamp('waiting_for_quota_since', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('provider_batches_chunk_key_idx').on(t.chunkKey),
@@ -153,7 +168,27 @@ export const providerBatches = pgTable(
       .where(sql`provider_batch_id is not null`),
     index('provider_batches_job_idx').on(t.jobId),
     index('provider_batches_state_idx').on(t.state),
+    // The chunks waiting for quota, oldest first: woken in that order as room frees.
+    index('provider_batches_waiting_idx')
+      .on(t.provider, t.waitingForQuotaSince)
+      .where(sql`state = 'planned' and waiting_for_quota_since is not null`),
   ],
+);
+
+/**
+ * A provider's batch queue limit as the provider itself stated it when it refused a batch for its queue being full
+ * (OpenAI: "Limit: 2,000,000 enqueued tokens"), per model: a budget of in-flight tokens the workers keep to from then
+ * on (apps/worker/src/quota). Learned again at each such refusal; a day old, it is forgotten.
+ */
+export const learnedQuotas = pgTable(
+  'learned_quotas',
+  {
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    tokens: bigint('tokens', { mode: 'number' }).notNull(),
+    learnedAt: timestamp('learned_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.model] })],
 );
 
 /** At most one result per custom_id: a replay with the same run_id reuses a success instead of paying twice. */
@@ -166,7 +201,13 @@ export const results = pgTable(
       .references(() => jobs.id, { onDelete: 'cascade' }),
     batchId: text('batch_id'),
     status: text('status').notNull(),
+    /** The answer; for an embedding, all but its vector (null when nothing else), which is in `embedding`. */
     output: jsonb('output'),
+    /**
+     * An embedding's vector: its float32 values, 4 little-endian bytes each (migration 0009; older embeddings stay
+     * whole in `output`). Stored out of line and uncompressed (`storage external`).
+     */
+    embedding: bytea('embedding'),
     inputTokens: integer('input_tokens'),
     outputTokens: integer('output_tokens'),
     cachedTokens: integer('cached_tokens'),

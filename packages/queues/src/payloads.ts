@@ -4,6 +4,9 @@ import { z } from 'zod';
 export const submitPayload = z.object({ jobId: z.string().min(1) });
 export type SubmitPayload = z.infer<typeof submitPayload>;
 
+export const submitBatchPayload = z.object({ batchId: z.string().min(1) });
+export type SubmitBatchPayload = z.infer<typeof submitBatchPayload>;
+
 export const pollPayload = z.object({ batchId: z.string().min(1) });
 export type PollPayload = z.infer<typeof pollPayload>;
 

@@ -50,15 +50,20 @@ async function failedPoll(batchId: string): Promise<Job> {
   return job;
 }
 
-describe('enqueuePoll, enqueueFetch, enqueueSubmit', () => {
+describe('enqueuePoll, enqueueFetch, enqueueSubmit, enqueueSubmitBatch', () => {
   it('add the work when no job has its id', async () => {
     expect(await queues.enqueuePoll('batch-a')).toBe('added');
     expect(await queues.enqueueFetch('batch-a')).toBe('added');
     expect(await queues.enqueueSubmit('job-a', 2)).toBe('added');
+    expect(await queues.enqueueSubmitBatch('batch-a')).toBe('added');
 
     expect(await queues.poll.getJobState(jobIds.poll('batch-a'))).toBe('waiting');
     expect(await queues.fetch.getJobState(jobIds.fetch('batch-a'))).toBe('waiting');
     expect(await queues.submit.getJobState(jobIds.submit('job-a', 2))).toBe('waiting');
+    expect(await queues.submitBatch.getJobState(jobIds.submitBatch('batch-a'))).toBe('waiting');
+    expect((await queues.submitBatch.getJob(jobIds.submitBatch('batch-a')))?.data).toEqual({
+      batchId: 'batch-a',
+    });
   });
 
   it('revive a failed job under the id with fresh attempts, keeping its data', async () => {
@@ -126,5 +131,17 @@ describe('pollNow', () => {
     await queues.pollNow('batch-e');
 
     expect(await queues.poll.getJobState(jobIds.poll('batch-e'))).toBe('waiting');
+  });
+});
+
+describe('submitBatchNow', () => {
+  it("wakes a planned batch's sleeping submit job, and adds one Redis lost", async () => {
+    await queues.enqueueSubmitBatch('batch-f', 300_000);
+
+    await queues.submitBatchNow('batch-f');
+    await queues.submitBatchNow('batch-g');
+
+    expect(await queues.submitBatch.getJobState(jobIds.submitBatch('batch-f'))).toBe('waiting');
+    expect(await queues.submitBatch.getJobState(jobIds.submitBatch('batch-g'))).toBe('waiting');
   });
 });

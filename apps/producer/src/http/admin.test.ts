@@ -127,7 +127,14 @@ describe('the Bull Board', () => {
       const api = await get(`${readOnlyUrl}/api/queues`, authorization);
       expect(api.status).toBe(200);
       const body = (await api.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
-      expect(body.queues.map((q) => q.name).sort()).toEqual(['fetch', 'notify', 'poll', 'submit', 'sweep']);
+      expect(body.queues.map((q) => q.name).sort()).toEqual([
+        'fetch',
+        'notify',
+        'poll',
+        'submit',
+        'submit-batch',
+        'sweep',
+      ]);
       expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
     }
   });

@@ -32,6 +32,8 @@ function batchView(b: BatchRow): BatchView {
     chunk_key: b.chunk_key,
     round: b.round,
     state: b.state,
+    waiting_for_quota_since: b.state === 'planned' ? iso(b.waiting_for_quota_since) : null,
+    estimated_input_tokens: Number(b.estimated_tokens),
     provider_status: b.provider_status,
     outcome: b.outcome,
     requests: b.request_count,
@@ -83,5 +85,6 @@ export async function loadJobView(sql: Sql, jobId: string, scope: ProjectScope):
     usage,
     cost,
     batches: batches.map(batchView),
+    waiting_for_quota: batches.filter((b) => b.state === 'planned' && b.waiting_for_quota_since).length,
   };
 }

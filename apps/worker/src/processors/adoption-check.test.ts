@@ -24,6 +24,7 @@ import {
 import { processFetch } from './fetch';
 import { processPoll } from './poll';
 import { processSubmit } from './submit';
+import { processSubmitBatch } from './submit-batch';
 
 const h = emulatedWorker();
 const model = 'claude-sonnet-4-5';
@@ -35,12 +36,12 @@ function anthropicWorker(): { anthropic: AnthropicAdapter; ctx: WorkerContext } 
 }
 
 async function run(
-  queue: 'submit' | 'poll' | 'fetch',
-  processor: (ctx: WorkerContext, job: never) => Promise<void>,
+  queue: 'submit' | 'submit-batch' | 'poll' | 'fetch',
+  processor: (ctx: WorkerContext, job: never, token: string) => Promise<void>,
   ctx: WorkerContext,
 ) {
   const taken = await h.take(queue);
-  await processor(ctx, taken.job as never);
+  await processor(ctx, taken.job as never, taken.token);
   await h.complete(taken);
 }
 
@@ -49,6 +50,7 @@ async function secondSubmit(job: JobRow, planned: BatchRow, ctx: WorkerContext):
   await countSubmitAttempt(h.sql, planned.id);
   await h.queues.enqueueSubmit(job.id, 1);
   await run('submit', processSubmit, ctx);
+  await run('submit-batch', processSubmitBatch, ctx);
   return (await getBatch(h.sql, planned.id))!;
 }
 
@@ -149,10 +151,10 @@ describe('an Anthropic batch adopted by size', () => {
     });
     expect(await storedResults(mine.id)).toBe(0);
     expect(await storedResults(theirs.id)).toBe(0);
-    expect(await h.queues.submit.getJobState(jobIds.submit(mine.id, planned.round))).toBe('waiting');
+    expect(await h.queues.submitBatch.getJobState(jobIds.submitBatch(planned.id))).toBe('waiting');
 
-    // The queued submit sends the chunk itself, and its own results land.
-    await run('submit', processSubmit, ctx);
+    // The queued send sends the chunk itself, and its own results land.
+    await run('submit-batch', processSubmitBatch, ctx);
     const resent = (await getBatch(h.sql, planned.id))!;
     expect(resent).toMatchObject({ state: 'submitted', adoption_unverified: false, submit_attempts: 1 });
     expect(resent.provider_batch_id).toMatch(/^msgbatch_/);

@@ -19,7 +19,7 @@ import { isLostBatch } from './lost-batch';
  *
  * The same set: the batch is the chunk's, recorded as proven, and fetch goes on (reading the results a second time).
  * Otherwise (or when the provider no longer has the results, so nothing can be proven) the adoption is undone: the
- * chunk is planned again and its submit queued, so it is sent itself. Nothing of the other batch is stored, and it is
+ * chunk is planned again and its send queued, so it is sent itself. Nothing of the other batch is stored, and it is
  * neither cancelled nor deleted. A result line whose custom id cannot be read counts as missing: at worst a right
  * adoption is undone and the chunk runs (and is billed) twice, never is a wrong one used.
  *
@@ -52,7 +52,7 @@ export async function proveAdoption(
       { ...where, missing: comparison.missing, unexpected: comparison.unexpected, resultsLost: lost },
       "undid a wrong adoption: the batch adopted by size does not hold the chunk's requests; sending the chunk itself",
     );
-    await ctx.queues.enqueueSubmit(job.id, batch.round);
+    await ctx.queues.enqueueSubmitBatch(batch.id);
   }
   return false;
 }

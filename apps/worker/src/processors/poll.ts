@@ -3,6 +3,7 @@ import { getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
 import { pollPayload } from '@tranche/queues';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerContext } from '../context';
+import { wakeChunksWaitingForQuota } from '../quota/wake';
 import { safeMessage, secretsOf } from '../safe-message';
 import { UNPROVEN_ADOPTION_CANCELLED } from './adoption-check';
 import { settleBatch } from './fetch';
@@ -72,6 +73,8 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
   if (ended) {
     ctx.log.info({ jobId: job.id, batchId, outcome: poll.outcome, counts: poll.counts }, 'batch ended');
     await ctx.queues.enqueueFetch(batchId);
+    // Its place in the provider's queue is free: chunks waiting for quota look again now.
+    await wakeChunksWaitingForQuota(ctx, batch.provider);
     return;
   }
   const delay = job.cancel_reason ? CANCEL_POLL_MS : job.poll_interval_s * 1000;

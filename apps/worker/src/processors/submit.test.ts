@@ -6,8 +6,9 @@ import {
   getJobBatches,
   type JobRow,
   recordSubmitted,
+  releaseSubmitLease,
   requestCancel,
-  withBatchLock,
+  takeSubmitLease,
 } from '@tranche/db';
 import { jobIds } from '@tranche/queues';
 import { DelayedError } from 'bullmq';
@@ -25,6 +26,7 @@ import {
 } from '../test-support';
 import { persistentProcessors } from '../worker';
 import { processSubmit } from './submit';
+import { processSubmitBatch } from './submit-batch';
 
 // Two requests per batch at most: a handful of inputs makes several batches.
 const CHUNK_MAX_REQUESTS = 2;
@@ -33,26 +35,44 @@ const h = emulatedWorker({ env: { CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS)
 
 const prompts = (n: number) => Array.from({ length: n }, (_, i) => `Question number ${i}?`);
 
-/** Takes the job's submit off the queue as a worker would and runs the processor on it. */
-async function submitJob(job: JobRow, ctx: WorkerContext = h.ctx) {
+/** Takes the job's submit off the queue as a worker would and runs the processor on it: it plans. */
+async function planJob(job: JobRow, ctx: WorkerContext = h.ctx) {
   await h.queues.enqueueSubmit(job.id, 0);
   const taken = await h.take('submit');
   await processSubmit(ctx, taken.job);
   await h.complete(taken);
 }
 
+/** Takes the next planned batch's submit off its queue and runs it: what it threw, if anything. */
+async function sendNextBatch(ctx: WorkerContext = h.ctx): Promise<unknown> {
+  const taken = await h.take('submit-batch');
+  const error = await processSubmitBatch(ctx, taken.job, taken.token).catch((e: unknown) => e);
+  if (!(error instanceof DelayedError)) await h.complete(taken);
+  return error;
+}
+
+/** Plans the job, then sends each of its planned batches in turn, as the workers would. */
+async function submitJob(job: JobRow, ctx: WorkerContext = h.ctx) {
+  await planJob(job, ctx);
+  const waiting = await h.queues.submitBatch.getWaitingCount();
+  for (let i = 0; i < waiting; i++) {
+    const error = await sendNextBatch(ctx);
+    if (error) throw error;
+  }
+}
+
 const sentToEmulator = () => h.emulator.stats().openai ?? { batches: 0, requests: 0, bytes: 0 };
 
 /**
- * One attempt at the job's submit, run as a queue job of its own (a retry of the queue job would run the same
- * processor): what it threw, if anything.
+ * One attempt at sending the job's (single) batch, planned first if need be, run as a queue job of its own (a retry
+ * of the queue job would run the same processor): what it threw, if anything.
  */
-async function attemptSubmit(job: JobRow, attempt: number, ctx: WorkerContext = h.ctx): Promise<unknown> {
-  await h.queues.enqueueSubmit(job.id, attempt);
-  const taken = await h.take('submit');
-  const error = await processSubmit(ctx, taken.job).catch((e: unknown) => e);
-  await h.complete(taken);
-  return error;
+async function attemptSubmit(job: JobRow, _attempt: number, ctx: WorkerContext = h.ctx): Promise<unknown> {
+  await h.queues.enqueueSubmit(job.id, 0);
+  const planning = await h.take('submit');
+  await processSubmit(ctx, planning.job);
+  await h.complete(planning);
+  return sendNextBatch(ctx);
 }
 
 describe('processSubmit', () => {
@@ -75,6 +95,106 @@ describe('processSubmit', () => {
     }
     for (const line of (await inputLines(h.sql, job.id)).values()) expect(line.state).toBe('submitted');
     expect((await getJob(h.sql, job.id))?.status).toBe('running');
+  });
+
+  it('gives each planned batch a queue job of its own, so that several workers send the chunks of one job at once', async () => {
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(5), pollIntervalS: 300 });
+
+    await planJob(job);
+
+    const batches = await getJobBatches(h.sql, job.id);
+    expect(batches.map((b) => b.state)).toEqual(['planned', 'planned', 'planned']);
+    const queued = await h.queues.submitBatch.getJobs(['waiting']);
+    expect(queued.map((q) => q.id).sort()).toEqual(batches.map((b) => jobIds.submitBatch(b.id)).sort());
+    // Three workers, each with one chunk of the job in hand, send at the same time.
+    const taken = [await h.take('submit-batch'), await h.take('submit-batch'), await h.take('submit-batch')];
+    await Promise.all(taken.map((t) => processSubmitBatch(h.ctx, t.job, t.token)));
+    for (const t of taken) await h.complete(t);
+
+    expect(sentToEmulator()).toMatchObject({ batches: 3, requests: 5 });
+    for (const batch of await getJobBatches(h.sql, job.id)) {
+      expect(batch).toMatchObject({ state: 'submitted', submit_attempts: 1, submit_lease_owner: null });
+    }
+    expect((await getJob(h.sql, job.id))?.status).toBe('running');
+  });
+
+  it('plans each input once when two plannings of a job run at the same time', async () => {
+    const { job, customIds } = await insertTestJob(h.sql, { prompts: prompts(5) });
+    await h.queues.enqueueSubmit(job.id, 0);
+    await h.queues.enqueueSubmit(job.id, 1);
+    const both = [await h.take('submit'), await h.take('submit')];
+
+    await Promise.all(both.map((taken) => processSubmit(h.ctx, taken.job)));
+    for (const taken of both) await h.complete(taken);
+
+    const batches = await getJobBatches(h.sql, job.id);
+    expect(batches.reduce((sum, b) => sum + b.request_count, 0)).toBe(5);
+    expect(new Set(batches.map((b) => b.chunk_key)).size).toBe(batches.length);
+    const held = await h.sql<{ batch_id: string; n: number }[]>`
+      select batch_id, count(*)::int as n from inputs where job_id = ${job.id} group by batch_id`;
+    expect(Object.fromEntries(held.map((r) => [r.batch_id, r.n]))).toEqual(
+      Object.fromEntries(batches.map((b) => [b.id, b.request_count])),
+    );
+    const attempts = await h.sql<
+      { attempts: number }[]
+    >`select attempts from inputs where job_id = ${job.id}`;
+    expect(attempts.map((a) => a.attempts)).toEqual(customIds.map(() => 1));
+    // Each planned batch has its queue job; sent, they carry every input once.
+    for (let i = await h.queues.submitBatch.getWaitingCount(); i > 0; i--)
+      expect(await sendNextBatch()).toBeUndefined();
+    expect(sentToEmulator()).toMatchObject({ batches: batches.length, requests: 5 });
+  });
+
+  it('leaves a batch another worker is sending to that worker, and looks again once its claim runs out', async () => {
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+    await planJob(job);
+    const [planned] = await getJobBatches(h.sql, job.id);
+    const claim = await takeSubmitLease(h.sql, planned!.id, 'another worker', 60_000);
+    if (claim.kind !== 'taken') throw new Error(`the claim was not taken: ${claim.kind}`);
+    const taken = await h.take('submit-batch');
+
+    const error = await processSubmitBatch(h.ctx, taken.job, taken.token).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DelayedError);
+    const due = await h.delayedUntil('submit-batch', taken.job.id!);
+    expect(due).toBeGreaterThan(claim.batch.submit_lease_until!.getTime());
+    expect(sentToEmulator()).toMatchObject({ batches: 0 });
+    expect(await getBatch(h.sql, planned!.id)).toMatchObject({ state: 'planned', submit_attempts: 0 });
+
+    // That worker dies before it counted an attempt: its claim runs out, and the batch is sent once.
+    await h.sql`update provider_batches set submit_lease_until = now() - interval '1 second' where id = ${planned!.id}`;
+    await (await h.queues.submitBatch.getJob(taken.job.id!))!.promote();
+    expect(await sendNextBatch()).toBeUndefined();
+
+    expect(await getBatch(h.sql, planned!.id)).toMatchObject({
+      state: 'submitted',
+      submit_attempts: 1,
+      submit_lease_owner: null,
+      submit_lease_until: null,
+    });
+    expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
+  });
+
+  it('takes over a batch whose worker died while sending it, and adopts the batch that worker made', async () => {
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+    const planned = await planTestBatch(h.sql, job);
+    // The dead worker claimed the batch, counted its attempt and reached the provider; its claim then ran out.
+    expect(await takeSubmitLease(h.sql, planned.id, 'dead worker', 60_000)).toMatchObject({ kind: 'taken' });
+    await countSubmitAttempt(h.sql, planned.id);
+    const created = await createAtProvider(h.sql, h.openai, job, planned);
+    await h.sql`update provider_batches set submit_lease_until = now() - interval '1 second' where id = ${planned.id}`;
+    const submit = vi.spyOn(h.openai, 'submit');
+
+    await submitJob(job);
+
+    expect(submit).not.toHaveBeenCalled();
+    expect(await getBatch(h.sql, planned.id)).toMatchObject({
+      state: 'submitted',
+      provider_batch_id: created.providerBatchId,
+      submit_attempts: 2,
+      submit_lease_owner: null,
+    });
+    expect(sentToEmulator()).toMatchObject({ batches: 1 });
   });
 
   it('fails at once an input larger than one batch of the provider may be, and sends the rest', async () => {
@@ -101,10 +221,14 @@ describe('processSubmit', () => {
     const { job, customIds } = await insertTestJob(h.sql, { prompts: prompts(4) });
     const send = h.openai.submit.bind(h.openai);
     const submit = vi.spyOn(h.openai, 'submit').mockImplementationOnce(async (request) => {
-      // The caller cancels while the first batch goes out. The test holds the second batch's lock meanwhile, as
-      // another worker submitting it would, so the cancel leaves that batch to whoever holds it.
+      // The caller cancels while the first batch goes out. The test holds the second batch's claim meanwhile, as
+      // another worker sending it would, so the cancel leaves that batch to whoever holds it.
       const [, second] = await getJobBatches(h.sql, job.id);
-      await withBatchLock(h.sql, second!.id, () => requestCancel(h.sql, job.id, 'user', h.ctx.priceFor));
+      expect(await takeSubmitLease(h.sql, second!.id, 'another worker', 60_000)).toMatchObject({
+        kind: 'taken',
+      });
+      await requestCancel(h.sql, job.id, 'user', h.ctx.priceFor);
+      await releaseSubmitLease(h.sql, second!.id, 'another worker');
       return send(request);
     });
 
@@ -219,21 +343,22 @@ describe('processSubmit', () => {
       ],
     });
     const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
-    await h.queues.enqueueSubmit(job.id, 0);
-    const first = await h.take('submit');
+    await planJob(job);
+    const first = await h.take('submit-batch');
 
-    const error = await processSubmit(h.ctx, first.job).catch((e: unknown) => e);
+    const error = await processSubmitBatch(h.ctx, first.job, first.token).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ProviderCallError);
     expect(error).toMatchObject({ status: 503, retryable: true });
     const [planned] = await getJobBatches(h.sql, job.id);
-    expect(planned).toMatchObject({ state: 'planned', submit_attempts: 1 });
+    // The claim is let go of with the attempt: the next one need not wait for it to run out.
+    expect(planned).toMatchObject({ state: 'planned', submit_attempts: 1, submit_lease_owner: null });
 
     await first.job.moveToFailed(error as Error, first.token);
     expect(await first.job.getState()).toBe('delayed');
     await first.job.promote();
-    const second = await h.take('submit');
-    await processSubmit(h.ctx, second.job);
+    const second = await h.take('submit-batch');
+    await processSubmitBatch(h.ctx, second.job, second.token);
 
     expect(await getBatch(h.sql, planned!.id)).toMatchObject({ state: 'submitted', submit_attempts: 2 });
     expect(sentToEmulator()).toMatchObject({ batches: 1, requests: 2 });
@@ -291,6 +416,9 @@ describe('processSubmit as the worker runs it (keepTrying)', () => {
     const taken = await h.take('submit');
     await keyed(taken.job, taken.token);
     await h.complete(taken);
+    const sending = await h.take('submit-batch');
+    await persistentProcessors(h.ctx).submitBatch(sending.job, sending.token);
+    await h.complete(sending);
 
     expect(await getJob(h.sql, job.id)).toMatchObject({
       status: 'running',
@@ -305,16 +433,20 @@ describe('processSubmit as the worker runs it (keepTrying)', () => {
       http: [{ provider: 'openai', method: 'POST', path: '^/files$', status: 503, retry_after_ms: 1 }],
     });
     const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
-    const submit = persistentProcessors(h.ctx).submit;
+    const { submit, submitBatch } = persistentProcessors(h.ctx);
     await h.queues.enqueueSubmit(job.id, 0);
+    const planning = await h.take('submit');
+    await submit(planning.job, planning.token);
+    await h.complete(planning);
+    const [planned] = await getJobBatches(h.sql, job.id);
 
     for (let wait = 1; wait <= 3; wait++) {
-      const taken = await h.take('submit');
-      await expect(submit(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
-      const sleeping = (await h.queues.submit.getJob(taken.job.id!))!;
+      const taken = await h.take('submit-batch');
+      await expect(submitBatch(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
+      const sleeping = (await h.queues.submitBatch.getJob(taken.job.id!))!;
       expect(await sleeping.getState()).toBe('delayed');
       expect(sleeping.attemptsMade).toBe(0);
-      expect(sleeping.data).toEqual({ jobId: job.id, [WAITS_KEY]: wait, [BLOCKED_KEY]: true });
+      expect(sleeping.data).toEqual({ batchId: planned!.id, [WAITS_KEY]: wait, [BLOCKED_KEY]: true });
       await sleeping.promote();
     }
     const blocked = await getJob(h.sql, job.id);
@@ -322,8 +454,8 @@ describe('processSubmit as the worker runs it (keepTrying)', () => {
     expect(blocked?.blocked_since).not.toBeNull();
 
     h.emulator.setFaults({ http: null });
-    const taken = await h.take('submit');
-    await submit(taken.job, taken.token);
+    const taken = await h.take('submit-batch');
+    await submitBatch(taken.job, taken.token);
     await h.complete(taken);
 
     const [batch] = await getJobBatches(h.sql, job.id);
@@ -348,16 +480,19 @@ describe('processSubmit as the worker runs it (keepTrying)', () => {
         VERTEX_BASE_URL: `${h.emulator.url}/vertex`,
         GCS_API_ENDPOINT: `${h.emulator.url}/gcs`,
       });
-      const submit = persistentProcessors({ ...h.ctx, adapters: vertex }).submit;
+      const { submit, submitBatch } = persistentProcessors({ ...h.ctx, adapters: vertex });
       const { job } = await insertTestJob(h.sql, {
         provider: 'vertex',
         model: 'gemini-2.5-flash',
         prompts: prompts(2),
       });
       await h.queues.enqueueSubmit(job.id, 0);
-      const taken = await h.take('submit');
+      const planning = await h.take('submit');
+      await submit(planning.job, planning.token);
+      await h.complete(planning);
+      const taken = await h.take('submit-batch');
 
-      await expect(submit(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
+      await expect(submitBatch(taken.job, taken.token)).rejects.toBeInstanceOf(DelayedError);
 
       const blocked = await getJob(h.sql, job.id);
       expect(blocked?.status).toBe('submitting');

@@ -16,6 +16,7 @@ import {
   endedTestBatch,
   inputLines,
   insertTestJob,
+  planTestBatch,
   recordEnded,
   submittedTestBatch,
   type TakenJob,
@@ -67,12 +68,15 @@ async function alertsOf(jobId: string) {
 describe('processSweep', () => {
   it('queues again the submits, polls and fetches that Postgres says are in flight once Redis lost them', async () => {
     const { job: toSubmit } = await insertTestJob(h.sql);
+    const { job: planned } = await insertTestJob(h.sql);
+    const toSend = await planTestBatch(h.sql, planned);
     const { job: atProvider } = await insertTestJob(h.sql);
     const toPoll = await submittedBatch(atProvider);
     const { job: ended } = await insertTestJob(h.sql);
     const toFetch = await endedBatch(ended);
     // The work as it was queued, then lost with the rest of Redis.
     await h.queues.enqueueSubmit(toSubmit.id, 0);
+    await h.queues.enqueueSubmitBatch(toSend.id);
     await h.queues.enqueuePoll(toPoll.id, 300_000);
     await h.queues.enqueueFetch(toFetch.id);
     expect(await h.deleteQueueKeys()).toBeGreaterThan(0);
@@ -80,6 +84,7 @@ describe('processSweep', () => {
     await processSweep(h.ctx);
 
     expect(await h.queues.submit.getJobState(jobIds.submit(toSubmit.id, 0))).toBe('waiting');
+    expect(await h.queues.submitBatch.getJobState(jobIds.submitBatch(toSend.id))).toBe('waiting');
     expect(await h.queues.poll.getJobState(jobIds.poll(toPoll.id))).toBe('waiting');
     expect(await h.queues.fetch.getJobState(jobIds.fetch(toFetch.id))).toBe('waiting');
 
@@ -87,6 +92,7 @@ describe('processSweep', () => {
     await processSweep(h.ctx);
 
     expect(await h.queues.submit.getJobs(['waiting'])).toHaveLength(1);
+    expect(await h.queues.submitBatch.getJobs(['waiting'])).toHaveLength(1);
     expect(await h.queues.poll.getJobs(['waiting'])).toHaveLength(1);
     expect(await h.queues.fetch.getJobs(['waiting'])).toHaveLength(1);
   });

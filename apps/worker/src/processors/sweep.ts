@@ -38,6 +38,9 @@ export async function processSweep(ctx: WorkerContext): Promise<void> {
   for (const { id, round } of targets.jobsToSubmit) {
     revived(await ctx.queues.enqueueSubmit(id, round), { queue: 'submit', jobId: id, round });
   }
+  for (const batchId of targets.batchesToSubmit) {
+    revived(await ctx.queues.enqueueSubmitBatch(batchId), { queue: 'submit-batch', batchId });
+  }
   for (const batchId of targets.batchesToPoll) {
     revived(await ctx.queues.enqueuePoll(batchId), { queue: 'poll', batchId });
   }

@@ -74,7 +74,8 @@ export async function startWorkerHarness(env: Record<string, string> = {}): Prom
     return { job, token };
   };
   const delayedUntil = async (queue: QueueName, jobId: string) => {
-    const score = await connection.zscore(queues[queue].toKey('delayed'), jobId);
+    const named = queues.all().find((q) => q.name === queue)!;
+    const score = await connection.zscore(named.toKey('delayed'), jobId);
     // BullMQ keeps a few bits of order under the timestamp: score = due * 0x1000 + n.
     return score === null ? null : Math.floor(Number(score) / 0x1000);
   };

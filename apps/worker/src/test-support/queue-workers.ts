@@ -10,13 +10,13 @@ export interface QueueWorkers {
 }
 
 /**
- * Works the submit, poll and fetch queues of `ctx` (its queue prefix) as the worker process does, with the same
+ * Works the submit (planning and sending), poll and fetch queues of `ctx` (its queue prefix) as the worker process does, with the same
  * processors and wrapping, until closed: for tests where the work must go on by itself.
  */
 export function startQueueWorkers(ctx: WorkerContext): QueueWorkers {
   const connection = redisConnection(TEST_REDIS_URL);
   const processors = persistentProcessors(ctx);
-  const queues: PersistentQueue[] = ['submit', 'poll', 'fetch'];
+  const queues: PersistentQueue[] = ['submit', 'submitBatch', 'poll', 'fetch'];
   const workers = queues.map(
     (queue) =>
       new Worker(QUEUE_NAMES[queue], processors[queue], { connection, prefix: ctx.env.QUEUE_PREFIX }),

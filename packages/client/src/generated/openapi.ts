@@ -414,6 +414,8 @@ export interface components {
           temperature?: number;
           top_p?: number;
           stop?: string | string[];
+          /** @description Embedding jobs only: the size of the vectors, when the model can give fewer than its own (sent as OpenAI's `dimensions`, Mistral's `output_dimension`, Vertex's `outputDimensionality`). Vertex takes one size per batch: set it in `defaults.params`. */
+          dimensions?: number;
         };
       };
       /** @description Structured output: every answer must follow this JSON Schema (at most 64 KB as JSON, 32 levels deep). */
@@ -466,6 +468,8 @@ export interface components {
         temperature?: number;
         top_p?: number;
         stop?: string | string[];
+        /** @description Embedding jobs only: the size of the vectors, when the model can give fewer than its own (sent as OpenAI's `dimensions`, Mistral's `output_dimension`, Vertex's `outputDimensionality`). Vertex takes one size per batch: set it in `defaults.params`. */
+        dimensions?: number;
       };
     };
     /** @description A job without its inputs: the first line of an NDJSON job body. The provider and model, the defaults every input takes, an optional structured output schema, the metadata costs are grouped by, and options. */
@@ -494,6 +498,8 @@ export interface components {
           temperature?: number;
           top_p?: number;
           stop?: string | string[];
+          /** @description Embedding jobs only: the size of the vectors, when the model can give fewer than its own (sent as OpenAI's `dimensions`, Mistral's `output_dimension`, Vertex's `outputDimensionality`). Vertex takes one size per batch: set it in `defaults.params`. */
+          dimensions?: number;
         };
       };
       /** @description Structured output: every answer must follow this JSON Schema (at most 64 KB as JSON, 32 levels deep). */
@@ -1026,6 +1032,8 @@ export interface components {
       usage: components['schemas']['JobUsage'];
       cost: components['schemas']['JobCost'];
       batches: components['schemas']['BatchView'][];
+      /** @description Planned batches of the job held back until their provider's quota has room. */
+      waiting_for_quota: number;
     };
     /** @description Where every one of the job's requests stands. */
     Reconciliation: {
@@ -1069,6 +1077,10 @@ export interface components {
       round: number;
       /** @enum {string} */
       state: 'planned' | 'submitted' | 'ended' | 'fetched';
+      /** @description Set while the planned batch waits for room in its provider's quota (PROVIDER_QUOTAS, or the provider refused it for its batch queue being full): it goes out as earlier batches end. */
+      waiting_for_quota_since: string | null;
+      /** @description The batch's estimated input tokens: what it takes of a token quota while at the provider. */
+      estimated_input_tokens: number;
       provider_status: string | null;
       outcome: string | null;
       requests: number;

@@ -41,20 +41,42 @@ export interface PlannedBatch {
   round: number;
   customIds: string[];
   bytes: number;
+  /** The chunk's estimated input tokens (what it takes of a token quota); 0 when unknown. */
+  estimatedTokens?: number;
 }
 
-/** The batch row exists before any provider call, and its inputs point at it. */
-export async function insertPlannedBatch(tx: Sql, batch: PlannedBatch): Promise<void> {
+/**
+ * Writes one planned batch before any provider call, its inputs pointing at it (one attempt counted on each). Only
+ * inputs still pending are taken (a planning running at the same time may have taken some): the row then counts
+ * what it holds, and a batch left with nothing is not kept. Returns how many inputs it holds.
+ */
+export async function insertPlannedBatch(tx: Sql, batch: PlannedBatch): Promise<number> {
   await tx`
-    insert into provider_batches (id, job_id, provider, chunk_key, round, state, request_count, bytes)
+    insert into provider_batches
+      (id, job_id, provider, chunk_key, round, state, request_count, bytes, estimated_tokens)
     values (${batch.id}, ${batch.jobId}, ${batch.provider}, ${batch.chunkKey}, ${batch.round}, 'planned',
-            ${batch.customIds.length}, ${batch.bytes})`;
+            ${batch.customIds.length}, ${batch.bytes}, ${batch.estimatedTokens ?? 0})`;
   // A join on unnest, not `= any(array)`: on a fresh table without statistics the planner may otherwise scan
   // every pending input and test each against the whole array (seconds per chunk at 100,000 inputs).
+  const [taken] = await tx<{ n: number }[]>`
+    with taken as (
+      update inputs i set state = 'submitted', batch_id = ${batch.id}, attempts = i.attempts + 1
+      from unnest(${batch.customIds}::text[]) as u(custom_id)
+      where i.job_id = ${batch.jobId} and i.custom_id = u.custom_id and i.state = 'pending'
+      returning 1)
+    select count(*)::int as n from taken`;
+  const held = taken?.n ?? 0;
+  if (held === batch.customIds.length) return held;
+  if (held === 0) {
+    await tx`delete from provider_batches where id = ${batch.id}`;
+    return 0;
+  }
+  const share = held / batch.customIds.length;
   await tx`
-    update inputs i set state = 'submitted', batch_id = ${batch.id}, attempts = i.attempts + 1
-    from unnest(${batch.customIds}::text[]) as u(custom_id)
-    where i.job_id = ${batch.jobId} and i.custom_id = u.custom_id and i.state = 'pending'`;
+    update provider_batches set request_count = ${held}, bytes = ${Math.round(batch.bytes * share)},
+      estimated_tokens = ${Math.round((batch.estimatedTokens ?? 0) * share)}
+    where id = ${batch.id}`;
+  return held;
 }
 
 export async function plannedBatches(sql: Sql, jobId: string): Promise<BatchRow[]> {
@@ -169,29 +191,57 @@ export async function markCancelSent(sql: Sql, batchId: string): Promise<void> {
   await sql`update provider_batches set cancel_sent_at = now() where id = ${batchId}`;
 }
 
+/** What `takeSubmitLease` found: the batch is now ours to send, another worker's until `until`, or no longer planned. */
+export type SubmitLease =
+  | { kind: 'taken'; batch: BatchRow }
+  | { kind: 'held'; until: Date }
+  | { kind: 'gone' };
+
 /**
- * Holds a session-level advisory lock on one batch for the duration of `fn`, on a connection of its own. If this
- * process dies, Postgres drops the connection and the lock with it, so no lease has to expire.
+ * Claims a planned batch for sending, for `leaseMs` (it no longer waits for quota then): one conditional update, so it works through a pooler in
+ * transaction mode (no session, no advisory lock held across statements). A claim that ran out (its worker died or
+ * lost Postgres) can be taken by anyone; whoever takes it over looks for what the first made before sending
+ * (`submit_attempts` above 1). Runs in `sql`, which may be the caller's transaction.
  */
-export async function withBatchLock<T>(
+export async function takeSubmitLease(
   sql: Sql,
   batchId: string,
-  fn: () => Promise<T>,
-): Promise<T | undefined> {
-  const conn = await sql.reserve();
-  try {
-    const [row] = await conn<
-      { locked: boolean }[]
-    >`select pg_try_advisory_lock(hashtextextended(${batchId}, 0)) as locked`;
-    if (!row?.locked) return undefined;
-    try {
-      return await fn();
-    } finally {
-      await conn`select pg_advisory_unlock(hashtextextended(${batchId}, 0))`;
-    }
-  } finally {
-    conn.release();
-  }
+  owner: string,
+  leaseMs: number,
+): Promise<SubmitLease> {
+  const [taken] = await sql<BatchRow[]>`
+    update provider_batches
+    set submit_lease_until = now() + make_interval(secs => ${leaseMs / 1000}), submit_lease_owner = ${owner},
+        waiting_for_quota_since = null,
+        status_changed_at = case when waiting_for_quota_since is null then status_changed_at else now() end
+    where id = ${batchId} and state = 'planned'
+      and (submit_lease_until is null or submit_lease_until < now() or submit_lease_owner = ${owner})
+    returning *`;
+  if (taken) return { kind: 'taken', batch: taken };
+  const [other] = await sql<{ state: string; until: Date | null }[]>`
+    select state, submit_lease_until as until from provider_batches where id = ${batchId}`;
+  if (other?.state !== 'planned' || !other.until) return { kind: 'gone' };
+  return { kind: 'held', until: other.until };
+}
+
+/** Extends the claim while its owner works; false when the claim is no longer the owner's. */
+export async function renewSubmitLease(
+  sql: Sql,
+  batchId: string,
+  owner: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const renewed = await sql`
+    update provider_batches set submit_lease_until = now() + make_interval(secs => ${leaseMs / 1000})
+    where id = ${batchId} and submit_lease_owner = ${owner}`;
+  return renewed.count > 0;
+}
+
+/** Lets go of the claim (whatever became of the batch); a claim someone else took over is left alone. */
+export async function releaseSubmitLease(sql: Sql, batchId: string, owner: string): Promise<void> {
+  await sql`
+    update provider_batches set submit_lease_until = null, submit_lease_owner = null
+    where id = ${batchId} and submit_lease_owner = ${owner}`;
 }
 
 /** Provider batch ids already recorded around a chunk's time: a crashed submit must not adopt one of those. */

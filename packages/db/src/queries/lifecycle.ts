@@ -50,14 +50,13 @@ export async function requestCancel(
       error,
       pricing(job),
     );
+    // A batch a worker is sending (its claim still runs) is left to that worker, which finds the job cancelled or
+    // hands the batch to a poll that cancels it. The row locks keep a worker from claiming the others meanwhile.
     const planned = await tx<{ id: string }[]>`
-      select id from provider_batches where job_id = ${jobId} and state = 'planned'`;
+      select id from provider_batches
+      where job_id = ${jobId} and state = 'planned' and (submit_lease_until is null or submit_lease_until < now())
+      for update`;
     for (const batch of planned) {
-      // A worker submitting this batch holds its advisory lock: leave that one to the poll that follows.
-      const [lock] = await tx<
-        { free: boolean }[]
-      >`select pg_try_advisory_xact_lock(hashtextextended(${batch.id}, 0)) as free`;
-      if (!lock?.free) continue;
       const ids = await tx<{ custom_id: string }[]>`
         select custom_id from inputs where batch_id = ${batch.id} and state = 'submitted'`;
       await failUnsent(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Database } from '../client';
 import { createTestDatabase, type TestDatabase } from '../testing';
 import { insertAlert } from './alerts';
+import { takeSubmitLease } from './batches';
 import { finishedJobSummary, recentlyFinishedJobs, stuckBatches } from './monitoring';
 
 let testDb: TestDatabase;
@@ -94,6 +95,25 @@ describe('stuckBatches', () => {
     const slow = await stuckBatches(db.sql, 60);
     expect(slow.map((b) => b.id)).not.toContain(inProgress);
     expect(slow.map((b) => b.id)).toContain(planned);
+  });
+});
+
+describe('stuckBatches and provider quotas', () => {
+  it('leaves out a chunk waiting for quota, and counts its time as planned from when it stopped waiting', async () => {
+    const jobId = await seedJob('submitting');
+    const waiting = await seedBatch(jobId, 'planned', null, 600);
+    await db.sql`update provider_batches set waiting_for_quota_since = now() - interval '10 minutes' where id = ${waiting}`;
+
+    expect((await stuckBatches(db.sql, 60)).map((b) => b.id)).not.toContain(waiting);
+
+    // Room at last: a worker claims it (waiting no more), and sending it just began.
+    expect(await takeSubmitLease(db.sql, waiting, 'worker', 30_000)).toMatchObject({ kind: 'taken' });
+    expect((await stuckBatches(db.sql, 60)).map((b) => b.id)).not.toContain(waiting);
+    await db.sql`update provider_batches set status_changed_at = now() - interval '10 minutes' where id = ${waiting}`;
+    expect((await stuckBatches(db.sql, 60)).map((b) => [b.id, b.stuck_in])).toContainEqual([
+      waiting,
+      'planned',
+    ]);
   });
 });
 

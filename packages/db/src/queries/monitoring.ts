@@ -28,11 +28,15 @@ export async function stuckBatches(sql: Sql, afterS: number): Promise<StuckBatch
       select b.id, b.job_id, j.project, b.provider, b.provider_batch_id, b.state, b.provider_status, b.counts,
              case when b.state = 'submitted' then coalesce(b.provider_status, 'submitted') else b.state end
                as stuck_in,
-             case b.state when 'planned' then b.created_at when 'ended' then coalesce(b.ended_at, b.created_at)
+             case b.state when 'planned' then coalesce(b.status_changed_at, b.created_at)
+               when 'ended' then coalesce(b.ended_at, b.created_at)
                else coalesce(b.status_changed_at, b.submitted_at, b.created_at) end as since,
              case when b.state = 'submitted' then 2 * j.poll_interval_s else 0 end as poll_slack_s
       from provider_batches b join jobs j on j.id = b.job_id
+      -- A chunk waiting for room in its provider's quota is held back on purpose, not stuck; its time as planned
+      -- counts from when it stopped waiting (status_changed_at).
       where b.state in ('planned', 'submitted', 'ended')
+        and not (b.state = 'planned' and b.waiting_for_quota_since is not null)
     ) s
     where s.since < now() - make_interval(secs => ${afterS} + s.poll_slack_s)
       and not exists (select 1 from alerts a where a.dedupe_key = 'batch_stuck:' || s.id || ':' || s.stuck_in)

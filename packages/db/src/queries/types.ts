@@ -80,6 +80,13 @@ export interface BatchRow {
   cleaned_at: Date | null;
   /** Adopted after a crash by size alone: not yet proven to be this chunk's batch (see schema.ts). */
   adoption_unverified: boolean;
+  /** A worker's claim on sending this planned batch, and whose (see schema.ts). */
+  submit_lease_until: Date | null;
+  submit_lease_owner: string | null;
+  /** The chunk's estimated input tokens (bigint: read it with Number()). */
+  estimated_tokens: number | string;
+  /** Set while the planned batch waits for room in its provider's quota. */
+  waiting_for_quota_since: Date | null;
 }
 
 export interface StoredError {

@@ -1,0 +1,146 @@
+import { PROVIDERS } from '@tranche/adapters';
+import type { QuotaBudget, QuotaScope, QuotaUnit } from '@tranche/db';
+import { z } from 'zod';
+import { ANTHROPIC_QUEUED_REQUESTS, OPENAI_ENQUEUED_TOKENS } from './published-limits';
+
+const UNITS: readonly QuotaUnit[] = ['tokens', 'requests', 'batches'];
+
+const limits = z
+  .strictObject({
+    tokens: z.number().int().positive().optional(),
+    requests: z.number().int().positive().optional(),
+    batches: z.number().int().positive().optional(),
+  })
+  .refine((l) => UNITS.some((unit) => l[unit] !== undefined), 'set tokens, requests or batches');
+
+export type QuotaLimits = z.infer<typeof limits>;
+
+const KEY = new RegExp(`^(${PROVIDERS.join('|')})(/.+)?$`);
+
+/**
+ * PROVIDER_QUOTAS: a JSON object of budgets. `"openai/gpt-4o-mini": {"tokens": 2000000}` holds that model's batches
+ * to 2M estimated input tokens in flight; `"openai/*"` gives every other model of the provider a budget of its own;
+ * `"anthropic": {"requests": 100000}` is one budget shared by all of the provider's models. Units: `tokens`
+ * (estimated input tokens), `requests`, `batches`.
+ */
+export const providerQuotasSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(z.string(), limits).superRefine((quotas, ctx) => {
+      for (const key of Object.keys(quotas)) {
+        if (KEY.test(key)) continue;
+        const message = `a key is a provider (${PROVIDERS.join(', ')}), provider/model or provider/*`;
+        ctx.addIssue({ code: 'custom', path: [key], message });
+      }
+    }),
+  );
+
+export type ProviderQuotas = z.infer<typeof providerQuotasSchema>;
+
+export interface QuotaSettings {
+  PROVIDER_QUOTAS?: ProviderQuotas | undefined;
+  OPENAI_USAGE_TIER?: number | undefined;
+  ANTHROPIC_USAGE_TIER?: number | undefined;
+}
+
+/** A budget and where it comes from (for logs and the job view). */
+export interface NamedBudget extends QuotaBudget {
+  source: string;
+}
+
+/**
+ * The listed name the model is, or is a dated snapshot of (`gpt-4o-2024-08-06` is `gpt-4o`, `gpt-4o-mini` is not);
+ * a fine-tuned `ft:gpt-4o-mini:org::id` is its base model.
+ */
+function listedFamily(model: string, names: readonly string[]): string | null {
+  const base = model.trim().replace(/^ft:/, '').split(':')[0]!;
+  for (const name of names) {
+    if (base === name || (base.startsWith(`${name}-`) && /^\d/.test(base.slice(name.length + 1))))
+      return name;
+  }
+  return null;
+}
+
+/**
+ * The budgets of in-flight work per provider and model: the operator's PROVIDER_QUOTAS over the published defaults
+ * of the usage tier the operator names (OPENAI_USAGE_TIER, ANTHROPIC_USAGE_TIER). For each unit of one model: its
+ * own `provider/model` entry, else the tier's figure, else the `provider/*` entry; plus the provider-wide entry.
+ * Nothing configured: no budget (a provider that refuses a batch for its queue being full still gets it resent).
+ */
+export class QuotaBook {
+  private readonly quotas: ProviderQuotas;
+
+  constructor(private readonly settings: QuotaSettings) {
+    this.quotas = settings.PROVIDER_QUOTAS ?? {};
+  }
+
+  budgetsFor(provider: string, model: string): NamedBudget[] {
+    const budgets: NamedBudget[] = [];
+    const modelKeys = Object.keys(this.quotas)
+      .filter((key) => key.startsWith(`${provider}/`) && key !== `${provider}/*`)
+      .map((key) => key.slice(provider.length + 1));
+    const own = listedFamily(model, modelKeys);
+    const tier = this.tierFigures(provider, model);
+    for (const unit of UNITS) {
+      const perModel =
+        (own !== null ? this.entry(`${provider}/${own}`, unit, 'model') : null) ??
+        tier[unit] ??
+        this.entry(`${provider}/*`, unit, 'model');
+      if (perModel) budgets.push(perModel);
+      const shared = this.entry(provider, unit, 'provider') ?? tier.shared?.[unit];
+      if (shared) budgets.push(shared);
+    }
+    return budgets;
+  }
+
+  private entry(key: string, unit: QuotaUnit, scope: QuotaScope): NamedBudget | null {
+    const limit = this.quotas[key]?.[unit];
+    return limit === undefined ? null : { scope, unit, limit, source: `PROVIDER_QUOTAS ${key}` };
+  }
+
+  /** The published figures of the tier the operator named, per model and provider-wide. */
+  private tierFigures(
+    provider: string,
+    model: string,
+  ): Partial<Record<QuotaUnit, NamedBudget>> & { shared?: Partial<Record<QuotaUnit, NamedBudget>> } {
+    const openaiTier = this.settings.OPENAI_USAGE_TIER;
+    if (provider === 'openai' && openaiTier !== undefined) {
+      const family = listedFamily(model, Object.keys(OPENAI_ENQUEUED_TOKENS));
+      const limit = family ? OPENAI_ENQUEUED_TOKENS[family]?.[openaiTier - 1] : undefined;
+      if (limit === undefined) return {};
+      return {
+        tokens: { scope: 'model', unit: 'tokens', limit, source: `OpenAI tier ${openaiTier} ${family}` },
+      };
+    }
+    const anthropicTier = this.settings.ANTHROPIC_USAGE_TIER;
+    if (provider === 'anthropic' && anthropicTier !== undefined) {
+      const limit = ANTHROPIC_QUEUED_REQUESTS[anthropicTier - 1];
+      if (limit === undefined) return {};
+      const source = `Anthropic tier ${anthropicTier}`;
+      return { shared: { requests: { scope: 'provider', unit: 'requests', limit, source } } };
+    }
+    return {};
+  }
+}
+
+/** The most one chunk may hold so that it fits its budgets at all (planning splits chunks to fit). */
+export function chunkCaps(budgets: readonly QuotaBudget[]): { maxTokens?: number; maxRequests?: number } {
+  const tightest = (unit: QuotaUnit) => {
+    const found = budgets.filter((b) => b.unit === unit).map((b) => b.limit);
+    return found.length > 0 ? Math.min(...found) : undefined;
+  };
+  const maxTokens = tightest('tokens');
+  const maxRequests = tightest('requests');
+  return {
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(maxRequests !== undefined ? { maxRequests } : {}),
+  };
+}

@@ -1,0 +1,28 @@
+import type { BatchFailureReason } from './types';
+
+/**
+ * Codes with which a provider fails a whole batch because the organisation's batch queue is full, not because of
+ * anything in its requests: OpenAI's (and Azure OpenAI's) `token_limit_exceeded`, "Enqueued token limit reached for
+ * <model>". The same requests go through once earlier batches have finished.
+ */
+export const QUEUE_FULL_CODES: ReadonlySet<string> = new Set(['token_limit_exceeded']);
+
+/** The provider failed the batch for its queue being full, blaming no request of it. */
+export function isQueueFull(failures: readonly BatchFailureReason[] | null | undefined): boolean {
+  if (!failures || failures.length === 0) return false;
+  return failures.some((f) => QUEUE_FULL_CODES.has(f.code)) && failures.every((f) => !f.line);
+}
+
+/** "Limit: 2,000,000 enqueued tokens." in OpenAI's message. */
+const STATED_LIMIT = /Limit: ([\d,]+) enqueued tokens/;
+
+/** The enqueued-token limit the provider stated in a queue-full failure, if it did. */
+export function statedQueueLimit(failures: readonly BatchFailureReason[] | null | undefined): number | null {
+  for (const failure of failures ?? []) {
+    if (!QUEUE_FULL_CODES.has(failure.code)) continue;
+    const match = STATED_LIMIT.exec(failure.message);
+    const tokens = match ? Number(match[1]!.replaceAll(',', '')) : Number.NaN;
+    if (Number.isSafeInteger(tokens) && tokens > 0) return tokens;
+  }
+  return null;
+}
