@@ -48,6 +48,8 @@ describe.concurrent('configuration is validated at start', () => {
     ['apps/producer/src/main.ts', { PRICES_FILE: '/nonexistent/prices.json' }, 'PRICES_FILE'],
     ['apps/producer/src/main.ts', { PORT: '70000' }, 'PORT'],
     ['apps/producer/src/main.ts', { REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    // On a Redis Cluster the queue prefix needs a hash tag (docs/scaling.md).
+    ['apps/worker/src/main.ts', { REDIS_CLUSTER_NODES: 'redis://127.0.0.1:7000' }, 'QUEUE_PREFIX'],
     ['packages/emulator/src/main.ts', { EMULATOR_STEP_MS: '-5' }, 'EMULATOR_STEP_MS'],
   ] as const)('%s refuses %o, naming the variable', async ([entry, env, variable], { expect }) => {
     const result = await runEntryAsync(entry, env as Record<string, string>);

@@ -104,7 +104,7 @@ describe('the producer SDK with a project key', () => {
 });
 
 describe('operator endpoints', () => {
-  it('serves Bull Board with the five queues', async () => {
+  it('serves Bull Board with the six queues', async () => {
     const page = await fetch(`${t.stack.apiUrl}/admin/queues`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
@@ -112,7 +112,7 @@ describe('operator endpoints', () => {
     expect(queues.status).toBe(200);
     const body = (await queues.json()) as { queues: { name: string }[] };
     const names = body.queues.map((q) => q.name).sort();
-    expect(names).toEqual(['fetch', 'notify', 'poll', 'submit', 'sweep']);
+    expect(names).toEqual(['fetch', 'notify', 'poll', 'submit', 'submit-batch', 'sweep']);
   });
 
   it('reports health of Postgres and Redis, and 503 when Redis does not answer', async () => {
@@ -147,6 +147,7 @@ describe('operator endpoints', () => {
   it('requires the bearer key when API_KEYS (admin keys) is set, and never echoes it', async () => {
     const api = await startApi({
       DATABASE_URL: t.stack.db.url,
+      DATABASE_POOL_MODE: 'session',
       REDIS_URL,
       QUEUE_PREFIX: t.stack.prefix,
       PORT: 0,

@@ -7,10 +7,10 @@ import {
   costSummary,
   type Database,
   isTerminal,
+  type PoolMode,
 } from '@tranche/db';
 import { loadPricer } from '@tranche/pricing';
-import { createQueues, redisConnection, type TrancheQueues } from '@tranche/queues';
-import type { Redis } from 'ioredis';
+import { createQueues, type RedisConnection, redisConnection, type TrancheQueues } from '@tranche/queues';
 import { z } from 'zod';
 import { Authenticator } from './auth/authenticator';
 import type { Caller } from './auth/caller';
@@ -32,7 +32,12 @@ export interface BatchClientOptions {
    */
   apiKey?: string;
   databaseUrl: string;
-  redisUrl: string;
+  /** The workers' DATABASE_POOL_MODE: `transaction` when databaseUrl goes through a pooler in transaction mode. */
+  databasePoolMode?: PoolMode;
+  /** The queues' Redis; on a Redis Cluster, `redisClusterNodes` instead. */
+  redisUrl?: string;
+  /** Some nodes of the workers' Redis Cluster (their REDIS_CLUSTER_NODES); `queuePrefix` then needs a hash tag. */
+  redisClusterNodes?: string[];
   /** Must match the workers' QUEUE_PREFIX. */
   queuePrefix?: string;
   /** Defaults for jobs that do not set their own options. */
@@ -80,7 +85,7 @@ function withJsonSchema<T extends { output?: SdkJobSpec['output'] }>(spec: T): T
  */
 export class BatchClient {
   private readonly db: Database;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly queues: TrancheQueues;
   private readonly service: TrancheService;
   private readonly auth: Authenticator;
@@ -90,8 +95,12 @@ export class BatchClient {
   constructor(private readonly options: BatchClientOptions) {
     // First: a bad price table must not leave connections open behind the error.
     const pricer = loadPricer(options.pricesFile);
-    this.db = connect(options.databaseUrl, { max: 5 });
-    this.redis = redisConnection(options.redisUrl);
+    const redisTarget = options.redisClusterNodes
+      ? { clusterNodes: options.redisClusterNodes }
+      : options.redisUrl;
+    if (!redisTarget) throw new Error('BatchClient: redisUrl (or redisClusterNodes) is required');
+    this.db = connect(options.databaseUrl, { max: 5, poolMode: options.databasePoolMode });
+    this.redis = redisConnection(redisTarget);
     this.queues = createQueues(this.redis, options.queuePrefix ?? 'tranche');
     this.auth = new Authenticator(this.db.sql, []);
     this.service = new TrancheService(

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createLogger } from '@tranche/config';
 import { connect, runMigrations } from '@tranche/db';
 import { loadPricer } from '@tranche/pricing';
-import { createQueues, redisConnection } from '@tranche/queues';
+import { createQueues, redisConnection, redisTargetOf } from '@tranche/queues';
 import { Authenticator } from './auth/authenticator';
 import { type ApiEnv, adminKeys } from './env';
 import { createApp } from './http/app';
@@ -33,10 +33,10 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
         'set ADMIN_API_KEYS (comma-separated, e.g. from openssl rand -hex 32) to serve on HOST with keys',
     );
   }
-  await runMigrations(env.DATABASE_URL);
-  const db = connect(env.DATABASE_URL, { max: 10 });
+  await runMigrations(env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL);
+  const db = connect(env.DATABASE_URL, { max: 10, poolMode: env.DATABASE_POOL_MODE });
   const onRedisError = (error: Error) => log.warn({ err: error.message }, 'redis');
-  const redis = redisConnection(env.REDIS_URL, onRedisError);
+  const redis = redisConnection(redisTargetOf(env), onRedisError);
   const queues = createQueues(redis, env.QUEUE_PREFIX, onRedisError);
   const service = new TrancheService(
     db.sql,

@@ -9,12 +9,14 @@ describe('secretsOf', () => {
       VERTEX_ACCESS_TOKEN: 'ya29.tokentoken',
       DATABASE_URL: 'postgres://tranche:pg-password@db:5432/tranche',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: ['redis://:cluster-password@10.0.0.1:6379', 'redis://10.0.0.2:6379'],
       OPENAI_BASE_URL: 'https://api.openai.com/v1',
       LOG_LEVEL: 'info',
       SWEEP_INTERVAL_S: 60,
     });
 
     expect(secrets.sort()).toEqual([
+      'cluster-password',
       'pg-password',
       'sk-proj-abcdefghijkl',
       'whsec-123456',

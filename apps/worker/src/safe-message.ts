@@ -20,10 +20,14 @@ const CREDENTIAL_PATTERNS: RegExp[] = [
 /** The values in the environment that are secrets (keys, tokens, passwords, and the passwords inside URLs). */
 export function secretsOf(env: Record<string, unknown>): string[] {
   const secrets: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
+  // A list (REDIS_CLUSTER_NODES, parsed) is looked at entry by entry.
+  const entries = Object.entries(env).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((one): [string, unknown] => [name, one]),
+  );
+  for (const [name, value] of entries) {
     if (typeof value !== 'string' || value.length < 6) continue;
     if (/KEY|SECRET|TOKEN|PASSWORD/i.test(name)) secrets.push(value);
-    if (/_URL$/.test(name)) {
+    if (/_URL$|_NODES$/.test(name)) {
       try {
         const password = decodeURIComponent(new URL(value).password);
         if (password.length >= 4) secrets.push(password);

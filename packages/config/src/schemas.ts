@@ -12,15 +12,55 @@ const url = (protocols: string[]) =>
     `must be a URL (${protocols.join(' or ')})`,
   );
 
-export const baseEnvSchema = z.object({
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tranche'),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _, : and - only')
-    .default('tranche'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+/**
+ * What Redis Cluster hashes a key by: the text between its first `{` and the next `}`, when that is not empty.
+ * BullMQ's scripts touch several keys of one queue at once, so on a cluster every queue key must carry one. The
+ * same rule as `hasHashTag` in @tranche/queues, which checks it again where the queues are made.
+ */
+const REDIS_HASH_TAG = /^[^{]*\{[^}]+\}/;
+
+/** Comma-separated `redis://` or `rediss://` URLs, each checked. */
+const redisUrlList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((node) => node.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(url(['redis:', 'rediss:'])).min(1, 'at least one node URL'));
+
+export const baseEnvSchema = z
+  .object({
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tranche'),
+    /**
+     * `transaction` when DATABASE_URL goes through a pooler in transaction mode (PgBouncer `pool_mode =
+     * transaction`): no prepared statements and no settings sent at connection start.
+     */
+    DATABASE_POOL_MODE: z.enum(['session', 'transaction']).default('session'),
+    /** Where migrations run at start; unset, DATABASE_URL. A direct connection suits long migrations best. */
+    DATABASE_MIGRATION_URL: url(['postgres:', 'postgresql:']).optional(),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    /**
+     * Some nodes of a Redis Cluster (the others are discovered); set, the queues live on that cluster and
+     * REDIS_URL is not used. Credentials and TLS (`rediss://`) come from the first URL.
+     */
+    REDIS_CLUSTER_NODES: redisUrlList.optional(),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _, :, -, { and } only')
+      .default('tranche'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER_NODES && !REDIS_HASH_TAG.test(env.QUEUE_PREFIX)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUEUE_PREFIX'],
+        message: 'on a Redis Cluster (REDIS_CLUSTER_NODES) the prefix needs a hash tag, e.g. {tranche}',
+      });
+    }
+  });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 
 export const providerEnvSchema = z.object({

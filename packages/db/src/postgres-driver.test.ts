@@ -15,9 +15,8 @@ afterAll(async () => {
 // - it wrote to a socket it had already let go of, from a setImmediate outside any query, and the uncaught TypeError
 //   ended the whole process;
 // - a query sent between the socket's error and its close waited for an answer forever.
-// Our patch (patches/postgres@3.4.9.patch) makes both fail with CONNECTION_CLOSED, which callers handle. The
-// reserved connection is the case `withBatchLock` meets; which of the two happens depends on timing, so it runs a few
-// times.
+// Our patch (patches/postgres@3.4.9.patch) makes both fail with CONNECTION_CLOSED, which callers handle. A reserved
+// connection shows both most reliably; which of the two happens depends on timing, so it runs a few times.
 it.each([1, 2, 3, 4, 5])('fails the queries of a connection whose server went away (run %i)', async () => {
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   const killer = postgres(db.url, { max: 1, onnotice: () => {} });

@@ -6,8 +6,10 @@ export {
   notifyPayload,
   type PollPayload,
   pollPayload,
+  type SubmitBatchPayload,
   type SubmitPayload,
   type SweepPayload,
+  submitBatchPayload,
   submitPayload,
   sweepPayload,
 } from './payloads';
@@ -15,6 +17,10 @@ export {
   createQueues,
   type DeliveryRetry,
   type EnqueueOutcome,
+  hasHashTag,
+  type RedisConnection,
+  type RedisTarget,
   redisConnection,
+  redisTargetOf,
   type TrancheQueues,
 } from './queues';

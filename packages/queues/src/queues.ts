@@ -1,5 +1,5 @@
 import { type ConnectionOptions, type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { jobIds, QUEUE_NAMES } from './names';
 import type { NotifyEvent } from './payloads';
 
@@ -28,14 +28,68 @@ export interface DeliveryRetry {
   backoffMs: number;
 }
 
+/** A connection to the queues' Redis: one server, or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+/** Where the queues live: one Redis (its URL), or a Redis Cluster (some of its nodes' URLs; it tells the rest). */
+export type RedisTarget = string | { clusterNodes: string[] };
+
+/** REDIS_CLUSTER_NODES when set (a cluster), REDIS_URL otherwise. */
+export function redisTargetOf(env: { REDIS_URL: string; REDIS_CLUSTER_NODES?: string[] }): RedisTarget {
+  return env.REDIS_CLUSTER_NODES ? { clusterNodes: env.REDIS_CLUSTER_NODES } : env.REDIS_URL;
+}
+
 /**
  * BullMQ blocks on Redis, so commands wait for a reconnect instead of failing (maxRetriesPerRequest null). Errors
  * go to `onError`: without a listener ioredis prints every failed reconnect to stderr.
  */
-export function redisConnection(url: string, onError: (error: Error) => void = () => {}): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+export function redisConnection(url: string, onError?: (error: Error) => void): Redis;
+export function redisConnection(target: RedisTarget, onError?: (error: Error) => void): RedisConnection;
+export function redisConnection(
+  target: RedisTarget,
+  onError: (error: Error) => void = () => {},
+): RedisConnection {
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false })
+      : clusterConnection(target.clusterNodes);
   redis.on('error', onError);
   return redis;
+}
+
+/**
+ * The seed nodes by address; the nodes the cluster announces are reached with the first URL's credentials and TLS.
+ * Over TLS the seeds keep their host names (no DNS lookup by ioredis), so certificates issued for them verify.
+ */
+function clusterConnection(urls: string[]): Cluster {
+  const [first] = urls;
+  if (!first) throw new Error('clusterNodes: at least one node URL');
+  const seeds = urls.map((node) => {
+    const u = new URL(node);
+    return { host: u.hostname, port: Number(u.port || 6379) };
+  });
+  const auth = new URL(first);
+  const tls = auth.protocol === 'rediss:';
+  const redisOptions: RedisOptions = {
+    maxRetriesPerRequest: null,
+    username: decodeURIComponent(auth.username) || undefined,
+    password: decodeURIComponent(auth.password) || undefined,
+    ...(tls ? { tls: {} } : {}),
+  };
+  return new Cluster(seeds, {
+    redisOptions,
+    enableReadyCheck: true,
+    ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+  });
+}
+
+/**
+ * Whether Redis Cluster would hash a key starting with `prefix` by a hash tag: the text between the first `{` and
+ * the next `}`, when not empty. BullMQ's scripts touch several keys of a queue at once, which a cluster allows only
+ * within one slot.
+ */
+export function hasHashTag(prefix: string): boolean {
+  return /^[^{]*\{[^}]+\}/.test(prefix);
 }
 
 /** What adding work under its stable id did: added it, found it queued already, or revived a failed one. */
@@ -72,21 +126,35 @@ async function addOrRevive(
   }
 }
 
+/** Promotes the job under `jobId` when it sleeps (delayed), else adds or revives it (`addOrRevive`). */
+async function wakeOrAdd(queue: Queue, name: string, data: Record<string, unknown>, jobId: string) {
+  const existing = await queue.getJob(jobId);
+  if (existing && (await existing.isDelayed())) {
+    await existing.promote().catch(() => {});
+    return;
+  }
+  await addOrRevive(queue, name, data, { jobId });
+}
+
 export interface TrancheQueues {
   submit: Queue;
+  submitBatch: Queue;
   poll: Queue;
   fetch: Queue;
   sweep: Queue;
   notify: Queue;
   all(): Queue[];
-  /** These three add the work unless it is queued, and revive it if it is there but failed (`addOrRevive`). */
+  /** These four add the work unless it is queued, and revive it if it is there but failed (`addOrRevive`). */
   enqueueSubmit(jobId: string, round: number, delayMs?: number): Promise<EnqueueOutcome>;
+  enqueueSubmitBatch(batchId: string, delayMs?: number): Promise<EnqueueOutcome>;
   enqueuePoll(batchId: string, delayMs?: number): Promise<EnqueueOutcome>;
   enqueueFetch(batchId: string): Promise<EnqueueOutcome>;
   /** Queues one webhook delivery per event; the same event again is a no-op. */
   enqueueNotify(event: NotifyEvent, retry: DeliveryRetry): Promise<void>;
   /** Wakes a sleeping poll job now (after a cancel), or adds one if Redis lost it. */
   pollNow(batchId: string): Promise<void>;
+  /** Wakes a planned batch's sleeping submit job now (room in its quota), or adds one if Redis lost it. */
+  submitBatchNow(batchId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +163,12 @@ export function createQueues(
   prefix: string,
   onError: (error: Error) => void = () => {},
 ): TrancheQueues {
+  if (connection instanceof Cluster && !hasHashTag(prefix)) {
+    throw new Error(
+      `queue prefix "${prefix}": on a Redis Cluster it needs a hash tag, e.g. {${prefix}}, so that each queue's ` +
+        'keys share a slot (QUEUE_PREFIX)',
+    );
+  }
   const make = (name: string, jobOptions: DefaultJobOptions = defaultJobOptions) => {
     const queue = new Queue(name, { connection, prefix, defaultJobOptions: jobOptions });
     // Without a listener BullMQ prints every connection error to stderr.
@@ -102,19 +176,28 @@ export function createQueues(
     return queue;
   };
   const submit = make(QUEUE_NAMES.submit);
+  const submitBatch = make(QUEUE_NAMES.submitBatch);
   const poll = make(QUEUE_NAMES.poll);
   const fetch = make(QUEUE_NAMES.fetch);
   const sweep = make(QUEUE_NAMES.sweep);
   const notify = make(QUEUE_NAMES.notify, notifyJobOptions);
   return {
     submit,
+    submitBatch,
     poll,
     fetch,
     sweep,
     notify,
-    all: () => [submit, poll, fetch, sweep, notify],
+    all: () => [submit, submitBatch, poll, fetch, sweep, notify],
     enqueueSubmit: (jobId, round, delayMs = 0) =>
       addOrRevive(submit, 'submit-chunks', { jobId }, { jobId: jobIds.submit(jobId, round), delay: delayMs }),
+    enqueueSubmitBatch: (batchId, delayMs = 0) =>
+      addOrRevive(
+        submitBatch,
+        'submit-batch',
+        { batchId },
+        { jobId: jobIds.submitBatch(batchId), delay: delayMs },
+      ),
     enqueuePoll: (batchId, delayMs = 0) =>
       addOrRevive(poll, 'poll-batch', { batchId }, { jobId: jobIds.poll(batchId), delay: delayMs }),
     enqueueFetch: (batchId) =>
@@ -126,16 +209,18 @@ export function createQueues(
         backoff: { type: 'exponential', delay: retry.backoffMs },
       });
     },
-    async pollNow(batchId) {
-      const existing = await poll.getJob(jobIds.poll(batchId));
-      if (existing && (await existing.isDelayed())) {
-        await existing.promote().catch(() => {});
-        return;
-      }
-      await addOrRevive(poll, 'poll-batch', { batchId }, { jobId: jobIds.poll(batchId) });
-    },
+    pollNow: (batchId) => wakeOrAdd(poll, 'poll-batch', { batchId }, jobIds.poll(batchId)),
+    submitBatchNow: (batchId) =>
+      wakeOrAdd(submitBatch, 'submit-batch', { batchId }, jobIds.submitBatch(batchId)),
     async close() {
-      await Promise.all([submit.close(), poll.close(), fetch.close(), sweep.close(), notify.close()]);
+      await Promise.all([
+        submit.close(),
+        submitBatch.close(),
+        poll.close(),
+        fetch.close(),
+        sweep.close(),
+        notify.close(),
+      ]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '@tranche/config';
 import { type BlockedJobs, blockedJobs, type Sql } from '@tranche/db';
+import type { RedisConnection } from '@tranche/queues';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Authenticator } from '../auth/authenticator';
 import type { TrancheService } from '../tranche-service';
 import { BULL_BOARD_PATH, bullBoardRouter } from './admin';
@@ -18,7 +18,7 @@ import { rateLimits } from './rate-limits';
 export interface AppDeps {
   service: TrancheService;
   sql: Sql;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   /** Who a request's key stands for: admin keys from the environment, project keys from Postgres. */
   auth: Authenticator;

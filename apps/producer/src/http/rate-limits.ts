@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@tranche/config';
+import type { RedisConnection } from '@tranche/queues';
 import type { Request, RequestHandler } from 'express';
 import { type Logger as LimiterLogger, rateLimit } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { type RedisReply, RedisStore, type SendCommandFn } from 'rate-limit-redis';
 import { callerOf } from './auth';
 
@@ -13,8 +14,8 @@ const STORE_TIMEOUT_MS = 1_000;
 const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
 export interface RateLimitOptions {
-  /** Shared by every API process, so that they share the counts. */
-  redis: Redis;
+  /** Shared by every API process, so that they share the counts: one Redis, or a Redis Cluster. */
+  redis: RedisConnection;
   /** The counts are kept under `<prefix>:rate-limit:<submit|reads>:<key id>`. */
   prefix: string;
   /** Per key and minute; 0 is no limit. */
@@ -80,7 +81,7 @@ function limiter(name: string, limit: number, what: string, options: RateLimitOp
   });
 }
 
-function redisCommand(redis: Redis): SendCommandFn {
+function redisCommand(redis: RedisConnection): SendCommandFn {
   const send = async (command: string, ...args: string[]): Promise<RedisReply> => {
     // Not queued behind a reconnect (maxRetriesPerRequest is null): refused at once, the request passes.
     if (redis.status !== 'ready') throw new Error(`Redis is not ready (${redis.status})`);
@@ -92,7 +93,7 @@ function redisCommand(redis: Redis): SendCommandFn {
       );
     });
     try {
-      return await Promise.race([redis.call(command, ...args) as Promise<RedisReply>, timeout]);
+      return await Promise.race([call(redis, command, args), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -107,6 +108,19 @@ function redisCommand(redis: Redis): SendCommandFn {
     }
     return send(command, ...args);
   };
+}
+
+/**
+ * A command as the store sends it. On a cluster, a script is loaded on every primary: EVALSHA goes to the node that
+ * holds its key, while a SCRIPT LOAD, which names no key, would reach one node at random.
+ */
+async function call(redis: RedisConnection, command: string, args: string[]): Promise<RedisReply> {
+  if (redis instanceof Cluster && command === 'SCRIPT' && args[0] === 'LOAD') {
+    const shas = await Promise.all(redis.nodes('master').map((node) => node.call(command, ...args)));
+    if (shas.length === 0) throw new Error('no Redis Cluster primary is known yet');
+    return shas[0] as RedisReply;
+  }
+  return redis.call(command, ...args) as Promise<RedisReply>;
 }
 
 function throttled(name: string, log: Logger | undefined): LimiterLogger {
