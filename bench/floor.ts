@@ -1,55 +1,255 @@
-import { openAsBlob } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyRows } from '@tranche/db';
 import OpenAI, { toFile } from 'openai';
+import { PROVIDER_LIMITS } from '../packages/adapters/src/limits';
+import { createStorage } from '../packages/adapters/src/vertex/clients';
 import type { Stack } from '../test/support/stack';
+import { CHAT_MODELS, type ChatInput, type Provider, secondsSince } from './harness';
+
+export interface Floor {
+  /** COPY of the inputs into Postgres once. */
+  copyS: number;
+  /** The provider's own transfer of the same requests: upload (or inline create) and download. */
+  transferS: number;
+  uploadS: number;
+  downloadS: number;
+  /** Request files (or inline creates) the provider's per-batch caps split the inputs into. */
+  files: number;
+  totalS: number;
+}
 
 /**
- * The least any service must spend on these inputs: COPY them into Postgres once, and upload and download their
- * JSONL once to the emulator.
+ * The least any service must spend on these inputs, measured in the same run: COPY them into Postgres once, then
+ * move them through the provider's API once, split at its per-batch caps as Tranche splits them.
+ * - openai, mistral: upload each request file and download it back.
+ * - anthropic: each chunk created with its requests inline (one JSON body), then its results downloaded; the
+ *   emulator's time to run the batch in between is not counted.
+ * - vertex: each request file uploaded to Cloud Storage with the storage SDK (resumable, like the worker) and
+ *   downloaded back.
  */
-export async function measureFloor(stack: Stack, inputs: Array<{ id: string; prompt: string }>) {
-  const copyStarted = performance.now();
-  await stack.sql`create table if not exists floor_inputs (id text, request jsonb)`;
-  await copyRows(
-    stack.sql,
-    'floor_inputs',
-    ['id', 'request'],
-    inputs.map((input) => [
-      input.id,
-      JSON.stringify({ messages: [{ role: 'user', content: input.prompt }] }),
-    ]),
-  );
-  const copyS = (performance.now() - copyStarted) / 1000;
-
+export async function measureFloor(
+  stack: Stack,
+  provider: Provider,
+  inputs: Iterable<ChatInput>,
+): Promise<Floor> {
+  const copyS = await timeCopy(stack, inputs);
   const dir = await mkdtemp(join(tmpdir(), 'tranche-floor-'));
-  const path = join(dir, 'floor.jsonl');
-  await writeFile(
-    path,
-    inputs
-      .map((input) =>
-        JSON.stringify({
-          custom_id: input.id,
-          method: 'POST',
-          url: '/v1/chat/completions',
-          body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: input.prompt }] },
-        }),
-      )
-      .join('\n'),
-  );
-  const client = new OpenAI({ apiKey: 'bench', baseURL: stack.emulator.openaiBaseUrl });
-  const transferStarted = performance.now();
-  const file = await client.files.create({
-    file: await toFile(await openAsBlob(path), 'floor.jsonl'),
-    purpose: 'batch',
-  });
-  const content = await client.files.content(file.id);
-  for await (const _chunk of content.body ?? []) {
-    // drain
+  try {
+    const files = await writeChunkFiles(dir, provider, inputs);
+    let uploadS = 0;
+    let downloadS = 0;
+    for (const file of files) {
+      const times = await TRANSFERS[provider](stack, file);
+      uploadS += times.uploadS;
+      downloadS += times.downloadS;
+    }
+    const transferS = uploadS + downloadS;
+    return { copyS, transferS, uploadS, downloadS, files: files.length, totalS: copyS + transferS };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  const transferS = (performance.now() - transferStarted) / 1000;
-  await rm(dir, { recursive: true, force: true });
-  return { copyS, transferS, totalS: copyS + transferS };
+}
+
+async function timeCopy(stack: Stack, inputs: Iterable<ChatInput>): Promise<number> {
+  await stack.sql`drop table if exists floor_inputs`;
+  await stack.sql`create table floor_inputs (id text, request jsonb)`;
+  const started = performance.now();
+  await copyRows(stack.sql, 'floor_inputs', ['id', 'request'], copyRowsOf(inputs));
+  const seconds = (performance.now() - started) / 1000;
+  await stack.sql`drop table floor_inputs`;
+  return seconds;
+}
+
+function* copyRowsOf(inputs: Iterable<ChatInput>): Generator<[string, string]> {
+  for (const input of inputs)
+    yield [input.id, JSON.stringify({ messages: [{ role: 'user', content: input.prompt }] })];
+}
+
+/** One request line in the provider's own batch format. */
+function requestLine(provider: Provider, input: ChatInput): string {
+  const messages = [{ role: 'user', content: input.prompt }];
+  switch (provider) {
+    case 'openai':
+      return JSON.stringify({
+        custom_id: input.id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: CHAT_MODELS.openai, messages },
+      });
+    case 'anthropic':
+      return JSON.stringify({
+        custom_id: input.id,
+        params: { model: CHAT_MODELS.anthropic, max_tokens: 1024, messages },
+      });
+    case 'mistral':
+      return JSON.stringify({ custom_id: input.id, body: { messages } });
+    case 'vertex':
+      return JSON.stringify({ request: { contents: [{ role: 'user', parts: [{ text: input.prompt }] }] } });
+  }
+}
+
+interface ChunkFile {
+  path: string;
+  bytes: number;
+  requests: number;
+}
+
+/** The requests as JSONL files, a new file whenever the next line would pass the provider's per-batch caps. */
+async function writeChunkFiles(
+  dir: string,
+  provider: Provider,
+  inputs: Iterable<ChatInput>,
+): Promise<ChunkFile[]> {
+  const limits = PROVIDER_LIMITS[provider];
+  // Anthropic's cap is on the create body: the lines plus the `{"requests":[...]}` around them.
+  const room = provider === 'anthropic' ? limits.maxBytes - 64 : limits.maxBytes;
+  const files: ChunkFile[] = [];
+  let current: (ChunkFile & { out: ReturnType<typeof createWriteStream> }) | null = null;
+  const close = async () => {
+    if (!current) return;
+    current.out.end();
+    await once(current.out, 'close');
+    files.push({ path: current.path, bytes: current.bytes, requests: current.requests });
+    current = null;
+  };
+  for (const input of inputs) {
+    const line = `${requestLine(provider, input)}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (current && (current.requests >= limits.maxRequests || current.bytes + bytes > room)) await close();
+    if (!current) {
+      const path = join(dir, `chunk-${files.length}.jsonl`);
+      current = { path, bytes: 0, requests: 0, out: createWriteStream(path) };
+    }
+    current.bytes += bytes;
+    current.requests += 1;
+    if (!current.out.write(line)) await once(current.out, 'drain');
+  }
+  await close();
+  return files;
+}
+
+type Transfer = (stack: Stack, file: ChunkFile) => Promise<{ uploadS: number; downloadS: number }>;
+
+const TRANSFERS: Record<Provider, Transfer> = {
+  openai: async (stack, file) => {
+    const client = new OpenAI({ apiKey: 'bench', baseURL: stack.emulator.openaiBaseUrl });
+    const started = performance.now();
+    const uploaded = await client.files.create({
+      file: await toFile(await openAsBlob(file.path), 'floor.jsonl'),
+      purpose: 'batch',
+    });
+    const uploadS = secondsSince(started);
+    const downloadStarted = performance.now();
+    await drain((await client.files.content(uploaded.id)).body);
+    return { uploadS, downloadS: secondsSince(downloadStarted) };
+  },
+
+  mistral: async (stack, file) => {
+    const root = `${stack.emulator.url}/mistral/v1`;
+    const auth = { authorization: 'Bearer bench' };
+    const form = new FormData();
+    form.set('purpose', 'batch');
+    form.set('file', await openAsBlob(file.path), 'floor.jsonl');
+    const started = performance.now();
+    const uploaded = await checked(
+      await fetch(`${root}/files`, { method: 'POST', headers: auth, body: form }),
+    );
+    const { id } = (await uploaded.json()) as { id: string };
+    const uploadS = secondsSince(started);
+    const downloadStarted = performance.now();
+    await drain((await checked(await fetch(`${root}/files/${id}/content`, { headers: auth }))).body);
+    return { uploadS, downloadS: secondsSince(downloadStarted) };
+  },
+
+  anthropic: async (stack, file) => {
+    const root = `${stack.emulator.url}/anthropic/v1/messages/batches`;
+    const headers = {
+      'x-api-key': 'bench',
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+    };
+    const started = performance.now();
+    const created = await checked(
+      await fetch(root, { method: 'POST', headers, body: inlineRequestsBody(file.path), duplex: 'half' }),
+    );
+    const { id } = (await created.json()) as { id: string };
+    const uploadS = secondsSince(started);
+    let batch: { processing_status: string; results_url: string | null };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      batch = (await (await checked(await fetch(`${root}/${id}`, { headers }))).json()) as typeof batch;
+    } while (batch.processing_status !== 'ended');
+    const downloadStarted = performance.now();
+    await drain((await checked(await fetch(`${root}/${id}/results`, { headers }))).body);
+    return { uploadS, downloadS: secondsSince(downloadStarted) };
+  },
+
+  vertex: async (stack, file) => {
+    const storage = await createStorage({
+      project: 'tranche-test',
+      location: 'us-central1',
+      gcsApiEndpoint: `${stack.emulator.url}/gcs`,
+      retry: { attempts: 1, initialDelayMs: 1000, maxDelayMs: 1000 },
+      timeoutMs: 600_000,
+    });
+    const bucket = storage.bucket(stack.env.VERTEX_GCS_BUCKET ?? 'tranche-test');
+    const name = `floor/${file.path.split('/').pop()}`;
+    // As the worker sends it (VertexAdapter's default upload chunk).
+    const chunkSize = 8 * 1024 * 1024;
+    const started = performance.now();
+    await bucket.upload(file.path, {
+      destination: name,
+      resumable: true,
+      validation: 'crc32c',
+      contentType: 'application/jsonl',
+      ...(file.bytes > chunkSize ? { chunkSize } : {}),
+    });
+    const uploadS = secondsSince(started);
+    const downloadStarted = performance.now();
+    await drain(bucket.file(name).createReadStream());
+    const downloadS = secondsSince(downloadStarted);
+    await bucket.file(name).delete({ ignoreNotFound: true });
+    return { uploadS, downloadS };
+  },
+};
+
+/** `{"requests":[line,line,...]}` streamed from the JSONL file, one line after the other. */
+function inlineRequestsBody(path: string): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  async function* pieces() {
+    yield encoder.encode('{"requests":[');
+    let first = true;
+    let rest = '';
+    for await (const part of createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+      const text = rest + (part as string);
+      const end = text.lastIndexOf('\n');
+      if (end < 0) {
+        rest = text;
+        continue;
+      }
+      rest = text.slice(end + 1);
+      const lines = text.slice(0, end).split('\n').join(',');
+      yield encoder.encode(first ? lines : `,${lines}`);
+      first = false;
+    }
+    if (rest) yield encoder.encode(first ? rest : `,${rest}`);
+    yield encoder.encode(']}');
+  }
+  return ReadableStream.from(pieces());
+}
+
+async function checked(response: Response): Promise<Response> {
+  if (!response.ok)
+    throw new Error(`floor: ${response.url} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+async function drain(body: AsyncIterable<unknown> | null | undefined): Promise<void> {
+  for await (const _part of body ?? []) {
+    // read and dropped
+  }
 }

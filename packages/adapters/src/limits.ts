@@ -18,3 +18,14 @@ export const PROVIDER_KINDS: Record<Provider, readonly JobKind[]> = {
   mistral: ['chat', 'embedding'],
   vertex: ['chat', 'embedding'],
 };
+
+/**
+ * Where an embedding's vector size is set: on each request (OpenAI's `dimensions`, Mistral's `output_dimension`),
+ * or once for the whole batch job (Vertex's `modelParameters.outputDimensionality`), so one size per job.
+ */
+export const EMBEDDING_SIZE_SCOPE: Record<Provider, 'request' | 'batch' | null> = {
+  openai: 'request',
+  anthropic: null,
+  mistral: 'request',
+  vertex: 'batch',
+};

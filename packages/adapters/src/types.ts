@@ -15,6 +15,8 @@ export interface RequestParams {
   temperature?: number;
   top_p?: number;
   stop?: string[];
+  /** Embeddings: the vector size asked for (else the model's own). */
+  dimensions?: number;
 }
 
 /** One input after intake: provider-neutral, stored as `inputs.request`. */
@@ -37,6 +39,8 @@ export interface BatchContext {
   model: string;
   kind: JobKind;
   output?: OutputSchema;
+  /** Embeddings on a provider that sizes vectors per batch job (Vertex): the job's `defaults.params.dimensions`. */
+  dimensions?: number;
 }
 
 export type ErrorType =
@@ -72,7 +76,8 @@ export interface Usage {
 export interface ResultOutput {
   text?: string;
   json?: unknown;
-  embedding?: number[];
+  /** float32, as the providers compute them; stored as their 4-byte little-endian values. */
+  embedding?: Float32Array;
   finishReason?: string | null;
 }
 

@@ -1,14 +1,13 @@
-import { createReadStream } from 'node:fs';
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type {
-  BatchCreateParams,
+  MessageBatch,
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches';
 import { classifyCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { asString } from '../json-fields';
 import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
-import { parseJsonLine, readLines } from '../lines';
+import { readLines } from '../lines';
 import { readResultFile } from '../result-file';
 import type {
   BatchAdapter,
@@ -24,6 +23,7 @@ import type {
   UnreadableLine,
 } from '../types';
 import { adoptableBatch } from './adoptable-batch';
+import { inlineRequestsBody } from './inline-requests-body';
 import { parseResult } from './parse-result';
 import { pollResult } from './poll-result';
 import { DEFAULT_MAX_TOKENS, messageParams } from './request-params';
@@ -44,24 +44,41 @@ export interface AnthropicAdapterOptions {
 // How far before the chunk was planned a batch created for it may look: covers clock skew with the provider.
 const ADOPT_SKEW_MS = 300_000;
 const LIST_PAGE_SIZE = 100;
+/**
+ * Node's fetch clones a request to follow redirects, and the clone tees a stream body: the branch kept for the
+ * redirect is never read, so it buffers the whole upload (nodejs/undici#4058). With redirects refused and no window
+ * it sends the stream as is. A stream cannot be replayed to a redirect's target anyway.
+ */
+const STREAMED_BODY_FETCH = { redirect: 'error', window: null } as const;
 
 export class AnthropicAdapter implements BatchAdapter {
   readonly provider = 'anthropic' as const;
   readonly limits = PROVIDER_LIMITS.anthropic;
   readonly kinds = PROVIDER_KINDS.anthropic;
-  private readonly client: Anthropic;
   private readonly defaultMaxTokens: number;
   private readonly resultIdleTimeoutMs: number;
+  private sdkClient: Promise<Anthropic> | undefined;
 
-  constructor(options: AnthropicAdapterOptions) {
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries ?? 3,
-      timeout: options.timeoutMs ?? 600_000,
-    });
+  constructor(private readonly options: AnthropicAdapterOptions) {
     this.defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
     this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+  }
+
+  /**
+   * The SDK client, made at the first call: the SDK is loaded only by a process that talks to Anthropic (the API
+   * builds adapters just to encode lines, and a worker may never get an Anthropic job), sparing it ~30 MB.
+   */
+  private client(): Promise<Anthropic> {
+    this.sdkClient ??= import('@anthropic-ai/sdk').then(
+      ({ default: Anthropic }) =>
+        new Anthropic({
+          apiKey: this.options.apiKey,
+          baseURL: this.options.baseURL,
+          maxRetries: this.options.maxRetries ?? 3,
+          timeout: this.options.timeoutMs ?? 600_000,
+        }),
+    );
+    return this.sdkClient;
   }
 
   /** One element of the create call's `requests`: `{custom_id, params}`. */
@@ -77,8 +94,9 @@ export class AnthropicAdapter implements BatchAdapter {
   /** Recognised by size and time only (`adoptableBatch`): the worker proves the adoption when it fetches. */
   async findExisting(query: ExistingBatchQuery): Promise<ExistingBatch | null> {
     try {
+      const client = await this.client();
       const batch = await adoptableBatch(
-        this.client.messages.batches.list({ limit: LIST_PAGE_SIZE }),
+        client.messages.batches.list({ limit: LIST_PAGE_SIZE }),
         query,
         ADOPT_SKEW_MS,
       );
@@ -89,19 +107,22 @@ export class AnthropicAdapter implements BatchAdapter {
   }
 
   /**
-   * Anthropic takes the requests inline, in one JSON body. Memory: the chunk's requests are held once, as
-   * parsed objects (a 100 MB chunk is roughly 100 MB of them, more in V8's object overhead), and the SDK
-   * then serialises them into one body string of the chunk's size while the call lasts.
+   * Anthropic takes the requests inline, in one JSON body: streamed from the request file as it is sent
+   * (`inlineRequestsBody`), never parsed or held: a 256 MB chunk costs the worker a few read buffers, not its size.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
-    const requests: BatchCreateParams.Request[] = [];
-    for await (const line of readLines(createReadStream(request.filePath))) {
-      requests.push(parseJsonLine(line, request.filePath) as unknown as BatchCreateParams.Request);
-    }
     try {
-      // Made once (no SDK retry): after a lost answer a second call would make a second batch. The failure reaches
-      // the worker instead, whose next attempt looks for the batch this call may have made (findExisting).
-      const batch = await this.client.messages.batches.create({ requests }, { maxRetries: 0 });
+      const client = await this.client();
+      const { body, bytes } = await inlineRequestsBody(request.filePath);
+      // Made once (no SDK retry, and a stream cannot be sent twice anyway): after a lost answer a second call would
+      // make a second batch. The failure reaches the worker instead, whose next attempt looks for the batch this
+      // call may have made (findExisting).
+      const batch = await client.post<MessageBatch>('/v1/messages/batches', {
+        body,
+        headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+        maxRetries: 0,
+        fetchOptions: STREAMED_BODY_FETCH,
+      });
       return { providerBatchId: batch.id };
     } catch (error) {
       throw classifyCallError('anthropic', error);
@@ -110,7 +131,8 @@ export class AnthropicAdapter implements BatchAdapter {
 
   async poll(ref: BatchRef): Promise<PollResult> {
     try {
-      return pollResult(await this.client.messages.batches.retrieve(ref.providerBatchId));
+      const client = await this.client();
+      return pollResult(await client.messages.batches.retrieve(ref.providerBatchId));
     } catch (error) {
       throw classifyCallError('anthropic', error);
     }
@@ -128,7 +150,7 @@ export class AnthropicAdapter implements BatchAdapter {
     let body: ReadableStream<Uint8Array>;
     const download = new AbortController();
     try {
-      body = await resultsBody(this.client, ref.providerBatchId, download.signal);
+      body = await resultsBody(await this.client(), ref.providerBatchId, download.signal);
     } catch (error) {
       throw classifyCallError('anthropic', error);
     }
@@ -152,7 +174,8 @@ export class AnthropicAdapter implements BatchAdapter {
 
   async cancel(ref: BatchRef): Promise<void> {
     try {
-      await this.client.messages.batches.cancel(ref.providerBatchId);
+      const client = await this.client();
+      await client.messages.batches.cancel(ref.providerBatchId);
     } catch (error) {
       const classified = classifyCallError('anthropic', error);
       // A batch that has ended cannot be canceled; that is the state we wanted anyway.
@@ -164,7 +187,8 @@ export class AnthropicAdapter implements BatchAdapter {
   /** Deletes the ended batch (and its results) once they are stored. */
   async cleanup(ref: BatchRef): Promise<void> {
     try {
-      await this.client.messages.batches.delete(ref.providerBatchId);
+      const client = await this.client();
+      await client.messages.batches.delete(ref.providerBatchId);
     } catch (error) {
       const classified = classifyCallError('anthropic', error);
       if (classified.status !== 404) throw classified;

@@ -349,7 +349,23 @@ describe('MistralAdapter against the emulator', () => {
       status: 'succeeded',
       usage: { inputTokens: countTokens('hello world'), outputTokens: 0 },
     });
-    expect(one?.status === 'succeeded' && one.output.embedding).toHaveLength(8);
+    expect(one?.status === 'succeeded' && one.output.embedding).toHaveLength(1024);
+  });
+
+  it('asks codestral-embed for the size asked for (output_dimension)', async () => {
+    const context: BatchContext = { jobId: 'job-c', model: 'codestral-embed', kind: 'embedding' };
+    const { results } = await run(
+      [
+        ['default', { text: 'fn main() {}' }],
+        ['sized', { text: 'fn main() {}', params: { dimensions: 3072 } }],
+      ],
+      context,
+    );
+    const sizes = [...byId(results)].map(([id, r]) => [
+      id,
+      r.status === 'succeeded' ? r.output.embedding?.length : r.status,
+    ]);
+    expect(Object.fromEntries(sizes)).toEqual({ default: 1536, sized: 3072 });
   });
 
   it('carries a 1 MB request, and unicode both ways', async () => {

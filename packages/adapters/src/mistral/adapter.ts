@@ -1,4 +1,4 @@
-import { HTTPClient, Mistral } from '@mistralai/mistralai';
+import type { Mistral } from '@mistralai/mistralai';
 import type { BatchJob } from '@mistralai/mistralai/models/components';
 import { createAfterUpload } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
@@ -23,7 +23,7 @@ import type {
   UnifiedRequest,
   UnreadableLine,
 } from '../types';
-import { mistralCallError } from './call-error';
+import { loadMistralErrors, mistralCallError } from './call-error';
 import { DiskUploads } from './disk-upload';
 import { pollResult } from './job-status';
 import { encodeMistralLine } from './request-line';
@@ -82,35 +82,62 @@ export class MistralAdapter implements BatchAdapter {
   readonly provider = 'mistral' as const;
   readonly limits = PROVIDER_LIMITS.mistral;
   readonly kinds = PROVIDER_KINDS.mistral;
-  private readonly client: Mistral;
-  private readonly uploads: DiskUploads;
+  private sdk: { client: Mistral; uploads: DiskUploads } | undefined;
+  private loading: Promise<void> | undefined;
   private readonly uploadTimeoutMs: number;
   private readonly timeoutMs: number;
   private readonly resultIdleTimeoutMs: number;
 
-  constructor(options: MistralAdapterOptions) {
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const httpClient = new HTTPClient();
-    this.uploads = new DiskUploads(httpClient);
-    this.client = new Mistral({
-      apiKey: options.apiKey,
-      serverURL: options.serverURL,
-      httpClient,
-      retryConfig: {
-        strategy: 'backoff',
-        backoff: {
-          initialInterval: retry.initialIntervalMs,
-          maxInterval: retry.maxIntervalMs,
-          exponent: retry.exponent,
-          maxElapsedTime: retry.maxElapsedMs,
-        },
-        retryConnectionErrors: true,
-      },
-      timeoutMs: options.timeoutMs ?? 300_000,
-    });
+  constructor(private readonly options: MistralAdapterOptions) {
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 30 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 300_000;
     this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+  }
+
+  /**
+   * Loads the SDK and makes its client at the first call, not at construction: the SDK (~60 MB of a process's
+   * memory, most of it its schemas) is loaded only by a process that talks to Mistral, not by the API (which builds
+   * adapters just to encode lines) nor by a worker without Mistral jobs. Every method that calls out awaits it.
+   */
+  private load(): Promise<void> {
+    this.loading ??= (async () => {
+      const [{ HTTPClient, Mistral }] = await Promise.all([
+        import('@mistralai/mistralai'),
+        loadMistralErrors(),
+      ]);
+      const options = this.options;
+      const retry = { ...DEFAULT_RETRY, ...options.retry };
+      const httpClient = new HTTPClient();
+      const uploads = new DiskUploads(httpClient);
+      const client = new Mistral({
+        apiKey: options.apiKey,
+        serverURL: options.serverURL,
+        httpClient,
+        retryConfig: {
+          strategy: 'backoff',
+          backoff: {
+            initialInterval: retry.initialIntervalMs,
+            maxInterval: retry.maxIntervalMs,
+            exponent: retry.exponent,
+            maxElapsedTime: retry.maxElapsedMs,
+          },
+          retryConnectionErrors: true,
+        },
+        timeoutMs: options.timeoutMs ?? 300_000,
+      });
+      this.sdk = { client, uploads };
+    })();
+    return this.loading;
+  }
+
+  private get client(): Mistral {
+    if (!this.sdk) throw new Error('mistral: the SDK is used before load()');
+    return this.sdk.client;
+  }
+
+  private get uploads(): DiskUploads {
+    if (!this.sdk) throw new Error('mistral: the SDK is used before load()');
+    return this.sdk.uploads;
   }
 
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
@@ -128,6 +155,7 @@ export class MistralAdapter implements BatchAdapter {
   }: ExistingBatchQuery): Promise<ExistingBatch | null> {
     const since = new Date(createdAfter.getTime() - ADOPT_SKEW_MS);
     const sinceS = Math.floor(since.getTime() / 1000);
+    await this.load();
     try {
       for (let page = 0; ; page++) {
         const list = await this.client.batch.jobs.list({
@@ -157,6 +185,7 @@ export class MistralAdapter implements BatchAdapter {
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const filename = `${request.chunkKey}.jsonl`;
+    await this.load();
     let fileId: string;
     try {
       fileId =
@@ -208,6 +237,7 @@ export class MistralAdapter implements BatchAdapter {
     context: BatchContext,
     onUnreadable?: (line: UnreadableLine) => void,
   ): AsyncIterable<NormalizedResult> {
+    await this.load();
     for (const fileId of [ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       let body: ReadableStream<Uint8Array>;
@@ -240,6 +270,7 @@ export class MistralAdapter implements BatchAdapter {
   }
 
   async cancel(ref: BatchRef): Promise<void> {
+    await this.load();
     try {
       await this.client.batch.jobs.cancel({ jobId: ref.providerBatchId });
     } catch (error) {
@@ -252,6 +283,7 @@ export class MistralAdapter implements BatchAdapter {
   }
 
   async cleanup(ref: BatchRef & { inputFileId?: string | null }): Promise<void> {
+    await this.load();
     for (const fileId of [ref.inputFileId, ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       try {
@@ -264,6 +296,7 @@ export class MistralAdapter implements BatchAdapter {
   }
 
   private async job(jobId: string): Promise<BatchJob> {
+    await this.load();
     try {
       return await this.client.batch.jobs.get({ jobId });
     } catch (error) {

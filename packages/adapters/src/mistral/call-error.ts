@@ -1,5 +1,12 @@
-import { MistralError, SDKValidationError } from '@mistralai/mistralai/models/errors';
+import type * as SdkErrors from '@mistralai/mistralai/models/errors';
 import { classifyCallError, ProviderCallError } from '../errors';
+
+/** The SDK's error classes, loaded with the SDK (MistralAdapter's load()): until then no call could throw one. */
+let sdkErrors: typeof SdkErrors | undefined;
+
+export async function loadMistralErrors(): Promise<void> {
+  sdkErrors ??= await import('@mistralai/mistralai/models/errors');
+}
 
 /**
  * `classifyCallError` reads `status`; Mistral's errors carry `statusCode` (and the raw body in the message).
@@ -7,13 +14,13 @@ import { classifyCallError, ProviderCallError } from '../errors';
  * An SDKValidationError is our own input the SDK refused: trying again cannot help.
  */
 export function mistralCallError(error: unknown): ProviderCallError {
-  if (error instanceof MistralError) {
+  if (sdkErrors && error instanceof sdkErrors.MistralError) {
     return classifyCallError(
       'mistral',
       Object.assign(new Error(error.message), { status: error.statusCode }),
     );
   }
-  if (error instanceof SDKValidationError) {
+  if (sdkErrors && error instanceof sdkErrors.SDKValidationError) {
     return new ProviderCallError(`mistral: ${error.message}`, null, false);
   }
   return classifyCallError('mistral', error);

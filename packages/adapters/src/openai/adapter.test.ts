@@ -161,12 +161,21 @@ describe('OpenAIAdapter.encodeLine', () => {
     expect(line.body).not.toHaveProperty('max_tokens');
   });
 
-  it('writes an embeddings request line', () => {
+  it('writes an embeddings request line, asking for base64 and the size asked for', () => {
     expect(JSON.parse(testbed.adapter.encodeLine('e-1', { text: 'hello 🌍' }, embedding))).toEqual({
       custom_id: 'e-1',
       method: 'POST',
       url: '/v1/embeddings',
-      body: { model: 'text-embedding-3-small', input: 'hello 🌍' },
+      body: { model: 'text-embedding-3-small', input: 'hello 🌍', encoding_format: 'base64' },
+    });
+    const sized = JSON.parse(
+      testbed.adapter.encodeLine('e-2', { text: 'hi', params: { dimensions: 256 } }, embedding),
+    );
+    expect(sized.body).toEqual({
+      model: 'text-embedding-3-small',
+      input: 'hi',
+      dimensions: 256,
+      encoding_format: 'base64',
     });
   });
 });
@@ -288,10 +297,11 @@ describe('OpenAIAdapter against the emulator', () => {
       [
         ['e-1', { text: 'hello world' }],
         ['Ü/2 🎉', { text: 'ünïcødé 🎉' }],
+        ['short', { text: 'hello world', params: { dimensions: 256 } }],
       ],
       embedding,
     );
-    expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 2, completed: 2, failed: 0 } });
+    expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 3, completed: 3, failed: 0 } });
     const found = byId(results);
     expect(found.get('e-1')).toMatchObject({
       status: 'succeeded',
@@ -299,8 +309,12 @@ describe('OpenAIAdapter against the emulator', () => {
     });
     const other = found.get('Ü/2 🎉');
     const vector = other?.status === 'succeeded' ? other.output.embedding : undefined;
-    expect(vector).toHaveLength(8);
-    expect(Math.hypot(...vector!)).toBeCloseTo(1, 6);
+    // Asked as base64, read back as the model's 1,536 float32 values.
+    expect(vector).toBeInstanceOf(Float32Array);
+    expect(vector).toHaveLength(1536);
+    expect(Math.hypot(...vector!)).toBeCloseTo(1, 5);
+    const short = found.get('short');
+    expect(short?.status === 'succeeded' && short.output.embedding).toHaveLength(256);
     expect((await client.batches.retrieve(ref.providerBatchId)).endpoint).toBe('/v1/embeddings');
   });
 

@@ -1,5 +1,6 @@
 import { openAsBlob } from 'node:fs';
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
+import type { toFile as ToFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { createAfterUpload } from '../create-after-upload';
 import { classifyCallError } from '../errors';
@@ -77,19 +78,42 @@ export class OpenAIAdapter implements BatchAdapter {
   readonly provider = 'openai' as const;
   readonly limits = PROVIDER_LIMITS.openai;
   readonly kinds = PROVIDER_KINDS.openai;
-  private readonly client: OpenAI;
+  private sdk: { client: OpenAI; toFile: typeof ToFile } | undefined;
+  private loading: Promise<void> | undefined;
   private readonly uploadPartBytes: number;
   private readonly resultIdleTimeoutMs: number;
 
-  constructor(options: OpenAIAdapterOptions) {
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries ?? 3,
-      timeout: options.timeoutMs ?? 600_000,
-    });
+  constructor(private readonly options: OpenAIAdapterOptions) {
     this.uploadPartBytes = options.uploadPartBytes ?? DEFAULT_UPLOAD_PART_BYTES;
     this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+  }
+
+  /**
+   * Loads the SDK and makes its client at the first call, not at construction: the SDK is loaded only by a process
+   * that talks to OpenAI, not by the API (which builds adapters just to encode lines). Every method that calls out
+   * awaits it.
+   */
+  private load(): Promise<void> {
+    this.loading ??= import('openai').then(({ default: OpenAI, toFile }) => {
+      const client = new OpenAI({
+        apiKey: this.options.apiKey,
+        baseURL: this.options.baseURL,
+        maxRetries: this.options.maxRetries ?? 3,
+        timeout: this.options.timeoutMs ?? 600_000,
+      });
+      this.sdk = { client, toFile };
+    });
+    return this.loading;
+  }
+
+  private get client(): OpenAI {
+    if (!this.sdk) throw new Error('openai: the SDK is used before load()');
+    return this.sdk.client;
+  }
+
+  private get toFile(): typeof ToFile {
+    if (!this.sdk) throw new Error('openai: the SDK is used before load()');
+    return this.sdk.toFile;
   }
 
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
@@ -97,6 +121,8 @@ export class OpenAIAdapter implements BatchAdapter {
     const body = compatibleBody(request, context, {
       maxTokensField: 'max_completion_tokens',
       modelInBody: true,
+      dimensionsField: 'dimensions',
+      embeddingEncoding: 'base64',
     });
     return JSON.stringify({ custom_id: customId, method: 'POST', url, body });
   }
@@ -107,6 +133,7 @@ export class OpenAIAdapter implements BatchAdapter {
     knownBatchIds,
   }: ExistingBatchQuery): Promise<ExistingBatch | null> {
     const since = Math.floor(createdAfter.getTime() / 1000) - ADOPT_SKEW_S;
+    await this.load();
     try {
       // Newest first: stop paging once batches are older than the chunk itself (and never adopt one that is).
       for await (const batch of this.client.batches.list({ limit: 100 })) {
@@ -122,6 +149,7 @@ export class OpenAIAdapter implements BatchAdapter {
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
+    await this.load();
     let fileId: string;
     try {
       fileId = (await this.uploadedEarlier(request)) ?? (await this.uploadRequestFile(request));
@@ -165,7 +193,7 @@ export class OpenAIAdapter implements BatchAdapter {
     const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
     if (request.bytes <= this.uploadPartBytes) {
       const file = await this.client.files.create(
-        { file: await toFile(blob, filename, { type: 'application/jsonl' }), purpose: 'batch' },
+        { file: await this.toFile(blob, filename, { type: 'application/jsonl' }), purpose: 'batch' },
         CREATE_ONCE,
       );
       return file.id;
@@ -180,7 +208,7 @@ export class OpenAIAdapter implements BatchAdapter {
         const slice = blob.slice(offset, Math.min(offset + this.uploadPartBytes, blob.size));
         const part = await this.client.uploads.parts.create(
           upload.id,
-          { data: await toFile(slice, `${filename}.part${partIds.length}`) },
+          { data: await this.toFile(slice, `${filename}.part${partIds.length}`) },
           CREATE_ONCE,
         );
         partIds.push(part.id);
@@ -198,6 +226,7 @@ export class OpenAIAdapter implements BatchAdapter {
 
   async poll(ref: BatchRef): Promise<PollResult> {
     let batch: Batch;
+    await this.load();
     try {
       batch = await this.client.batches.retrieve(ref.providerBatchId);
     } catch (error) {
@@ -227,6 +256,7 @@ export class OpenAIAdapter implements BatchAdapter {
     context: BatchContext,
     onUnreadable?: (line: UnreadableLine) => void,
   ): AsyncIterable<NormalizedResult> {
+    await this.load();
     for (const fileId of [ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       let response: Response;
@@ -253,6 +283,7 @@ export class OpenAIAdapter implements BatchAdapter {
   }
 
   async cancel(ref: BatchRef): Promise<void> {
+    await this.load();
     try {
       await this.client.batches.cancel(ref.providerBatchId);
     } catch (error) {
@@ -264,6 +295,7 @@ export class OpenAIAdapter implements BatchAdapter {
   }
 
   async cleanup(ref: BatchRef & { inputFileId?: string | null }): Promise<void> {
+    await this.load();
     for (const fileId of [ref.inputFileId, ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       try {

@@ -293,9 +293,22 @@ describe('VertexAdapter against the emulator', () => {
       status: 'succeeded',
       usage: { inputTokens: countTokens('hello world'), outputTokens: 0 },
     });
-    const vector = (found.get('Ü/2 🎉') as { output: { embedding: number[] } }).output.embedding;
-    expect(vector).toHaveLength(8);
-    expect(Math.hypot(...vector)).toBeCloseTo(1, 6);
+    const other = found.get('Ü/2 🎉');
+    const vector = other?.status === 'succeeded' ? other.output.embedding : undefined;
+    expect(vector).toHaveLength(768);
+    expect(Math.hypot(...vector!)).toBeCloseTo(1, 5);
+  });
+
+  it('sets the vector size of an embedding job in its modelParameters', async () => {
+    const embedding: BatchContext = {
+      jobId: 'job-d',
+      model: 'text-embedding-005',
+      kind: 'embedding',
+      dimensions: 256,
+    };
+    const { results } = await run([['e-1', { text: 'hello world', params: { dimensions: 256 } }]], embedding);
+    const one = byId(results).get('e-1');
+    expect(one?.status === 'succeeded' && one.output.embedding).toHaveLength(256);
   });
 
   it('carries a 1 MB request and custom ids labels cannot hold, unicode both ways', async () => {

@@ -44,7 +44,7 @@ export interface VertexAdapterOptions {
   /** Per attempt (default 600 s). */
   timeoutMs?: number;
   /**
-   * Resumable uploads go up in chunks of this size (a multiple of 256 KiB; default 16 MiB), so a failure resumes
+   * Resumable uploads go up in chunks of this size (a multiple of 256 KiB; default 8 MiB), so a failure resumes
    * from the last chunk; 0 sends the whole file in one streamed request.
    */
   uploadChunkBytes?: number;
@@ -54,10 +54,21 @@ export interface VertexAdapterOptions {
   resultIdleTimeoutMs?: number;
 }
 
+interface VertexClients {
+  ai: GoogleGenAI;
+  storage: Storage;
+  bucket: Bucket;
+}
+
 /** Whole-file uploads of one request file, after the storage SDK's own retries gave up. */
 const UPLOAD_ATTEMPTS = 3;
 const UPLOAD_RETRY_MS = 200;
-const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
+/**
+ * The storage SDK holds a chunk in memory more than once while it sends it (the chunk, the copy kept to resend,
+ * read-ahead): with 16 MiB chunks a worker's buffers reached ~65 MB during an upload, 8 MiB chunks save ~20 MB of
+ * that for one more request per 8 MiB.
+ */
+const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 /**
  * The job create is made once: after a lost answer (or a timeout, which the SDK would retry too) a second call would
  * make a second job. The failure reaches the worker instead, whose next attempt looks for the job (findExisting).
@@ -71,9 +82,8 @@ export class VertexAdapter implements BatchAdapter {
   readonly provider = 'vertex' as const;
   readonly limits = PROVIDER_LIMITS.vertex;
   readonly kinds = PROVIDER_KINDS.vertex;
-  private readonly ai: GoogleGenAI;
-  private readonly storage: Storage;
-  private readonly bucket: Bucket;
+  private readonly clientOptions: ClientOptions;
+  private sdkClients: Promise<VertexClients> | undefined;
   private readonly folder: string;
   private readonly uploadChunkBytes: number;
   private readonly retry: ClientOptions['retry'];
@@ -93,16 +103,26 @@ export class VertexAdapter implements BatchAdapter {
       },
       timeoutMs: options.timeoutMs ?? 600_000,
     };
+    this.clientOptions = clientOptions;
     this.retry = clientOptions.retry;
-    this.ai = createGenAI(clientOptions);
-    this.storage = createStorage(clientOptions);
-    this.bucket = this.storage.bucket(options.bucket);
     this.folder = (options.folder ?? 'tranche').replace(/^\/+|\/+$/g, '');
     const chunk = options.uploadChunkBytes ?? DEFAULT_CHUNK_BYTES;
     if (chunk % UPLOAD_CHUNK_UNIT !== 0) {
       throw new Error(`vertex: uploadChunkBytes must be a multiple of ${UPLOAD_CHUNK_UNIT}`);
     }
     this.uploadChunkBytes = chunk;
+  }
+
+  /**
+   * The SDK clients, made at the first call: the SDKs are loaded only by a process that talks to Vertex (the API
+   * builds adapters just to encode lines, and a worker may never get a Vertex job).
+   */
+  private clients(): Promise<VertexClients> {
+    this.sdkClients ??= Promise.all([
+      createGenAI(this.clientOptions),
+      createStorage(this.clientOptions),
+    ]).then(([ai, storage]) => ({ ai, storage, bucket: storage.bucket(this.options.bucket) }));
+    return this.sdkClients;
   }
 
   encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
@@ -116,7 +136,8 @@ export class VertexAdapter implements BatchAdapter {
   }: ExistingBatchQuery): Promise<ExistingBatch | null> {
     const since = createdAfter.getTime() - ADOPT_SKEW_MS;
     try {
-      const pager = await this.ai.batches.list({
+      const { ai } = await this.clients();
+      const pager = await ai.batches.list({
         config: { pageSize: 100, filter: `display_name="${chunkKey.replace(/["\\]/g, '\\$&')}"` },
       });
       for await (const job of pager) {
@@ -146,14 +167,15 @@ export class VertexAdapter implements BatchAdapter {
    * chunk, an object that already holds the file is not uploaded again.
    */
   private async uploadInput(request: SubmitRequest, inputName: string, metadata: Record<string, string>) {
+    const { bucket } = await this.clients();
     if (
       request.earlierAttemptsSince &&
-      (await holdsFile(this.bucket.file(inputName), request.filePath, request.bytes))
+      (await holdsFile(bucket.file(inputName), request.filePath, request.bytes))
     )
       return;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.bucket.upload(request.filePath, {
+        await bucket.upload(request.filePath, {
           destination: inputName,
           resumable: true,
           validation: 'crc32c',
@@ -173,6 +195,7 @@ export class VertexAdapter implements BatchAdapter {
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const { context, chunkKey } = request;
+    const { ai, bucket } = await this.clients();
     const folder = chunkFolder(this.folder, context.jobId, chunkKey);
     const inputName = `${folder}/input.jsonl`;
     const metadata = { [JOB_ID_METADATA]: context.jobId, [CHUNK_KEY_METADATA]: chunkKey };
@@ -185,7 +208,7 @@ export class VertexAdapter implements BatchAdapter {
     const job = await createAfterUpload({
       fileId: inputUri,
       create: async () => {
-        const created = await this.ai.batches.create({
+        const created = await ai.batches.create({
           model: context.model,
           src: inputUri,
           config: {
@@ -199,6 +222,10 @@ export class VertexAdapter implements BatchAdapter {
                 ...(context.kind === 'embedding'
                   ? { instanceConfig: { keyField: EMBEDDING_KEY_FIELD } }
                   : {}),
+                // The text-embedding parameters (TextEmbeddingPredictionParams) are the job's, not an instance's.
+                ...(context.kind === 'embedding' && context.dimensions !== undefined
+                  ? { modelParameters: { outputDimensionality: context.dimensions } }
+                  : {}),
               },
             },
           },
@@ -207,7 +234,7 @@ export class VertexAdapter implements BatchAdapter {
         return created;
       },
       classify: vertexCallError,
-      deleteFile: () => this.bucket.file(inputName).delete({ ignoreNotFound: true }),
+      deleteFile: () => bucket.file(inputName).delete({ ignoreNotFound: true }),
     });
     return { providerBatchId: job.name!, inputFileId: inputUri };
   }
@@ -233,7 +260,8 @@ export class VertexAdapter implements BatchAdapter {
 
   async cancel(ref: BatchRef): Promise<void> {
     try {
-      await this.ai.batches.cancel({ name: ref.providerBatchId });
+      const { ai } = await this.clients();
+      await ai.batches.cancel({ name: ref.providerBatchId });
     } catch (error) {
       const classified = vertexCallError(error);
       // An ended job cannot be cancelled (FAILED_PRECONDITION); that is the state we wanted anyway.
@@ -252,8 +280,9 @@ export class VertexAdapter implements BatchAdapter {
     if (!location || location.bucket !== this.options.bucket || !location.name.startsWith(`${this.folder}/`))
       return;
     const folder = location.name.slice(0, location.name.lastIndexOf('/') + 1);
+    const { bucket } = await this.clients();
     try {
-      for await (const file of listObjects(this.bucket, folder)) {
+      for await (const file of listObjects(bucket, folder)) {
         await file.delete({ ignoreNotFound: true });
       }
     } catch (error) {
@@ -263,7 +292,8 @@ export class VertexAdapter implements BatchAdapter {
 
   private async getJob(name: string): Promise<BatchJob> {
     try {
-      return await this.ai.batches.get({ name });
+      const { ai } = await this.clients();
+      return await ai.batches.get({ name });
     } catch (error) {
       throw vertexCallError(error);
     }
@@ -283,7 +313,8 @@ export class VertexAdapter implements BatchAdapter {
     }
     const where = parseGcsUri(directory ?? prefix ?? '');
     if (!where) return [];
-    const bucket = where.bucket === this.options.bucket ? this.bucket : this.storage.bucket(where.bucket);
+    const { storage, bucket: ours } = await this.clients();
+    const bucket = where.bucket === this.options.bucket ? ours : storage.bucket(where.bucket);
     const folder = `${where.name.replace(/\/+$/, '')}/`;
     const files: File[] = [];
     try {

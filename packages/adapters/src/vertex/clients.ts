@@ -1,6 +1,9 @@
-import { GoogleGenAI, type HttpRetryOptions } from '@google/genai';
-import { IdempotencyStrategy, Storage } from '@google-cloud/storage';
-import { OAuth2Client } from 'google-auth-library';
+import type { GoogleGenAI, HttpRetryOptions } from '@google/genai';
+import type { Storage } from '@google-cloud/storage';
+import type { OAuth2Client } from 'google-auth-library';
+
+// The SDKs are imported when a client is first made, not with this module: a process that never talks to Vertex
+// (the API encoding lines, a worker without Vertex jobs) does not load them.
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -21,7 +24,8 @@ export interface ClientOptions {
 const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
 
 /** `@google/genai` retries nothing unless told to: give it explicit options. */
-export function createGenAI(options: ClientOptions): GoogleGenAI {
+export async function createGenAI(options: ClientOptions): Promise<GoogleGenAI> {
+  const { GoogleGenAI } = await import('@google/genai');
   const retryOptions: HttpRetryOptions = {
     attempts: options.retry.attempts,
     initialDelay: options.retry.initialDelayMs / 1000,
@@ -41,19 +45,21 @@ export function createGenAI(options: ClientOptions): GoogleGenAI {
       retryOptions,
     },
     googleAuthOptions: options.accessToken
-      ? { authClient: fixedTokenClient(options.accessToken) }
+      ? { authClient: await fixedTokenClient(options.accessToken) }
       : { scopes: [CLOUD_PLATFORM] },
   });
 }
 
 /** An OAuth2 client holding a token with no expiry: it never refreshes, so it never calls out. */
-function fixedTokenClient(token: string): OAuth2Client {
+async function fixedTokenClient(token: string): Promise<OAuth2Client> {
+  const { OAuth2Client } = await import('google-auth-library');
   const client = new OAuth2Client();
   client.setCredentials({ access_token: token });
   return client;
 }
 
-export function createStorage(options: ClientOptions): Storage {
+export async function createStorage(options: ClientOptions): Promise<Storage> {
+  const { IdempotencyStrategy, Storage } = await import('@google-cloud/storage');
   return new Storage({
     projectId: options.project,
     ...(options.gcsApiEndpoint ? { apiEndpoint: options.gcsApiEndpoint } : {}),

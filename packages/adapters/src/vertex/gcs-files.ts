@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Bucket,
-  CRC32C,
-  type File,
-  type FileMetadata,
-  type GetFilesOptions,
-  type GetFilesResponse,
-} from '@google-cloud/storage';
+import type { Bucket, File, FileMetadata, GetFilesOptions, GetFilesResponse } from '@google-cloud/storage';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { readLines } from '../lines';
 import { vertexCallError } from './call-errors';
@@ -75,5 +68,6 @@ export async function holdsFile(file: File, path: string, bytes: number): Promis
     throw error;
   }
   if (Number(metadata.size) !== bytes || !metadata.crc32c) return false;
+  const { CRC32C } = await import('@google-cloud/storage');
   return metadata.crc32c === (await CRC32C.fromFile(path)).toString();
 }
