@@ -19,6 +19,7 @@ import {
   type PriceResult,
   recordSubmitted,
   type Sql,
+  type StoredError,
   setJobStatus,
 } from '@tranche/db';
 import { submitBatchPayload } from '@tranche/queues';
@@ -33,41 +34,16 @@ import { withSubmitLease } from './submit-lease';
 /** After another worker's claim on the batch runs out, look again this much later (clocks and renewals). */
 const CLAIM_MARGIN_MS = 500;
 
-/** A batch planned for a job that was cancelled meanwhile never goes out. */
-async function dropPlannedBatch(sql: Sql, batch: BatchRow, price: PriceResult) {
-  await sql.begin(async (txn) => {
-    const tx = txn as unknown as Sql;
-    const ids = await tx<{ custom_id: string }[]>`
-      select custom_id from inputs where batch_id = ${batch.id} and state = 'submitted'`;
-    const error = {
-      type: 'cancelled',
-      code: 'cancelled',
-      message: 'the job was cancelled before this request was sent',
-      retryable: false,
-    };
-    await failUnsent(
-      tx,
-      batch.job_id,
-      ids.map((i) => i.custom_id),
-      error,
-      price,
-    );
-    await markBatchFetched(tx, batch.id);
-    await finishJobIfDone(tx, batch.job_id);
-  });
-}
-
 /**
- * The provider refused the batch for good (a 4xx that retrying cannot fix: a bad key, an unknown model): its inputs
- * fail, the job goes on, and the job's `error` keeps the first such reason so that its view says why. `message` is
- * the provider's, credentials masked.
+ * Ends a chunk that will never reach the provider: each of its inputs fails with `error`, the batch is done, and the
+ * job finishes if nothing else is left. `also` runs in the same transaction.
  */
-async function failRejectedBatch(
+async function failUnsentBatch(
   sql: Sql,
   batch: BatchRow,
-  error: ProviderCallError,
-  message: string,
+  error: StoredError,
   price: PriceResult,
+  also?: (tx: Sql) => Promise<unknown>,
 ) {
   await sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
@@ -77,18 +53,52 @@ async function failRejectedBatch(
       tx,
       batch.job_id,
       ids.map((i) => i.custom_id),
-      {
-        type: 'invalid_request',
-        code: error.code ?? (error.status ? String(error.status) : null),
-        message,
-        retryable: false,
-      },
+      error,
       price,
     );
-    await tx`update jobs set error = coalesce(error, ${message}), updated_at = now() where id = ${batch.job_id}`;
+    await also?.(tx);
     await markBatchFetched(tx, batch.id);
     await finishJobIfDone(tx, batch.job_id);
   });
+}
+
+/** A batch planned for a job that was cancelled meanwhile never goes out. */
+function dropPlannedBatch(sql: Sql, batch: BatchRow, price: PriceResult) {
+  const error = {
+    type: 'cancelled',
+    code: 'cancelled',
+    message: 'the job was cancelled before this request was sent',
+    retryable: false,
+  };
+  return failUnsentBatch(sql, batch, error, price);
+}
+
+/**
+ * The provider refused the batch for good (a 4xx that retrying cannot fix: a bad key, an unknown model): its inputs
+ * fail, the job goes on, and the job's `error` keeps the first such reason so that its view says why. `message` is
+ * the provider's, credentials masked.
+ */
+function failRejectedBatch(
+  sql: Sql,
+  batch: BatchRow,
+  error: ProviderCallError,
+  message: string,
+  price: PriceResult,
+) {
+  const stored = {
+    type: 'invalid_request',
+    code: error.code ?? (error.status ? String(error.status) : null),
+    message,
+    retryable: false,
+  };
+  return failUnsentBatch(
+    sql,
+    batch,
+    stored,
+    price,
+    (tx) =>
+      tx`update jobs set error = coalesce(error, ${message}), updated_at = now() where id = ${batch.job_id}`,
+  );
 }
 
 /**
