@@ -64,6 +64,11 @@ export const apiEnvSchema = baseEnvSchema
       .int()
       .positive()
       .default(DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS),
+    /**
+     * A running job's counts, tokens and cost in its view are summed over all its inputs and results at most this
+     * often per API process (requests in between reuse the last sums); 0 sums them on every request.
+     */
+    JOB_VIEW_REFRESH_MS: z.coerce.number().int().min(0).default(1_000),
     /** A streamed job body that sends nothing for this long is refused (408) and nothing of it kept. */
     REQUEST_BODY_IDLE_TIMEOUT_MS: z.coerce
       .number()

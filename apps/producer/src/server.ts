@@ -59,6 +59,7 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
       },
       log,
       webhooks: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },
+      jobViewRefreshMs: env.JOB_VIEW_REFRESH_MS,
     },
   );
   const app = createApp({

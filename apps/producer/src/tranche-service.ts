@@ -31,6 +31,7 @@ import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from './intake/limits';
 import type { IntakeDefaults } from './intake/normalize';
 import { QueryParameterError } from './intake/query-parameters';
 import { type IntakeDeps, intakeJob, type SubmitResponse, splitJobBody } from './intake/submit-job';
+import { JobAggregatesCache } from './jobs/job-aggregates';
 import { type JobView, loadJobView } from './jobs/job-view';
 import { type JobResult, jobResults, jobResultsNdjson } from './jobs/result-lines';
 
@@ -97,8 +98,14 @@ export class TrancheService {
       limits?: IntakeLimits;
       log?: Logger;
       webhooks?: { allowPrivate: boolean };
+      /** How long a running job's sums in its view may be reused (JOB_VIEW_REFRESH_MS; 0: computed each time). */
+      jobViewRefreshMs?: number;
     } = {},
-  ) {}
+  ) {
+    this.jobAggregates = new JobAggregatesCache(intake.jobViewRefreshMs ?? 0);
+  }
+
+  private readonly jobAggregates: JobAggregatesCache;
 
   /** MAX_INPUTS, MAX_INPUT_BYTES and MIN_POLL_INTERVAL_S. */
   get limits(): IntakeLimits {
@@ -202,7 +209,9 @@ export class TrancheService {
 
   /** The job; another project's job is not found, exactly as an id that does not exist. */
   async get(caller: Caller, jobId: string): Promise<JobView> {
-    const view = UUID.test(jobId) ? await loadJobView(this.sql, jobId, caller.projects) : null;
+    const view = UUID.test(jobId)
+      ? await loadJobView(this.sql, jobId, caller.projects, this.jobAggregates)
+      : null;
     if (!view) throw new JobNotFoundError(jobId);
     return view;
   }

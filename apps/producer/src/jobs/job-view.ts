@@ -7,12 +7,11 @@ import {
   type JobCost,
   type JobRow,
   type JobUsage,
-  jobTotals,
   type ProjectScope,
-  reconcile,
   type Sql,
   scopeHas,
 } from '@tranche/db';
+import type { JobAggregatesCache } from './job-aggregates';
 
 export type { BatchView, JobCost, JobUsage, JobView };
 
@@ -47,13 +46,17 @@ function batchView(b: BatchRow): BatchView {
 }
 
 /** The job, or null when there is none or it belongs to a project outside the scope (the two look the same). */
-export async function loadJobView(sql: Sql, jobId: string, scope: ProjectScope): Promise<JobView | null> {
+export async function loadJobView(
+  sql: Sql,
+  jobId: string,
+  scope: ProjectScope,
+  aggregates: JobAggregatesCache,
+): Promise<JobView | null> {
   const job = await getJob(sql, jobId);
   if (!job || !scopeHas(scope, job.project)) return null;
-  const [reconciliation, batches, { usage, cost }] = await Promise.all([
-    reconcile(sql, job),
+  const [{ reconciliation, usage, cost }, batches] = await Promise.all([
+    aggregates.get(sql, job),
     getJobBatches(sql, jobId),
-    jobTotals(sql, jobId),
   ]);
   return {
     job_id: job.id,

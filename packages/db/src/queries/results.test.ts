@@ -435,3 +435,32 @@ describe('embeddings', () => {
     ]);
   });
 });
+
+describe('deleting a job', () => {
+  it('deletes its inputs and results with it, and no other job’s (the foreign keys’ cascade, kept by a trigger)', async () => {
+    const gone = await jobWithInputs(['a', 'b']);
+    const kept = await jobWithInputs(['a', 'b']);
+    for (const job of [gone, kept]) {
+      const batch = await sendPending(job, 0);
+      await applyResults(
+        db.sql,
+        job,
+        batch,
+        [{ customId: `${job.id}-a`, status: 'succeeded', output: { text: 'A' }, usage: usage(10, 1) }],
+        price,
+      );
+    }
+    const counts = async (job: JobRow) => {
+      const [row] = await db.sql<{ inputs: number; results: number }[]>`
+        select (select count(*)::int from inputs where job_id = ${job.id}) as inputs,
+               (select count(*)::int from results where job_id = ${job.id}) as results`;
+      return row;
+    };
+    expect(await counts(gone)).toEqual({ inputs: 2, results: 1 });
+
+    await db.sql`delete from jobs where id = ${gone.id}`;
+
+    expect(await counts(gone)).toEqual({ inputs: 0, results: 0 });
+    expect(await counts(kept)).toEqual({ inputs: 2, results: 1 });
+  });
+});
