@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyRows } from '@tranche/db';
 import OpenAI, { toFile } from 'openai';
-import { PROVIDER_LIMITS } from '../packages/adapters/src/limits';
+import { descriptorOf } from '../packages/adapters/src/providers';
 import { createStorage } from '../packages/adapters/src/vertex/clients';
 import type { Stack } from '../test/support/stack';
 import { CHAT_MODELS, type ChatInput, type Provider, secondsSince } from './harness';
@@ -43,7 +43,7 @@ export async function measureFloor(
     let uploadS = 0;
     let downloadS = 0;
     for (const file of files) {
-      const times = await TRANSFERS[provider](stack, file);
+      const times = await TRANSFERS[provider].move(stack, file);
       uploadS += times.uploadS;
       downloadS += times.downloadS;
     }
@@ -69,27 +69,11 @@ function* copyRowsOf(inputs: Iterable<ChatInput>): Generator<[string, string]> {
     yield [input.id, JSON.stringify({ messages: [{ role: 'user', content: input.prompt }] })];
 }
 
-/** One request line in the provider's own batch format. */
+/** One request line in the provider's own batch format, as the worker writes it (no params: the job's are none). */
 function requestLine(provider: Provider, input: ChatInput): string {
-  const messages = [{ role: 'user', content: input.prompt }];
-  switch (provider) {
-    case 'openai':
-      return JSON.stringify({
-        custom_id: input.id,
-        method: 'POST',
-        url: '/v1/chat/completions',
-        body: { model: CHAT_MODELS.openai, messages },
-      });
-    case 'anthropic':
-      return JSON.stringify({
-        custom_id: input.id,
-        params: { model: CHAT_MODELS.anthropic, max_tokens: 1024, messages },
-      });
-    case 'mistral':
-      return JSON.stringify({ custom_id: input.id, body: { messages } });
-    case 'vertex':
-      return JSON.stringify({ request: { contents: [{ role: 'user', parts: [{ text: input.prompt }] }] } });
-  }
+  const request = { messages: [{ role: 'user' as const, content: input.prompt }] };
+  const context = { jobId: 'floor', model: CHAT_MODELS[provider], kind: 'chat' as const };
+  return descriptorOf(provider).encoder.encodeLine(input.id, request, context);
 }
 
 interface ChunkFile {
@@ -104,9 +88,8 @@ async function writeChunkFiles(
   provider: Provider,
   inputs: Iterable<ChatInput>,
 ): Promise<ChunkFile[]> {
-  const limits = PROVIDER_LIMITS[provider];
-  // Anthropic's cap is on the create body: the lines plus the `{"requests":[...]}` around them.
-  const room = provider === 'anthropic' ? limits.maxBytes - 64 : limits.maxBytes;
+  const limits = descriptorOf(provider).limits;
+  const room = limits.maxBytes - TRANSFERS[provider].envelopeBytes;
   const files: ChunkFile[] = [];
   let current: (ChunkFile & { out: ReturnType<typeof createWriteStream> }) | null = null;
   const close = async () => {
@@ -132,88 +115,105 @@ async function writeChunkFiles(
   return files;
 }
 
-type Transfer = (stack: Stack, file: ChunkFile) => Promise<{ uploadS: number; downloadS: number }>;
+interface Transfer {
+  /** Bytes the provider's cap counts around the lines themselves. */
+  envelopeBytes: number;
+  move(stack: Stack, file: ChunkFile): Promise<{ uploadS: number; downloadS: number }>;
+}
 
 const TRANSFERS: Record<Provider, Transfer> = {
-  openai: async (stack, file) => {
-    const client = new OpenAI({ apiKey: 'bench', baseURL: stack.emulator.openaiBaseUrl });
-    const started = performance.now();
-    const uploaded = await client.files.create({
-      file: await toFile(await openAsBlob(file.path), 'floor.jsonl'),
-      purpose: 'batch',
-    });
-    const uploadS = secondsSince(started);
-    const downloadStarted = performance.now();
-    await drain((await client.files.content(uploaded.id)).body);
-    return { uploadS, downloadS: secondsSince(downloadStarted) };
+  openai: {
+    envelopeBytes: 0,
+    move: async (stack, file) => {
+      const client = new OpenAI({ apiKey: 'bench', baseURL: stack.emulator.openaiBaseUrl });
+      const started = performance.now();
+      const uploaded = await client.files.create({
+        file: await toFile(await openAsBlob(file.path), 'floor.jsonl'),
+        purpose: 'batch',
+      });
+      const uploadS = secondsSince(started);
+      const downloadStarted = performance.now();
+      await drain((await client.files.content(uploaded.id)).body);
+      return { uploadS, downloadS: secondsSince(downloadStarted) };
+    },
   },
 
-  mistral: async (stack, file) => {
-    const root = `${stack.emulator.url}/mistral/v1`;
-    const auth = { authorization: 'Bearer bench' };
-    const form = new FormData();
-    form.set('purpose', 'batch');
-    form.set('file', await openAsBlob(file.path), 'floor.jsonl');
-    const started = performance.now();
-    const uploaded = await checked(
-      await fetch(`${root}/files`, { method: 'POST', headers: auth, body: form }),
-    );
-    const { id } = (await uploaded.json()) as { id: string };
-    const uploadS = secondsSince(started);
-    const downloadStarted = performance.now();
-    await drain((await checked(await fetch(`${root}/files/${id}/content`, { headers: auth }))).body);
-    return { uploadS, downloadS: secondsSince(downloadStarted) };
+  mistral: {
+    envelopeBytes: 0,
+    move: async (stack, file) => {
+      const root = `${stack.emulator.url}/mistral/v1`;
+      const auth = { authorization: 'Bearer bench' };
+      const form = new FormData();
+      form.set('purpose', 'batch');
+      form.set('file', await openAsBlob(file.path), 'floor.jsonl');
+      const started = performance.now();
+      const uploaded = await checked(
+        await fetch(`${root}/files`, { method: 'POST', headers: auth, body: form }),
+      );
+      const { id } = (await uploaded.json()) as { id: string };
+      const uploadS = secondsSince(started);
+      const downloadStarted = performance.now();
+      await drain((await checked(await fetch(`${root}/files/${id}/content`, { headers: auth }))).body);
+      return { uploadS, downloadS: secondsSince(downloadStarted) };
+    },
   },
 
-  anthropic: async (stack, file) => {
-    const root = `${stack.emulator.url}/anthropic/v1/messages/batches`;
-    const headers = {
-      'x-api-key': 'bench',
-      'anthropic-version': '2023-06-01',
-      'content-type': 'application/json',
-    };
-    const started = performance.now();
-    const created = await checked(
-      await fetch(root, { method: 'POST', headers, body: inlineRequestsBody(file.path), duplex: 'half' }),
-    );
-    const { id } = (await created.json()) as { id: string };
-    const uploadS = secondsSince(started);
-    let batch: { processing_status: string; results_url: string | null };
-    do {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      batch = (await (await checked(await fetch(`${root}/${id}`, { headers }))).json()) as typeof batch;
-    } while (batch.processing_status !== 'ended');
-    const downloadStarted = performance.now();
-    await drain((await checked(await fetch(`${root}/${id}/results`, { headers }))).body);
-    return { uploadS, downloadS: secondsSince(downloadStarted) };
+  // Its cap is on the create body: the lines plus the `{"requests":[...]}` around them.
+  anthropic: {
+    envelopeBytes: 64,
+    move: async (stack, file) => {
+      const root = `${stack.emulator.url}/anthropic/v1/messages/batches`;
+      const headers = {
+        'x-api-key': 'bench',
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      };
+      const started = performance.now();
+      const created = await checked(
+        await fetch(root, { method: 'POST', headers, body: inlineRequestsBody(file.path), duplex: 'half' }),
+      );
+      const { id } = (await created.json()) as { id: string };
+      const uploadS = secondsSince(started);
+      let batch: { processing_status: string; results_url: string | null };
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        batch = (await (await checked(await fetch(`${root}/${id}`, { headers }))).json()) as typeof batch;
+      } while (batch.processing_status !== 'ended');
+      const downloadStarted = performance.now();
+      await drain((await checked(await fetch(`${root}/${id}/results`, { headers }))).body);
+      return { uploadS, downloadS: secondsSince(downloadStarted) };
+    },
   },
 
-  vertex: async (stack, file) => {
-    const storage = await createStorage({
-      project: 'tranche-test',
-      location: 'us-central1',
-      gcsApiEndpoint: `${stack.emulator.url}/gcs`,
-      retry: { attempts: 1, initialDelayMs: 1000, maxDelayMs: 1000 },
-      timeoutMs: 600_000,
-    });
-    const bucket = storage.bucket(stack.env.VERTEX_GCS_BUCKET ?? 'tranche-test');
-    const name = `floor/${file.path.split('/').pop()}`;
-    // As the worker sends it (VertexAdapter's default upload chunk).
-    const chunkSize = 8 * 1024 * 1024;
-    const started = performance.now();
-    await bucket.upload(file.path, {
-      destination: name,
-      resumable: true,
-      validation: 'crc32c',
-      contentType: 'application/jsonl',
-      ...(file.bytes > chunkSize ? { chunkSize } : {}),
-    });
-    const uploadS = secondsSince(started);
-    const downloadStarted = performance.now();
-    await drain(bucket.file(name).createReadStream());
-    const downloadS = secondsSince(downloadStarted);
-    await bucket.file(name).delete({ ignoreNotFound: true });
-    return { uploadS, downloadS };
+  vertex: {
+    envelopeBytes: 0,
+    move: async (stack, file) => {
+      const storage = await createStorage({
+        project: 'tranche-test',
+        location: 'us-central1',
+        gcsApiEndpoint: `${stack.emulator.url}/gcs`,
+        retry: { attempts: 1, initialDelayMs: 1000, maxDelayMs: 1000 },
+        timeoutMs: 600_000,
+      });
+      const bucket = storage.bucket(stack.env.VERTEX_GCS_BUCKET ?? 'tranche-test');
+      const name = `floor/${file.path.split('/').pop()}`;
+      // As the worker sends it (VertexAdapter's default upload chunk).
+      const chunkSize = 8 * 1024 * 1024;
+      const started = performance.now();
+      await bucket.upload(file.path, {
+        destination: name,
+        resumable: true,
+        validation: 'crc32c',
+        contentType: 'application/jsonl',
+        ...(file.bytes > chunkSize ? { chunkSize } : {}),
+      });
+      const uploadS = secondsSince(started);
+      const downloadStarted = performance.now();
+      await drain(bucket.file(name).createReadStream());
+      const downloadS = secondsSince(downloadStarted);
+      await bucket.file(name).delete({ ignoreNotFound: true });
+      return { uploadS, downloadS };
+    },
   },
 };
 

@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { TrancheClient } from '@tranche/client';
+import { descriptorOf } from '../packages/adapters/src/providers';
+import { PROVIDERS, type Provider } from '../packages/adapters/src/types';
 import { type Stack, startStack } from '../test/support/stack';
 
-export const PROVIDERS = ['openai', 'anthropic', 'mistral', 'vertex'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+export { PROVIDERS, type Provider };
 export type BodyFormat = 'ndjson' | 'json';
 
 export interface BenchOptions {
@@ -21,12 +22,9 @@ export interface BenchOptions {
 }
 
 /** A chat model of each provider the emulator prices and answers. */
-export const CHAT_MODELS: Record<Provider, string> = {
-  openai: 'gpt-4o-mini',
-  anthropic: 'claude-sonnet-4-5',
-  mistral: 'mistral-small-latest',
-  vertex: 'gemini-2.5-flash',
-};
+export const CHAT_MODELS = Object.fromEntries(
+  PROVIDERS.map((provider) => [provider, descriptorOf(provider).demo.chatModel]),
+) as Record<Provider, string>;
 
 export interface ParsedArgs {
   scenario: string;

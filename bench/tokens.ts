@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { DESCRIPTORS } from '../packages/adapters/src/providers';
 import { loadTokenEstimator, TOKENIZER_SLICE_CHARS } from '../packages/pricing/src/estimate-tokens';
 
 interface Encoding {
@@ -58,7 +59,7 @@ function timed(fn: () => number): { tokens: number; ms: number } {
 }
 
 const whole = await wholeTextEncoding();
-const estimator = await loadTokenEstimator('openai', 'gpt-4o-mini', 'embedding');
+const estimator = await loadTokenEstimator(DESCRIPTORS.openai.estimate, 'gpt-4o-mini', 'embedding');
 console.log(
   `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; ${new Date().toISOString()}; o200k_base; slices of ${TOKENIZER_SLICE_CHARS} characters`,
 );

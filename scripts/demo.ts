@@ -1,13 +1,13 @@
 /**
  * pnpm demo [-- --provider openai --inputs N --model M --yes]
  *
- * One batch job end to end, in one process: checks Postgres and Redis, starts the OpenAI emulator (when no
- * OPENAI_API_KEY is set), the HTTP API and a worker, submits a job of short notes and heavy documents through the
+ * One batch job end to end, in one process: checks Postgres and Redis, starts the provider's emulator (when its
+ * variables are not set), the HTTP API and a worker, submits a job of short notes and heavy documents through the
  * HTTP API, shows progress, prints the reconciliation report, then submits the same run again to show replay.
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import type { Provider } from '@tranche/adapters';
+import { descriptorOf, type Provider } from '@tranche/adapters';
 import { isTerminal, type JobView, TrancheClient, WaitTimeoutError } from '@tranche/client';
 import { ConfigError } from '@tranche/config';
 import { type EmulatorHandle, startEmulator } from '@tranche/emulator';
@@ -19,7 +19,7 @@ import { emulatorStats } from './demo/emulator-stats';
 import { demoInputs, demoJob } from './demo/inputs';
 import { ensurePostgres, ensureRedis, PreflightError, safeUrl } from './demo/preflight';
 import { Progress, seconds } from './demo/progress';
-import { DEMO_PROVIDERS, isDemoProvider } from './demo/providers';
+import { isDemoProvider, PROVIDER_CHOICES } from './demo/providers';
 import { costReport, estimateReport, reconciliationReport, sampleReport, usageReport } from './demo/report';
 
 // A database of its own: the demo's worker must never sweep a real deployment's jobs towards the emulator.
@@ -135,9 +135,10 @@ async function cancelQuietly(api: TrancheClient, jobId: string): Promise<void> {
 async function run(args: DemoArgs, running: Running): Promise<number> {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  const provider = DEMO_PROVIDERS[args.provider as Provider];
-  const model = args.model ?? provider.defaultModel;
-  const onEmulator = !provider.realWhen.every((name) => process.env[name]);
+  // main() checked the name.
+  const provider = descriptorOf(args.provider as Provider);
+  const model = args.model ?? provider.demo.chatModel;
+  const onEmulator = !provider.env.realWhen.every((name) => process.env[name]);
 
   const generated = demoInputs(args.inputs);
   const size =
@@ -158,19 +159,19 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   let providerEnv: Record<string, string> = {};
   if (onEmulator) {
     running.emulator = await startEmulator({ port: 0, stepMs: EMULATOR_STEP_MS });
-    providerEnv = provider.emulatorEnv(running.emulator.url);
+    providerEnv = provider.env.emulator(running.emulator.url);
     // Some requests fail once with a 500, as real batches do: the worker sends them again in a new batch.
     running.emulator.setFaults({
       request_errors: { provider: args.provider, rate: 0.03, status: 500, max_per_custom_id: 1 },
     });
     say(
-      `  Provider  ${provider.label} emulator at ${running.emulator.url} (no ${provider.realWhen.join(' + ')} set: nothing leaves this machine, nothing is billed)`,
+      `  Provider  ${provider.label} emulator at ${running.emulator.url} (no ${provider.env.realWhen.join(' + ')} set: nothing leaves this machine, nothing is billed)`,
     );
     say('            3% of requests fail once with a 500, to show retries');
   } else {
     const tokens = Math.round(generated.bytes / 4);
     say(
-      `  Provider  ${provider.label} (${provider.realEndpoint}) with your ${provider.realWhen.join(' + ')}`,
+      `  Provider  ${provider.label} (${provider.env.realEndpoint}) with your ${provider.env.realWhen.join(' + ')}`,
     );
     say(
       `            This COSTS MONEY: about ${tokens.toLocaleString('en-US')} input tokens of ${model} at batch prices, and`,
@@ -309,7 +310,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!isDemoProvider(args.provider)) {
-    console.error(`demo: unknown provider "${args.provider}": use openai, anthropic, mistral or vertex.`);
+    console.error(`demo: unknown provider "${args.provider}": use ${PROVIDER_CHOICES}.`);
     return 2;
   }
 

@@ -1,4 +1,8 @@
 import { parseArgs } from 'node:util';
+import { PROVIDERS } from '@tranche/adapters';
+import { DEFAULT_MODELS, inWords, REAL_PROVIDER_VARIABLES } from './providers';
+
+const DEFAULT_PROVIDER = PROVIDERS[0];
 
 export interface DemoArgs {
   provider: string;
@@ -14,14 +18,14 @@ export const USAGE = `pnpm demo [-- options]
 Runs one batch job end to end through the HTTP API, an in-process worker and (without the provider's key) the
 provider emulator, then replays it with the same run_id.
 
-  --provider <name>   openai (default), anthropic, mistral or vertex
-  --model <name>      model (default: gpt-4o-mini, claude-sonnet-4-5, mistral-small-latest, gemini-2.5-flash)
+  --provider <name>   ${inWords([`${DEFAULT_PROVIDER} (default)`, ...PROVIDERS.slice(1)])}
+  --model <name>      model (default: ${DEFAULT_MODELS})
   --inputs <n>        inputs to submit (default 300, a few of them ~60-100 KB documents)
   --yes, -y           with a real provider key: start without the cost warning's pause
   --help, -h          this text
 
-Environment: DATABASE_URL, REDIS_URL, LOG_LEVEL, and the provider's own variables (OPENAI_API_KEY,
-ANTHROPIC_API_KEY, MISTRAL_API_KEY, or GOOGLE_CLOUD_PROJECT + VERTEX_GCS_BUCKET): unset, the emulator is used.`;
+Environment: DATABASE_URL, REDIS_URL, LOG_LEVEL, and the provider's own variables (unset: the emulator is used):
+  ${REAL_PROVIDER_VARIABLES}`;
 
 export class UsageError extends Error {}
 
@@ -53,7 +57,7 @@ function parse(args: string[]) {
     strict: true,
     allowPositionals: false,
     options: {
-      provider: { type: 'string', default: 'openai' },
+      provider: { type: 'string', default: DEFAULT_PROVIDER },
       model: { type: 'string' },
       inputs: { type: 'string', default: '300' },
       yes: { type: 'boolean', short: 'y', default: false },

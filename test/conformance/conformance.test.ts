@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROVIDER_KINDS } from '@tranche/adapters';
+import { descriptorOf } from '@tranche/adapters';
 import type { JobResult, JobToSubmit, JobView, TrancheClient } from '@tranche/client';
 import { embeddingVector } from '@tranche/emulator';
 import { decimalToPico, loadPriceTable, picoToDecimal } from '@tranche/pricing';
@@ -12,14 +12,7 @@ import { OUTPUT_DIR } from '../support/processes';
 import { type Stack, startStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { handCost, type LineUsage } from './hand-cost';
-import {
-  type ConformanceTarget,
-  EMBEDDING_MODELS,
-  EMBEDDING_PRICES,
-  EMBEDDING_SIZES,
-  type HandPrices,
-  TARGETS,
-} from './targets';
+import { type ConformanceTarget, type HandPrices, TARGETS } from './targets';
 
 // One stack serves every provider. Small chunk caps make every job split, so the split itself is exercised too.
 const CHUNK_MAX_REQUESTS = 150;
@@ -28,7 +21,6 @@ const CHUNK_MAX_BYTES = 256 * 1024;
 // The stack's emulator step (see support/stack.ts), slowed down for the cancel case.
 const STEP_MS = 100;
 const SLOW_FACTOR = 40;
-const RUNNING = /^(in_progress|RUNNING|JOB_STATE_RUNNING)$/;
 
 let stack: Stack;
 let api: TrancheClient;
@@ -63,7 +55,7 @@ async function run(body: JobToSubmit) {
 
 /**
  * The vector the emulator answers for `text` (see packages/emulator/src/core/model.ts): float32 values seeded by
- * the model name as the provider's request names it (Vertex: its full publisher resource name).
+ * the model name as the provider's request names it (`requestModel`).
  */
 function emulatedVector(
   target: ConformanceTarget,
@@ -71,7 +63,7 @@ function emulatedVector(
   text: string,
   dimensions: number,
 ): number[] {
-  const named = target.provider === 'vertex' ? `publishers/google/models/${model}` : model;
+  const named = target.requestModel(model);
   return embeddingVector(createHash('sha256').update(`${named}\n${text}`).digest(), dimensions);
 }
 
@@ -201,16 +193,11 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
 
   it('embeds text where the provider has embeddings, and refuses at intake where it has none', async () => {
     const texts = ['first passage', 'second passage 🧭', 'third passage'];
-    const body = job(
-      target,
-      texts.length,
-      { kind: 'embedding', model: EMBEDDING_MODELS[target.provider] },
-      (i) => ({
-        id: `e${i}`,
-        text: texts[i],
-      }),
-    );
-    if (!PROVIDER_KINDS[target.provider].includes('embedding')) {
+    const body = job(target, texts.length, { kind: 'embedding', model: target.embedding.model }, (i) => ({
+      id: `e${i}`,
+      text: texts[i],
+    }));
+    if (!descriptorOf(target.provider).kinds.includes('embedding')) {
       await expect(api.submit(body)).rejects.toMatchObject({
         status: 400,
         message: expect.stringContaining(`kind: ${target.provider} has no embedding batch API`),
@@ -221,14 +208,14 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(view.status).toBe('completed');
     const lines = await Array.fromAsync(api.results(jobId));
     const vectors = lines.map((l) => (l.output as { embedding: number[] }).embedding);
-    const model = EMBEDDING_MODELS[target.provider];
+    const model = target.embedding.model;
     // The model's own size, and exactly the float32 values the provider answered.
     expect(vectors).toEqual(
-      texts.map((text) => emulatedVector(target, model, text, EMBEDDING_SIZES[target.provider]!.dimensions)),
+      texts.map((text) => emulatedVector(target, model, text, target.embedding.sizes!.dimensions)),
     );
     expect(vectors[0]).not.toEqual(vectors[1]);
     expect((lines[0]?.usage as { input_tokens: number } | undefined)?.input_tokens).toBeGreaterThan(0);
-    const prices = EMBEDDING_PRICES[target.provider];
+    const prices = target.embedding.prices;
     if (prices) {
       expectCostsByHand(prices, lines, view);
       return;
@@ -254,9 +241,10 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
       status: 400,
       message: expect.stringContaining('defaults.params.dimensions: only for embedding jobs'),
     });
-    const sizes = EMBEDDING_SIZES[target.provider];
+    const sizes = target.embedding.sizes;
+    expect(sizes?.scope ?? null).toBe(descriptorOf(target.provider).embeddingSize);
     if (!sizes) {
-      expect(PROVIDER_KINDS[target.provider]).not.toContain('embedding');
+      expect(descriptorOf(target.provider).kinds).not.toContain('embedding');
       return;
     }
     const texts = ['alpha', 'beta', 'gamma'];
@@ -312,7 +300,7 @@ describe('conformance: cancels mid-run, keeping what finished', () => {
     // Every provider names its running state differently; once there, half a (slowed) step lets some requests end.
     await waitFor('the batch to be running', async () => {
       const { batches } = await api.get(jobId);
-      return batches.some((b) => RUNNING.test(b.provider_status ?? ''));
+      return batches.some((b) => b.provider_status === target.runningStatus);
     });
     await new Promise((r) => setTimeout(r, target.stepsToPartialProgress * STEP_MS * SLOW_FACTOR));
     await api.cancel(jobId);

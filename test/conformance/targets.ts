@@ -1,15 +1,7 @@
-import type { Provider } from '@tranche/adapters';
+import { PROVIDERS, type Provider } from '@tranche/adapters';
 
-export interface ConformanceTarget {
+export interface ConformanceTarget extends HandTarget {
   provider: Provider;
-  model: string;
-  /**
-   * How long after the batch reports its running state some requests have finished, in emulator steps: the
-   * Anthropic emulator (like Anthropic) queues for a step inside `in_progress` before requests start ending.
-   */
-  stepsToPartialProgress: number;
-  /** The model's list prices, copied by hand from the provider's pricing page (not read from the price table). */
-  prices: HandPrices;
 }
 
 /**
@@ -25,57 +17,87 @@ export interface HandPrices {
   noBatchDiscountOnCached?: boolean;
 }
 
-export const EMBEDDING_MODELS: Record<Provider, string> = {
-  openai: 'text-embedding-3-small',
-  anthropic: 'none',
-  mistral: 'mistral-embed',
-  // Deliberately not in the price table: its results are stored with no cost, and counted as unpriced.
-  vertex: 'text-embedding-005',
-};
-
 /**
- * What the embedding models above give: vectors of their own size (`dimensions`); and a model of the provider that
- * gives a smaller size when asked (`params.dimensions`), with where the provider sets it (per request, or once for
- * the batch job).
+ * What the suite checks each provider against, copied by hand from its documentation and pricing pages (never read
+ * from the code it checks). A provider without its entry here fails typecheck.
  */
-export const EMBEDDING_SIZES: Partial<
-  Record<Provider, { dimensions: number; resizable: string; scope: 'request' | 'batch' }>
-> = {
-  openai: { dimensions: 1536, resizable: 'text-embedding-3-small', scope: 'request' },
-  mistral: { dimensions: 1024, resizable: 'codestral-embed', scope: 'request' },
-  vertex: { dimensions: 768, resizable: 'text-embedding-005', scope: 'batch' },
-};
+interface HandTarget {
+  model: string;
+  /**
+   * How long after the batch reports its running state some requests have finished, in emulator steps: the
+   * Anthropic emulator (like Anthropic) queues for a step inside `in_progress` before requests start ending.
+   */
+  stepsToPartialProgress: number;
+  /** The model's list prices, copied by hand from the provider's pricing page (not read from the price table). */
+  prices: HandPrices;
+  /** Its batch's `provider_status` once requests run. */
+  runningStatus: string;
+  /** The model as the provider's request names it (the emulator seeds its vectors by that name). */
+  requestModel(model: string): string;
+  embedding: {
+    /** An embedding model, or `none` where the provider has no embedding batch API. */
+    model: string;
+    /**
+     * The vectors that model gives (`dimensions`); and a model of the provider that gives a smaller size when asked
+     * (`params.dimensions`), with where the provider sets it (per request, or once for the batch job).
+     */
+    sizes: { dimensions: number; resizable: string; scope: 'request' | 'batch' } | null;
+    /** Its price (USD per million input tokens), when it has one. */
+    prices: HandPrices | null;
+  };
+}
 
-/** Prices of the embedding models above that have one (USD per million input tokens). */
-export const EMBEDDING_PRICES: Partial<Record<Provider, HandPrices>> = {
-  openai: { input: '0.02', output: '0' },
-  mistral: { input: '0.1', output: '0' },
-};
+const sameName = (model: string) => model;
 
-/** A new provider joins the suite with one line here (and its adapter and emulator routes). */
-export const TARGETS: ConformanceTarget[] = [
-  {
-    provider: 'openai',
+const HAND_TARGETS: Record<Provider, HandTarget> = {
+  openai: {
     model: 'gpt-4o-mini',
     stepsToPartialProgress: 0.5,
     prices: { input: '0.15', output: '0.60', cachedInput: '0.075' },
+    runningStatus: 'in_progress',
+    requestModel: sameName,
+    embedding: {
+      model: 'text-embedding-3-small',
+      sizes: { dimensions: 1536, resizable: 'text-embedding-3-small', scope: 'request' },
+      prices: { input: '0.02', output: '0' },
+    },
   },
-  {
-    provider: 'anthropic',
+  anthropic: {
     model: 'claude-sonnet-4-5',
     stepsToPartialProgress: 1.5,
     prices: { input: '3', output: '15', cachedInput: '0.30', cacheWrite: '3.75' },
+    runningStatus: 'in_progress',
+    requestModel: sameName,
+    embedding: { model: 'none', sizes: null, prices: null },
   },
-  {
-    provider: 'mistral',
+  mistral: {
     model: 'mistral-small-latest',
     stepsToPartialProgress: 0.5,
     prices: { input: '0.1', output: '0.3' },
+    runningStatus: 'RUNNING',
+    requestModel: sameName,
+    embedding: {
+      model: 'mistral-embed',
+      sizes: { dimensions: 1024, resizable: 'codestral-embed', scope: 'request' },
+      prices: { input: '0.1', output: '0' },
+    },
   },
-  {
-    provider: 'vertex',
+  vertex: {
     model: 'gemini-2.5-flash',
     stepsToPartialProgress: 0.5,
     prices: { input: '0.30', output: '2.50', cachedInput: '0.03', noBatchDiscountOnCached: true },
+    runningStatus: 'JOB_STATE_RUNNING',
+    requestModel: (model) => `publishers/google/models/${model}`,
+    embedding: {
+      // Deliberately not in the price table: its results are stored with no cost, and counted as unpriced.
+      model: 'text-embedding-005',
+      sizes: { dimensions: 768, resizable: 'text-embedding-005', scope: 'batch' },
+      prices: null,
+    },
   },
-];
+};
+
+export const TARGETS: ConformanceTarget[] = PROVIDERS.map((provider) => ({
+  provider,
+  ...HAND_TARGETS[provider],
+}));

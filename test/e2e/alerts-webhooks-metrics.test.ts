@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROVIDERS } from '@tranche/adapters';
 import type { JobToSubmit, TrancheClient } from '@tranche/client';
 import { rotateWebhookSecret } from '@tranche/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -477,7 +478,7 @@ describe('GET /metrics', () => {
     }
     const running = await stack.sql<{ provider: string }[]>`
       select distinct provider from provider_batches where state = 'submitted'`;
-    for (const provider of ['openai', 'anthropic', 'mistral', 'vertex']) {
+    for (const provider of PROVIDERS) {
       const age = sampleValue(samples, 'tranche_oldest_running_batch_age_seconds', { provider });
       if (running.some((r) => r.provider === provider)) expect(age).toBeGreaterThan(0);
       else expect(age).toBe(0);

@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROVIDERS } from '@tranche/adapters';
 import { setBudget } from '@tranche/db';
 import { decimalToPico } from '@tranche/pricing';
 import { BatchClient, CostQueryError } from '@tranche/producer';
@@ -324,6 +325,19 @@ describe('the dashboard page', () => {
     await page.click('#key-form button[type="submit"]');
     await page.waitForSelector('body[data-generated-at]');
     expect(await page.isHidden('[data-testid="key-form"]')).toBe(true);
+    await context.close();
+  });
+
+  it('offers every provider the API takes in the jobs list filter, and keeps the one the link names', async () => {
+    const context = await browser.newContext(chromiumArgs);
+    const page = await context.newPage();
+    await page.goto(`${stack.apiUrl}/dashboard/jobs.html#provider=${PROVIDERS[1]}&key=${API_KEY}`);
+    await page.waitForSelector('body[data-loaded-at]', { timeout: 20_000 });
+    const options = await page.$$eval('#filter-provider option', (elements) =>
+      elements.map((element) => (element as unknown as { value: string }).value),
+    );
+    expect(options).toEqual(['', ...PROVIDERS]);
+    expect(await page.inputValue('#filter-provider')).toBe(PROVIDERS[1]);
     await context.close();
   });
 

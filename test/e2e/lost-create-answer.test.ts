@@ -1,4 +1,4 @@
-import type { Provider } from '@tranche/adapters';
+import { DESCRIPTORS, PROVIDERS, type Provider } from '@tranche/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
@@ -13,17 +13,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Each provider's batch create call, as the emulator's fault paths name it, and a model it runs. */
-const CREATES: Array<{ provider: Provider; model: string; path: string }> = [
-  { provider: 'openai', model: 'gpt-4o-mini', path: '^/batches$' },
-  { provider: 'anthropic', model: 'claude-sonnet-4-5', path: '^/v1/messages/batches$' },
-  { provider: 'mistral', model: 'mistral-small-latest', path: '^/v1/batch/jobs$' },
-  {
-    provider: 'vertex',
-    model: 'gemini-2.5-flash',
-    path: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
-  },
-];
+/** Each provider's batch create call, as the emulator's fault paths name it: a new provider needs its own. */
+const CREATE_PATHS: Record<Provider, string> = {
+  openai: '^/batches$',
+  anthropic: '^/v1/messages/batches$',
+  mistral: '^/v1/batch/jobs$',
+  vertex: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
+};
+
+const CREATES = PROVIDERS.map((provider) => ({
+  provider,
+  model: DESCRIPTORS[provider].demo.chatModel,
+  path: CREATE_PATHS[provider],
+}));
 
 const REQUESTS = 30;
 

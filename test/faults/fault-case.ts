@@ -1,3 +1,4 @@
+import { descriptorOf, type Provider } from '@tranche/adapters';
 import { isTerminal } from '@tranche/client';
 import { expect } from 'vitest';
 import { clientFor } from '../support/client';
@@ -21,7 +22,7 @@ export interface FaultCase {
   /** What is injected, as RELIABILITY.md's table says it. */
   injected: string;
   inputs?: number;
-  provider?: 'openai' | 'anthropic' | 'mistral' | 'vertex';
+  provider?: Provider;
   stack?: Partial<StackOptions>;
   /** Faults and settings in force before the job is submitted. */
   before?(stack: Stack): Promise<void> | void;
@@ -43,7 +44,7 @@ export async function runFaultCase(fault: FaultCase): Promise<void> {
     const { job_id: jobId } = await api.submit({
       ...chatJob(inputs),
       provider: fault.provider ?? 'openai',
-      model: modelOf(fault.provider ?? 'openai'),
+      model: descriptorOf(fault.provider ?? 'openai').demo.chatModel,
     });
     await fault.inject(stack, jobId);
     const faultOver = Date.now();
@@ -80,17 +81,6 @@ export async function untilBatches(stack: Stack, jobId: string, state: string): 
       select count(*)::int as n from provider_batches where job_id = ${jobId} and state = ${state}`;
     return (row?.n ?? 0) > 0;
   });
-}
-
-const MODELS = {
-  openai: 'gpt-4o-mini',
-  anthropic: 'claude-sonnet-4-5',
-  mistral: 'mistral-small-latest',
-  vertex: 'gemini-2.5-flash',
-} as const;
-
-function modelOf(provider: keyof typeof MODELS): string {
-  return MODELS[provider];
 }
 
 function slug(name: string): string {

@@ -1,10 +1,12 @@
+import type { Provider } from '@tranche/adapters';
+
 export function chatJob(
   count: number,
   overrides: Record<string, unknown> = {},
   inputOf?: (i: number) => Record<string, unknown>,
 ) {
   return {
-    provider: 'openai' as 'openai' | 'anthropic' | 'mistral' | 'vertex',
+    provider: 'openai' as Provider,
     model: 'gpt-4o-mini',
     inputs: Array.from(
       { length: count },

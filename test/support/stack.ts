@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ALL_DESCRIPTORS } from '@tranche/adapters';
 import { createTestDatabase, type TestDatabase } from '@tranche/db/testing';
 import { startEmulator } from '@tranche/emulator';
 import { Redis } from 'ioredis';
@@ -52,18 +53,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     DATABASE_URL: options.databaseVia ? viaPort(db.url, options.databaseVia) : db.url,
     REDIS_URL,
     QUEUE_PREFIX: prefix,
-    OPENAI_API_KEY: 'sk-test-not-a-secret',
-    OPENAI_BASE_URL: emulator.openaiBaseUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-test-not-a-secret',
-    ANTHROPIC_BASE_URL: `${emulator.url}/anthropic`,
-    MISTRAL_API_KEY: 'mistral-test-not-a-secret',
-    MISTRAL_SERVER_URL: `${emulator.url}/mistral`,
-    GOOGLE_CLOUD_PROJECT: 'tranche-test',
-    GOOGLE_CLOUD_LOCATION: 'us-central1',
-    VERTEX_BASE_URL: `${emulator.url}/vertex`,
-    VERTEX_GCS_BUCKET: 'tranche-test',
-    GCS_API_ENDPOINT: `${emulator.url}/gcs`,
-    VERTEX_ACCESS_TOKEN: 'ya29.test-not-a-secret',
+    // Every provider pointed at the emulator.
+    ...Object.assign({}, ...ALL_DESCRIPTORS.map((descriptor) => descriptor.env.emulator(emulator.url))),
     POLL_INTERVAL_S: '0.2',
     // The emulator's batches take seconds: polling every 0.2 s is below the API's floor of real deployments.
     MIN_POLL_INTERVAL_S: '0.05',

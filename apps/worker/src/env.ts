@@ -1,10 +1,5 @@
-import {
-  baseEnvSchema,
-  chunkCapsEnvSchema,
-  parseEnv,
-  pricingEnvSchema,
-  providerEnvSchema,
-} from '@tranche/config';
+import { providerEnvSchema } from '@tranche/adapters';
+import { baseEnvSchema, chunkCapsEnvSchema, parseEnv, pricingEnvSchema } from '@tranche/config';
 import { z } from 'zod';
 import { alertingEnvSchema } from './alerts/env';
 import { providerQuotasSchema } from './quota/quota-book';
@@ -44,10 +39,6 @@ export const workerEnvSchema = baseEnvSchema
      * waits, and goes when earlier batches end.
      */
     PROVIDER_QUOTAS: providerQuotasSchema.optional(),
-    /** The OpenAI usage tier (1 to 5) whose published batch queue limits are the budgets of the models it lists. */
-    OPENAI_USAGE_TIER: z.coerce.number().int().min(1).max(5).optional(),
-    /** The Anthropic usage tier (1 to 4) whose published limit on queued batch requests is the budget. */
-    ANTHROPIC_USAGE_TIER: z.coerce.number().int().min(1).max(4).optional(),
     /** How often a chunk waiting for quota looks again by itself (it is also woken as batches of its provider end). */
     QUOTA_RECHECK_MS: z.coerce.number().int().positive().default(60_000),
     /** How long work for a provider this worker has no credentials for waits for a worker that has them. */

@@ -1,4 +1,14 @@
-export { AnthropicAdapter } from './anthropic/adapter';
+export { createAdapter } from './compose-adapter';
+export type {
+  InFlightQuota,
+  ProviderBatchLimits,
+  ProviderDescriptor,
+  ProviderEnvSpec,
+  RequestEncoder,
+  RequestParamRules,
+  TokenEstimatePolicy,
+  TransportSettings,
+} from './descriptor';
 export {
   classifyCallError,
   errorTypeForStatus,
@@ -8,12 +18,9 @@ export {
 } from './errors';
 export { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, withIdleTimeout } from './idle-timeout';
 export { jsonProblem } from './json-problem';
-export { EMBEDDING_SIZE_SCOPE, PROVIDER_KINDS, PROVIDER_LIMITS } from './limits';
 export { UnsupportedPatternError } from './linear-regexp';
 export { parseJsonLine, readLines } from './lines';
 export { CHUNK_KEY_METADATA, JOB_ID_METADATA } from './metadata';
-export { MistralAdapter } from './mistral/adapter';
-export { OpenAIAdapter } from './openai/adapter';
 export { compatibleUsage, parseCompatibleLine } from './openai-compatible/parse-line';
 export { compileOutputSchema, type OutputValidator } from './output-validator';
 export {
@@ -24,6 +31,13 @@ export {
   planChunks,
   requestLineOverhead,
 } from './plan-chunks';
+export {
+  ALL_DESCRIPTORS,
+  DESCRIPTORS,
+  descriptorOf,
+  type ProviderEnv,
+  providerEnvSchema,
+} from './providers';
 export { isQueueFull, QUEUE_FULL_CODES, statedQueueLimit } from './queue-full';
 export { AdapterRegistry, ProviderNotConfiguredError } from './registry';
 export {
@@ -33,6 +47,7 @@ export {
   type BatchOutcome,
   type BatchPhase,
   type BatchRef,
+  type BatchTransport,
   type ChatMessage,
   type ErrorType,
   type ExistingBatch,
@@ -53,4 +68,3 @@ export {
   type UnreadableLine,
   type Usage,
 } from './types';
-export { VertexAdapter } from './vertex/adapter';

@@ -1,4 +1,5 @@
-import type { BatchAdapter, BatchContext, ProviderLimits } from './types';
+import type { RequestEncoder } from './descriptor';
+import type { BatchContext, ProviderLimits } from './types';
 
 export interface PlannableInput {
   customId: string;
@@ -82,9 +83,6 @@ export function planChunks<T extends PlannableInput>(
  * Bytes a request's line adds beyond the request itself (ids, method, url, model, output schema), with room for a
  * custom id of 64 bytes: the submit worker plans with it, and a dry run must plan the same chunks.
  */
-export function requestLineOverhead(
-  adapter: Pick<BatchAdapter, 'encodeLine'>,
-  context: BatchContext,
-): number {
-  return adapter.encodeLine('x'.repeat(64), {}, context).length + 64;
+export function requestLineOverhead(encoder: RequestEncoder, context: BatchContext): number {
+  return encoder.encodeLine('x'.repeat(64), {}, context).length + 64;
 }

@@ -1,11 +1,6 @@
-import type { ProviderEnv } from '@tranche/config';
-import { AnthropicAdapter } from './anthropic/adapter';
-import { MistralAdapter } from './mistral/adapter';
-import { mistralOptionsFromEnv } from './mistral/env';
-import { OpenAIAdapter } from './openai/adapter';
+import { composeAdapter } from './compose-adapter';
+import { descriptorOf, type ProviderEnv } from './providers';
 import type { BatchAdapter, Provider } from './types';
-import { VertexAdapter } from './vertex/adapter';
-import { vertexOptionsFromEnv } from './vertex/env';
 
 export class ProviderNotConfiguredError extends Error {
   constructor(
@@ -32,39 +27,12 @@ export class AdapterRegistry {
   }
 
   private build(provider: Provider): BatchAdapter {
-    switch (provider) {
-      case 'openai': {
-        if (!this.env.OPENAI_API_KEY) throw new ProviderNotConfiguredError(provider, 'OPENAI_API_KEY');
-        return new OpenAIAdapter({
-          apiKey: this.env.OPENAI_API_KEY,
-          baseURL: this.env.OPENAI_BASE_URL,
-          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
-        });
-      }
-      case 'anthropic': {
-        if (!this.env.ANTHROPIC_API_KEY) throw new ProviderNotConfiguredError(provider, 'ANTHROPIC_API_KEY');
-        return new AnthropicAdapter({
-          apiKey: this.env.ANTHROPIC_API_KEY,
-          baseURL: this.env.ANTHROPIC_BASE_URL,
-          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
-        });
-      }
-      case 'mistral': {
-        const found = mistralOptionsFromEnv(this.env);
-        if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
-        return new MistralAdapter({
-          ...found.options,
-          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
-        });
-      }
-      case 'vertex': {
-        const found = vertexOptionsFromEnv(this.env);
-        if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
-        return new VertexAdapter({
-          ...found.options,
-          resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
-        });
-      }
-    }
+    const descriptor = descriptorOf(provider);
+    const found = descriptor.env.options(this.env);
+    if ('missing' in found) throw new ProviderNotConfiguredError(provider, found.missing);
+    const transport = descriptor.createTransport(found.options, {
+      resultIdleTimeoutMs: this.env.RESULT_DOWNLOAD_IDLE_TIMEOUT_MS,
+    });
+    return composeAdapter(descriptor, transport);
   }
 }

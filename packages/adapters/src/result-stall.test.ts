@@ -5,13 +5,14 @@ import {
   createOpenAIProvider,
 } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
-import { AnthropicAdapter } from './anthropic/adapter';
+import { anthropicDescriptor } from './anthropic/descriptor';
+import { createAdapter } from './compose-adapter';
 import { ProviderCallError } from './errors';
-import { MistralAdapter } from './mistral/adapter';
-import { OpenAIAdapter } from './openai/adapter';
+import { mistralDescriptor } from './mistral/descriptor';
+import { openAIDescriptor } from './openai/descriptor';
 import { type AdapterTestbed, adapterTestbed, numbered } from './test-support/testbed';
 import type { BatchAdapter, BatchContext } from './types';
-import { VertexAdapter } from './vertex/adapter';
+import { vertexDescriptor } from './vertex/descriptor';
 
 /**
  * A result download whose body stops coming (the emulator's `stall_body` fault: headers and the first bytes, then
@@ -40,7 +41,11 @@ describe('a stalled result download', () => {
     const testbed = adapterTestbed({
       emulator: { port: 0, stepMs: 20, seed: 1, providers: [createOpenAIProvider] },
       adapter: (emu) =>
-        new OpenAIAdapter({ apiKey: 'test', baseURL: emu.openaiBaseUrl, resultIdleTimeoutMs: IDLE_MS }),
+        createAdapter(
+          openAIDescriptor,
+          { apiKey: 'test', baseURL: emu.openaiBaseUrl },
+          { resultIdleTimeoutMs: IDLE_MS },
+        ),
       context: { jobId: 'job-stall', model: 'gpt-4o-mini', kind: 'chat' } satisfies BatchContext,
     });
     it('is abandoned with a retryable error, and the next attempt reads it all', () =>
@@ -51,11 +56,11 @@ describe('a stalled result download', () => {
     const testbed = adapterTestbed({
       emulator: { port: 0, stepMs: 20, seed: 2, providers: [createAnthropicProvider] },
       adapter: (emu) =>
-        new AnthropicAdapter({
-          apiKey: 'test',
-          baseURL: `${emu.url}/anthropic`,
-          resultIdleTimeoutMs: IDLE_MS,
-        }),
+        createAdapter(
+          anthropicDescriptor,
+          { apiKey: 'test', baseURL: `${emu.url}/anthropic` },
+          { resultIdleTimeoutMs: IDLE_MS },
+        ),
       context: { jobId: 'job-stall', model: 'claude-sonnet-4-6', kind: 'chat' } satisfies BatchContext,
     });
     it('is abandoned with a retryable error, and the next attempt reads it all', () =>
@@ -66,12 +71,15 @@ describe('a stalled result download', () => {
     const testbed = adapterTestbed({
       emulator: { port: 0, stepMs: 20, seed: 3, providers: [createMistralProvider] },
       adapter: (emu) =>
-        new MistralAdapter({
-          apiKey: 'test',
-          serverURL: `${emu.url}/mistral`,
-          retry: { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 5_000 },
-          resultIdleTimeoutMs: IDLE_MS,
-        }),
+        createAdapter(
+          mistralDescriptor,
+          {
+            apiKey: 'test',
+            serverURL: `${emu.url}/mistral`,
+            retry: { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 5_000 },
+          },
+          { resultIdleTimeoutMs: IDLE_MS },
+        ),
       context: { jobId: 'job-stall', model: 'mistral-small-latest', kind: 'chat' } satisfies BatchContext,
     });
     it('is abandoned with a retryable error, and the next attempt reads it all', () =>
@@ -82,16 +90,19 @@ describe('a stalled result download', () => {
     const testbed = adapterTestbed({
       emulator: { port: 0, stepMs: 20, seed: 4, providers: [createGoogleProviders] },
       adapter: (emu) =>
-        new VertexAdapter({
-          project: 'test-proj',
-          location: 'us-central1',
-          bucket: 'tranche-test',
-          baseUrl: `${emu.url}/vertex`,
-          gcsApiEndpoint: `${emu.url}/gcs`,
-          accessToken: 'test-token',
-          retries: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
-          resultIdleTimeoutMs: IDLE_MS,
-        }),
+        createAdapter(
+          vertexDescriptor,
+          {
+            project: 'test-proj',
+            location: 'us-central1',
+            bucket: 'tranche-test',
+            baseUrl: `${emu.url}/vertex`,
+            gcsApiEndpoint: `${emu.url}/gcs`,
+            accessToken: 'test-token',
+            retries: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
+          },
+          { resultIdleTimeoutMs: IDLE_MS },
+        ),
       context: { jobId: 'job-stall', model: 'gemini-2.5-flash', kind: 'chat' } satisfies BatchContext,
     });
     // The storage SDK does not retry a download: the adapter opens the object again itself, within the same fetch.

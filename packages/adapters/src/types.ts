@@ -168,12 +168,8 @@ export interface ExistingBatch extends SubmitResult {
   recognisedBy: 'chunk_key' | 'size';
 }
 
-export interface BatchAdapter {
-  readonly provider: Provider;
-  readonly limits: ProviderLimits;
-  readonly kinds: readonly JobKind[];
-  /** One request as one line of the request file (no trailing newline). */
-  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string;
+/** How one provider's batch API is called: everything a batch needs after its request file is written. */
+export interface BatchTransport {
   /** Finds a batch created earlier for this chunk (a crash between create and record), if any. */
   findExisting(query: ExistingBatchQuery): Promise<ExistingBatch | null>;
   submit(request: SubmitRequest): Promise<SubmitResult>;
@@ -191,4 +187,13 @@ export interface BatchAdapter {
   cancel(ref: BatchRef): Promise<void>;
   /** Objects the provider keeps for us (uploaded and output files) that can go once results are stored. */
   cleanup?(ref: BatchRef & { inputFileId?: string | null }): Promise<void>;
+}
+
+/** A provider as the worker uses it: its descriptor's name, limits, kinds and encoder over its transport. */
+export interface BatchAdapter extends BatchTransport {
+  readonly provider: Provider;
+  readonly limits: ProviderLimits;
+  readonly kinds: readonly JobKind[];
+  /** One request as one line of the request file (no trailing newline). */
+  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string;
 }

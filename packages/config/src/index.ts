@@ -7,7 +7,6 @@ export {
   chunkCapsEnvSchema,
   envFlag,
   type PricingEnv,
-  type ProviderEnv,
   pricingEnvSchema,
-  providerEnvSchema,
+  url,
 } from './schemas';

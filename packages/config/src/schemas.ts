@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const url = (protocols: string[]) =>
+/** A URL whose scheme is one of `protocols` (with the colon: `https:`). */
+export const url = (protocols: string[]) =>
   z.string().refine(
     (value) => {
       try {
@@ -62,25 +63,6 @@ export const baseEnvSchema = z
     }
   });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
-
-export const providerEnvSchema = z.object({
-  OPENAI_API_KEY: z.string().optional(),
-  OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
-  ANTHROPIC_API_KEY: z.string().optional(),
-  ANTHROPIC_BASE_URL: url(['http:', 'https:']).optional(),
-  MISTRAL_API_KEY: z.string().optional(),
-  MISTRAL_SERVER_URL: url(['http:', 'https:']).optional(),
-  GOOGLE_CLOUD_PROJECT: z.string().optional(),
-  GOOGLE_CLOUD_LOCATION: z.string().optional(),
-  VERTEX_GCS_BUCKET: z.string().optional(),
-  VERTEX_BASE_URL: url(['http:', 'https:']).optional(),
-  GCS_API_ENDPOINT: url(['http:', 'https:']).optional(),
-  /** A fixed OAuth token (emulators, short tests); unset, Vertex uses Application Default Credentials. */
-  VERTEX_ACCESS_TOKEN: z.string().optional(),
-  /** A result download that sends no byte for this long is abandoned and retried; unset, 120 s (the adapters'). */
-  RESULT_DOWNLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
-});
-export type ProviderEnv = z.infer<typeof providerEnvSchema>;
 
 export const pricingEnvSchema = z.object({
   /** An operator's price table laid over the built-in one (packages/pricing/prices.json): see the README. */

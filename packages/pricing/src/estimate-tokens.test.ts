@@ -8,11 +8,24 @@ import {
   defaultOutputLimit,
   loadTokenEstimator,
   TOKENIZER_SLICE_CHARS,
+  type TokenEstimatePolicy,
   tokenizerFor,
 } from './estimate-tokens';
 import { textSlices } from './text-slices';
 
 const known = 'Summarise the attached contract in three bullet points, naming the parties and the term.';
+
+// The policies of the providers' descriptors (@tranche/adapters), which pricing does not import.
+const OPENAI: TokenEstimatePolicy = { tokenizer: 'tiktoken', maxOutput: 'openai-models' };
+const ANTHROPIC: TokenEstimatePolicy = {
+  tokenizer: 'approximation',
+  maxOutput: { tokens: 1024, source: "Tranche's default max_tokens for Anthropic" },
+};
+const MISTRAL: TokenEstimatePolicy = {
+  tokenizer: 'approximation',
+  maxOutput: { tokens: 128_000, source: "the model's context window" },
+};
+const GEMINI: TokenEstimatePolicy = { tokenizer: 'approximation', maxOutput: 'gemini-models' };
 
 describe('tokenizerFor', () => {
   it.each([
@@ -27,26 +40,26 @@ describe('tokenizerFor', () => {
     ['gpt-3.5-turbo', 'cl100k_base'],
     ['text-embedding-3-small', 'cl100k_base'],
   ])('openai %s uses %s', (model, encoding) => {
-    expect(tokenizerFor('openai', model)).toBe(encoding);
+    expect(tokenizerFor(OPENAI, model)).toBe(encoding);
   });
 
   it('approximates the providers whose tokenizers are not public', () => {
-    for (const provider of ['anthropic', 'mistral', 'vertex']) {
-      expect(tokenizerFor(provider, 'gpt-4o')).toBe('approximation');
+    for (const policy of [ANTHROPIC, MISTRAL, GEMINI]) {
+      expect(tokenizerFor(policy, 'gpt-4o')).toBe('approximation');
     }
   });
 });
 
 describe('loadTokenEstimator', () => {
   it("counts an OpenAI embedding input exactly as gpt-tokenizer's cl100k_base does", async () => {
-    const estimator = await loadTokenEstimator('openai', 'text-embedding-3-small', 'embedding');
+    const estimator = await loadTokenEstimator(OPENAI, 'text-embedding-3-small', 'embedding');
     expect(estimator.tokenizer).toBe('cl100k_base');
     expect(estimator.inputTokens({ text: known })).toBe(cl100kCount(known));
     expect(estimator.defaultMaxOutputTokens).toBe(0);
   });
 
   it("counts an OpenAI chat request as gpt-tokenizer's encodeChat does (the chat format's overhead included)", async () => {
-    const estimator = await loadTokenEstimator('openai', 'gpt-4o', 'chat');
+    const estimator = await loadTokenEstimator(OPENAI, 'gpt-4o', 'chat');
     const messages = [
       { role: 'user' as const, content: known },
       { role: 'assistant' as const, content: 'Noted.' },
@@ -64,14 +77,14 @@ describe('loadTokenEstimator', () => {
   });
 
   it('counts text that looks like a special token as plain text, as the API does', async () => {
-    const estimator = await loadTokenEstimator('openai', 'gpt-4o-mini', 'embedding');
+    const estimator = await loadTokenEstimator(OPENAI, 'gpt-4o-mini', 'embedding');
     const text = 'before <|endoftext|> after';
     expect(estimator.inputTokens({ text })).toBe(o200kCount(text, { disallowedSpecial: new Set() }));
     expect(estimator.inputTokens({ text })).toBeGreaterThan(3);
   });
 
   it('approximates other providers as UTF-8 bytes / 4 (rounded up) plus 4 per message and 3 per reply', async () => {
-    const estimator = await loadTokenEstimator('anthropic', 'claude-sonnet-4-5', 'chat');
+    const estimator = await loadTokenEstimator(ANTHROPIC, 'claude-sonnet-4-5', 'chat');
     expect(estimator.tokenizer).toBe('approximation');
     const text = 'héllo wörld, 12 bytes more';
     const bytes = Buffer.byteLength(text);
@@ -79,20 +92,23 @@ describe('loadTokenEstimator', () => {
     expect(estimator.inputTokens({ system: 'Be brief.', messages: [{ role: 'user', content: text }] })).toBe(
       Math.ceil(9 / 4) + 4 + Math.ceil(bytes / 4) + 4 + 3,
     );
-    const embeddings = await loadTokenEstimator('mistral', 'mistral-embed', 'embedding');
+    const embeddings = await loadTokenEstimator(MISTRAL, 'mistral-embed', 'embedding');
     expect(embeddings.inputTokens({ text })).toBe(Math.ceil(bytes / 4));
   });
 });
 
 describe('defaultOutputLimit', () => {
   it("is the model's own output limit, Tranche's Anthropic default, or nothing for embeddings", async () => {
-    expect((await defaultOutputLimit('openai', 'gpt-4o-mini', 'chat')).tokens).toBe(16_384);
-    expect((await defaultOutputLimit('openai', 'gpt-4o-mini-2024-07-18', 'chat')).tokens).toBe(16_384);
-    expect((await defaultOutputLimit('openai', 'gpt-5', 'chat')).tokens).toBe(128_000);
-    expect((await defaultOutputLimit('anthropic', 'claude-haiku-4-5', 'chat')).tokens).toBe(1024);
-    expect((await defaultOutputLimit('vertex', 'gemini-2.5-flash', 'chat')).tokens).toBe(65_536);
-    expect((await defaultOutputLimit('vertex', 'gemini-2.0-flash-001', 'chat')).tokens).toBe(8_192);
-    expect((await defaultOutputLimit('openai', 'text-embedding-3-large', 'embedding')).tokens).toBe(0);
+    expect((await defaultOutputLimit(OPENAI, 'gpt-4o-mini', 'chat')).tokens).toBe(16_384);
+    expect((await defaultOutputLimit(OPENAI, 'gpt-4o-mini-2024-07-18', 'chat')).tokens).toBe(16_384);
+    expect((await defaultOutputLimit(OPENAI, 'gpt-5', 'chat')).tokens).toBe(128_000);
+    expect((await defaultOutputLimit(OPENAI, 'some-future-model', 'chat')).tokens).toBe(128_000);
+    expect(await defaultOutputLimit(ANTHROPIC, 'claude-haiku-4-5', 'chat')).toEqual(ANTHROPIC.maxOutput);
+    expect((await defaultOutputLimit(MISTRAL, 'mistral-small-latest', 'chat')).tokens).toBe(128_000);
+    expect((await defaultOutputLimit(GEMINI, 'gemini-2.5-flash', 'chat')).tokens).toBe(65_536);
+    expect((await defaultOutputLimit(GEMINI, 'gemini-2.0-flash-001', 'chat')).tokens).toBe(8_192);
+    expect((await defaultOutputLimit(OPENAI, 'text-embedding-3-large', 'embedding')).tokens).toBe(0);
+    expect((await defaultOutputLimit(ANTHROPIC, 'any', 'embedding')).tokens).toBe(0);
   });
 });
 
@@ -152,7 +168,7 @@ describe('long text', () => {
         ['gpt-4o', o200kCount],
         ['gpt-4', cl100kCount],
       ] as const) {
-        const estimator = await loadTokenEstimator('openai', model, 'embedding');
+        const estimator = await loadTokenEstimator(OPENAI, model, 'embedding');
         const estimate = estimator.inputTokens({ text });
         const exact = exactCount(text, PLAIN);
         expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(TOKENS_PER_FORCED_CUT * forcedCuts);
@@ -176,7 +192,7 @@ describe('long text', () => {
       ['gpt-4o', o200kCount],
       ['gpt-4', cl100kCount],
     ] as const) {
-      const estimator = await loadTokenEstimator('openai', model, 'embedding');
+      const estimator = await loadTokenEstimator(OPENAI, model, 'embedding');
       expect(estimator.inputTokens({ text })).toBe(exactCount(text, PLAIN));
     }
   });

@@ -7,6 +7,23 @@ import { textSlices } from './text-slices';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base' | 'approximation';
 
+/**
+ * How one provider's requests are estimated: its caller takes it from the provider's descriptor (@tranche/adapters),
+ * so nothing here knows a provider by name.
+ */
+export interface TokenEstimatePolicy {
+  /**
+   * `tiktoken`: OpenAI's encodings (o200k_base, cl100k_base), picked by model; `approximation`: the provider's
+   * tokenizer is not public.
+   */
+  readonly tokenizer: 'tiktoken' | 'approximation';
+  /**
+   * What a chat request without `max_tokens` may generate at most: the model's own limit from OpenAI's model specs
+   * (`openai-models`) or from the Gemini family (`gemini-models`), or a fixed figure and where it comes from.
+   */
+  readonly maxOutput: 'openai-models' | 'gemini-models' | OutputLimit;
+}
+
 /** The parts of a request that are billed as input (the shape of `UnifiedRequest` in @tranche/adapters). */
 export interface TokenizableRequest {
   system?: string;
@@ -45,8 +62,8 @@ function baseOpenAiModel(model: string): string {
   return model.trim().replace(/^ft:/, '').split(':')[0]!;
 }
 
-export function tokenizerFor(provider: string, model: string): TokenizerName {
-  if (provider !== 'openai') return 'approximation';
+export function tokenizerFor(policy: TokenEstimatePolicy, model: string): TokenizerName {
+  if (policy.tokenizer === 'approximation') return 'approximation';
   return CL100K_MODELS.test(baseOpenAiModel(model)) ? 'cl100k_base' : 'o200k_base';
 }
 
@@ -138,16 +155,13 @@ function approximateCounter(request: TokenizableRequest): number {
   return total;
 }
 
-/** The Anthropic adapter sends this `max_tokens` when an input sets none (Anthropic requires one). */
-export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 /** An OpenAI model gpt-tokenizer does not know: the largest output of current models (gpt-5). */
 const OPENAI_UNKNOWN_MAX_OUTPUT = 128_000;
-/** Mistral bounds output by the context window only: 128k, the window of most current models. */
-const MISTRAL_MAX_OUTPUT = 128_000;
 
-interface OutputLimit {
-  tokens: number;
-  source: string;
+export interface OutputLimit {
+  readonly tokens: number;
+  /** Where the figure comes from, for messages. */
+  readonly source: string;
 }
 
 async function openAiOutputLimit(model: string): Promise<OutputLimit> {
@@ -172,21 +186,14 @@ function geminiOutputLimit(model: string): OutputLimit {
 
 /** What a request without `max_tokens` may generate at most. */
 export async function defaultOutputLimit(
-  provider: string,
+  policy: TokenEstimatePolicy,
   model: string,
   kind: 'chat' | 'embedding',
 ): Promise<OutputLimit> {
   if (kind === 'embedding') return { tokens: 0, source: 'embeddings generate no tokens' };
-  switch (provider) {
-    case 'openai':
-      return openAiOutputLimit(model);
-    case 'anthropic':
-      return { tokens: ANTHROPIC_DEFAULT_MAX_TOKENS, source: "Tranche's default max_tokens for Anthropic" };
-    case 'vertex':
-      return geminiOutputLimit(model);
-    default:
-      return { tokens: MISTRAL_MAX_OUTPUT, source: "the model's context window" };
-  }
+  if (policy.maxOutput === 'openai-models') return openAiOutputLimit(model);
+  if (policy.maxOutput === 'gemini-models') return geminiOutputLimit(model);
+  return policy.maxOutput;
 }
 
 /**
@@ -195,17 +202,17 @@ export async function defaultOutputLimit(
  * an intake, which a job whose estimate nothing depends on need not pay.
  */
 export async function loadTokenEstimator(
-  provider: string,
+  policy: TokenEstimatePolicy,
   model: string,
   kind: 'chat' | 'embedding',
   exact = true,
 ): Promise<TokenEstimator> {
-  const tokenizer = exact ? tokenizerFor(provider, model) : 'approximation';
+  const tokenizer = exact ? tokenizerFor(policy, model) : 'approximation';
   const [count, limit] = await Promise.all([
     tokenizer === 'approximation'
       ? Promise.resolve(approximateCounter)
       : loadEncoding(tokenizer).then(tokenizerCounter),
-    defaultOutputLimit(provider, model, kind),
+    defaultOutputLimit(policy, model, kind),
   ]);
   return {
     tokenizer,

@@ -7,6 +7,8 @@ export {
   CHAT_TOKENS_PER_REPLY,
   defaultOutputLimit,
   loadTokenEstimator,
+  type OutputLimit,
+  type TokenEstimatePolicy,
   type TokenEstimator,
   type TokenizableRequest,
   type TokenizerName,

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PROVIDERS, type Provider } from '@tranche/contracts';
 import { z } from 'zod';
 
-const PROVIDER_NAMES = ['openai', 'anthropic', 'mistral', 'vertex'] as const;
-export type PricedProvider = (typeof PROVIDER_NAMES)[number];
+/** Every provider has a block in the table (a new one may start with no models). */
+export type PricedProvider = Provider;
 
 const dollarsPerMillion = z.number().finite().min(0);
 
@@ -44,7 +45,7 @@ export const priceTableSchema = z.strictObject({
   date: z.iso.date(),
   currency: z.literal('USD'),
   unit: z.literal('per_million_tokens'),
-  providers: z.record(z.enum(PROVIDER_NAMES), providerSchema),
+  providers: z.record(z.enum(PROVIDERS), providerSchema),
 });
 export type PriceTable = z.infer<typeof priceTableSchema>;
 export type ProviderPrices = PriceTable['providers'][PricedProvider];
@@ -55,7 +56,7 @@ export const priceOverridesSchema = z.strictObject({
   version: z.string().min(1),
   date: z.iso.date().optional(),
   providers: z.partialRecord(
-    z.enum(PROVIDER_NAMES),
+    z.enum(PROVIDERS),
     z.strictObject({
       batch_discount: z.number().min(0).max(1).optional(),
       batch_discount_applies_to_cached_input: z.boolean().optional(),

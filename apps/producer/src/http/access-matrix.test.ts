@@ -101,6 +101,11 @@ const MATRIX: Array<{ route: string; call: () => Promise<Call>; expected: Expect
     call: async () => ({ method: 'GET', path: '/dashboard/chart.umd.js' }),
     expected: expect6(200, 200, 200, 200, 200, 200),
   },
+  {
+    route: 'GET /dashboard/providers.json',
+    call: async () => ({ method: 'GET', path: '/dashboard/providers.json' }),
+    expected: expect6(200, 200, 200, 200, 200, 200),
+  },
   // The API's OpenAPI document and its reference page describe the API and hold no data.
   {
     route: 'GET /openapi.json',

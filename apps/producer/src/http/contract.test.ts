@@ -17,8 +17,9 @@ const ADMIN_KEY = 'admin-key-for-the-contract-test';
 const NOT_OPERATIONS = [
   // Bull Board's own page, assets and API, behind HTTP Basic with an admin key: not part of Tranche's API.
   `ANY ${BULL_BOARD_PATH}`,
-  // A static asset of the dashboard page.
+  // Static assets of the dashboard page: its chart library, and the providers its jobs filter offers.
   'GET /dashboard/chart.umd.js',
+  'GET /dashboard/providers.json',
 ];
 
 const contract = new ContractChecker();

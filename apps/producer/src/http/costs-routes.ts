@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CostSummary, Dashboard } from '@tranche/contracts';
+import { type CostSummary, type Dashboard, PROVIDERS } from '@tranche/contracts';
 import { costSummary, type Sql } from '@tranche/db';
 import express, { Router } from 'express';
 import { costSummaryCsv } from '../costs/cost-csv';
@@ -54,6 +54,8 @@ export function dashboardPageRouter(): Router {
   router.get('/', (_req, res) => res.sendFile(join(PAGE_DIR, 'index.html')));
   // pnpm keeps packages under node_modules/.pnpm: a dot segment that `send` refuses unless told otherwise.
   router.get('/chart.umd.js', (_req, res) => res.sendFile(CHART_JS, { dotfiles: 'allow' }));
+  // The jobs list's provider filter offers the providers the API takes.
+  router.get('/providers.json', (_req, res) => res.json(PROVIDERS));
   router.use(express.static(PAGE_DIR, { index: false, redirect: false }));
   return router;
 }

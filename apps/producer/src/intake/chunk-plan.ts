@@ -1,8 +1,7 @@
 import {
-  AdapterRegistry,
   type BatchContext,
+  descriptorOf,
   effectiveLimits,
-  PROVIDER_LIMITS,
   type Provider,
   type ProviderLimits,
   planChunks,
@@ -14,22 +13,9 @@ export interface ChunkSummary {
   bytes: number;
 }
 
-/**
- * Adapters used only to encode request lines, never to call a provider: placeholders stand in for the
- * credentials (the worker's real adapters encode the same lines).
- */
-const lineEncoders = new AdapterRegistry({
-  OPENAI_API_KEY: 'dry-run',
-  ANTHROPIC_API_KEY: 'dry-run',
-  MISTRAL_API_KEY: 'dry-run',
-  GOOGLE_CLOUD_PROJECT: 'dry-run',
-  VERTEX_GCS_BUCKET: 'dry-run',
-  VERTEX_ACCESS_TOKEN: 'dry-run',
-});
-
 /** Bytes a request's line adds beyond the request itself, exactly as the submit worker counts them. */
 export function lineOverhead(provider: Provider, context: BatchContext): number {
-  return requestLineOverhead(lineEncoders.get(provider), context);
+  return requestLineOverhead(descriptorOf(provider).encoder, context);
 }
 
 /** The chunks the submit worker would plan for these request sizes (in input order), under the same limits. */
@@ -39,7 +25,7 @@ export function planChunkSummary(
   overhead: number,
   caps: ProviderLimits,
 ): { chunks: ChunkSummary[]; limits: ProviderLimits } {
-  const hard = PROVIDER_LIMITS[provider];
+  const hard = descriptorOf(provider).limits;
   const limits = effectiveLimits(hard, caps);
   const items = (function* () {
     for (const bytes of requestBytes) yield { customId: '', bytes: bytes + overhead };

@@ -1,4 +1,4 @@
-import type { UnifiedRequest } from '@tranche/adapters';
+import { descriptorOf, type Provider, type UnifiedRequest } from '@tranche/adapters';
 import {
   decimalToPico,
   loadTokenEstimator,
@@ -71,10 +71,11 @@ export class JobEstimate {
 
   static async create(
     pricer: Pricer,
-    job: { provider: string; model: string; kind: 'chat' | 'embedding'; outputSchema?: unknown },
+    job: { provider: Provider; model: string; kind: 'chat' | 'embedding'; outputSchema?: unknown },
     exact = true,
   ): Promise<JobEstimate> {
-    const tokens = await loadTokenEstimator(job.provider, job.model, job.kind, exact);
+    const policy = descriptorOf(job.provider).estimate;
+    const tokens = await loadTokenEstimator(policy, job.model, job.kind, exact);
     // A structured-output schema is sent with every request and billed as prompt: counted as text.
     const perRequestTokens =
       job.outputSchema === undefined ? 0 : tokens.inputTokens({ text: JSON.stringify(job.outputSchema) });

@@ -1,9 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   compileOutputSchema,
-  EMBEDDING_SIZE_SCOPE,
-  PROVIDER_KINDS,
-  PROVIDER_LIMITS,
+  descriptorOf,
   type RequestParams,
   type UnifiedRequest,
   UnsupportedPatternError,
@@ -24,17 +22,6 @@ export interface IntakeDefaults {
 export type JobHeaderRow = Omit<NewJob, 'status' | 'skippedDone' | 'inputCount' | 'duplicates'>;
 
 type ParsedParams = NonNullable<ParsedInput['params']>;
-
-/**
- * Sampling parameters a provider refuses outright. Anthropic's Messages API version 2026-10-21 (what
- * @anthropic-ai/sdk 1.x sends) rejects temperature and top_p on every model: refused here, before anything is paid.
- */
-const UNSUPPORTED_PARAMS: Record<ParsedJobHeader['provider'], ReadonlyArray<keyof RequestParams>> = {
-  openai: [],
-  anthropic: ['temperature', 'top_p'],
-  mistral: [],
-  vertex: [],
-};
 
 function mergeParams(
   defaults: ParsedParams | undefined,
@@ -70,7 +57,7 @@ export function normalizeHeader(
       message: `at least ${limits.minPollIntervalS} seconds (MIN_POLL_INTERVAL_S)`,
     });
   }
-  if (!PROVIDER_KINDS[header.provider].includes(header.kind)) {
+  if (!descriptorOf(header.provider).kinds.includes(header.kind)) {
     problems.push({ field: 'kind', message: `${header.provider} has no ${header.kind} batch API` });
   }
   if (header.output && header.kind === 'embedding') {
@@ -205,7 +192,7 @@ export class InputNormalizer {
     // in sorted key order (jsonb keeps no key order anyway).
     const requestJson = canonicalJson(request);
     const bytes = Buffer.byteLength(requestJson);
-    const providerLimit = PROVIDER_LIMITS[this.header.provider].maxBytes;
+    const providerLimit = descriptorOf(this.header.provider).limits.maxBytes;
     if (bytes > this.limits.maxInputBytes) {
       this.problem(at, `the request is ${bytes} bytes, over MAX_INPUT_BYTES (${this.limits.maxInputBytes})`);
     } else if (bytes > providerLimit) {
@@ -238,7 +225,7 @@ export class InputNormalizer {
     const header = this.header!;
     const own = input.params?.dimensions;
     const fallback = header.defaults?.params?.dimensions;
-    if (own !== undefined && own !== fallback && EMBEDDING_SIZE_SCOPE[header.provider] === 'batch') {
+    if (own !== undefined && own !== fallback && descriptorOf(header.provider).embeddingSize === 'batch') {
       this.problem(
         `${at}.params.dimensions`,
         `${header.provider} sets the vector size once per batch job: give it in defaults.params.dimensions`,
@@ -250,7 +237,8 @@ export class InputNormalizer {
   private toRequest(input: ParsedInput, at: string): UnifiedRequest {
     const header = this.header!;
     const params = mergeParams(header.defaults?.params, input.params);
-    for (const param of UNSUPPORTED_PARAMS[header.provider]) {
+    // Params the provider's API refuses outright are refused here, before anything is paid.
+    for (const param of descriptorOf(header.provider).params.refused) {
       if (params?.[param] !== undefined) {
         this.problem(`${at}.params.${param}`, `${header.provider}'s current API does not take ${param}`);
       }

@@ -1,4 +1,4 @@
-import { AnthropicAdapter, type BatchRef } from '@tranche/adapters';
+import { type BatchAdapter, type BatchRef, createAdapter, DESCRIPTORS } from '@tranche/adapters';
 import {
   type BatchRow,
   batchesToClean,
@@ -30,8 +30,11 @@ const h = emulatedWorker();
 const model = 'claude-sonnet-4-5';
 
 /** The worker's context with the real Anthropic adapter, pointed at the emulator. */
-function anthropicWorker(): { anthropic: AnthropicAdapter; ctx: WorkerContext } {
-  const anthropic = new AnthropicAdapter({ apiKey: 'test', baseURL: `${h.emulator.url}/anthropic` });
+function anthropicWorker(): { anthropic: BatchAdapter; ctx: WorkerContext } {
+  const anthropic = createAdapter(DESCRIPTORS.anthropic, {
+    apiKey: 'test',
+    baseURL: `${h.emulator.url}/anthropic`,
+  });
   return { anthropic, ctx: withAdapters(h.ctx, { anthropic }) };
 }
 
@@ -55,13 +58,13 @@ async function secondSubmit(job: JobRow, planned: BatchRow, ctx: WorkerContext):
 }
 
 /** Waits for the batch to end at the emulator, records that as poll would, and runs the fetch. */
-async function fetchWhenEnded(batch: BatchRow, anthropic: AnthropicAdapter, ctx: WorkerContext) {
+async function fetchWhenEnded(batch: BatchRow, anthropic: BatchAdapter, ctx: WorkerContext) {
   await recordEnded(h.sql, batch.id, await untilEnded(anthropic, refOf(batch)));
   await h.queues.enqueueFetch(batch.id);
   await run('fetch', processFetch, ctx);
 }
 
-async function resultIds(anthropic: AnthropicAdapter, ref: BatchRef, job: JobRow): Promise<string[]> {
+async function resultIds(anthropic: BatchAdapter, ref: BatchRef, job: JobRow): Promise<string[]> {
   const ids: string[] = [];
   for await (const result of anthropic.fetchResults(ref, { jobId: job.id, model, kind: 'chat' })) {
     ids.push(result.customId);

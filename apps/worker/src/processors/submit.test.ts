@@ -1,4 +1,4 @@
-import { AdapterRegistry, AnthropicAdapter, PROVIDER_LIMITS, ProviderCallError } from '@tranche/adapters';
+import { AdapterRegistry, createAdapter, DESCRIPTORS, ProviderCallError } from '@tranche/adapters';
 import {
   countSubmitAttempt,
   getBatch,
@@ -198,7 +198,7 @@ describe('processSubmit', () => {
   });
 
   it('fails at once an input larger than one batch of the provider may be, and sends the rest', async () => {
-    const provider = new ScriptedAdapter('openai', { ...PROVIDER_LIMITS.openai, maxBytes: 1_000 });
+    const provider = new ScriptedAdapter('openai', { ...DESCRIPTORS.openai.limits, maxBytes: 1_000 });
     const { job, customIds } = await insertTestJob(h.sql, { prompts: ['Short?', 'x'.repeat(2_000)] });
 
     await submitJob(job, withAdapters(h.ctx, { openai: provider }));
@@ -559,7 +559,10 @@ describe('processSubmit makes at most one provider batch per chunk', () => {
 
   it('does not adopt a provider batch another chunk holds (a wrong adoption): logs it and sends the chunk itself', async () => {
     // Anthropic batches carry no metadata: one of the same size, made after the chunk was planned, is adopted.
-    const anthropic = new AnthropicAdapter({ apiKey: 'test', baseURL: `${h.emulator.url}/anthropic` });
+    const anthropic = createAdapter(DESCRIPTORS.anthropic, {
+      apiKey: 'test',
+      baseURL: `${h.emulator.url}/anthropic`,
+    });
     const ctx = withAdapters(h.ctx, { anthropic });
     const model = 'claude-sonnet-4-5';
     const { job: mine } = await insertTestJob(h.sql, { provider: 'anthropic', model, prompts: prompts(2) });
@@ -591,7 +594,10 @@ describe('processSubmit makes at most one provider batch per chunk', () => {
     expect(h.emulator.stats().anthropic).toMatchObject({ batches: 2, requests: 4 });
   });
   it('does not record a batch it just made that another chunk adopted meanwhile: the attempt fails, and the next sends again', async () => {
-    const anthropic = new AnthropicAdapter({ apiKey: 'test', baseURL: `${h.emulator.url}/anthropic` });
+    const anthropic = createAdapter(DESCRIPTORS.anthropic, {
+      apiKey: 'test',
+      baseURL: `${h.emulator.url}/anthropic`,
+    });
     const ctx = withAdapters(h.ctx, { anthropic });
     const model = 'claude-sonnet-4-5';
     const { job: mine } = await insertTestJob(h.sql, { provider: 'anthropic', model, prompts: prompts(2) });

@@ -1,7 +1,6 @@
-import { PROVIDERS } from '@tranche/adapters';
+import { DESCRIPTORS, type InFlightQuota, PROVIDERS, type ProviderDescriptor } from '@tranche/adapters';
 import type { QuotaBudget, QuotaScope, QuotaUnit } from '@tranche/db';
 import { z } from 'zod';
-import { ANTHROPIC_QUEUED_REQUESTS, OPENAI_ENQUEUED_TOKENS } from './published-limits';
 
 const UNITS: readonly QuotaUnit[] = ['tokens', 'requests', 'batches'];
 
@@ -45,10 +44,10 @@ export const providerQuotasSchema = z
 
 export type ProviderQuotas = z.infer<typeof providerQuotasSchema>;
 
+/** PROVIDER_QUOTAS, and the usage tier variables the providers' descriptors name. */
 export interface QuotaSettings {
   PROVIDER_QUOTAS?: ProviderQuotas | undefined;
-  OPENAI_USAGE_TIER?: number | undefined;
-  ANTHROPIC_USAGE_TIER?: number | undefined;
+  readonly [tierVariable: string]: unknown;
 }
 
 /** A budget and where it comes from (for logs and the job view). */
@@ -71,8 +70,9 @@ function listedFamily(model: string, names: readonly string[]): string | null {
 
 /**
  * The budgets of in-flight work per provider and model: the operator's PROVIDER_QUOTAS over the published defaults
- * of the usage tier the operator names (OPENAI_USAGE_TIER, ANTHROPIC_USAGE_TIER). For each unit of one model: its
- * own `provider/model` entry, else the tier's figure, else the `provider/*` entry; plus the provider-wide entry.
+ * of the usage tier the operator names (the tier variable of the provider's descriptor, `OPENAI_USAGE_TIER`). For
+ * each unit of one model: its own `provider/model` entry, else the tier's figure, else the `provider/*` entry; plus
+ * the provider-wide entry.
  * Nothing configured: no budget (a provider that refuses a batch for its queue being full still gets it resent).
  */
 export class QuotaBook {
@@ -111,24 +111,36 @@ export class QuotaBook {
     provider: string,
     model: string,
   ): Partial<Record<QuotaUnit, NamedBudget>> & { shared?: Partial<Record<QuotaUnit, NamedBudget>> } {
-    const openaiTier = this.settings.OPENAI_USAGE_TIER;
-    if (provider === 'openai' && openaiTier !== undefined) {
-      const family = listedFamily(model, Object.keys(OPENAI_ENQUEUED_TOKENS));
-      const limit = family ? OPENAI_ENQUEUED_TOKENS[family]?.[openaiTier - 1] : undefined;
-      if (limit === undefined) return {};
-      return {
-        tokens: { scope: 'model', unit: 'tokens', limit, source: `OpenAI tier ${openaiTier} ${family}` },
-      };
-    }
-    const anthropicTier = this.settings.ANTHROPIC_USAGE_TIER;
-    if (provider === 'anthropic' && anthropicTier !== undefined) {
-      const limit = ANTHROPIC_QUEUED_REQUESTS[anthropicTier - 1];
-      if (limit === undefined) return {};
-      const source = `Anthropic tier ${anthropicTier}`;
-      return { shared: { requests: { scope: 'provider', unit: 'requests', limit, source } } };
-    }
-    return {};
+    const descriptor = descriptorNamed(provider);
+    const quota = descriptor?.limits.inFlight;
+    const tier = quota ? this.settings[quota.tierVariable] : undefined;
+    if (!descriptor || !quota || typeof tier !== 'number') return {};
+    const published = publishedFigure(quota, tier, model);
+    if (!published) return {};
+    const source = `${descriptor.label} tier ${tier}${published.family === null ? '' : ` ${published.family}`}`;
+    const budget: NamedBudget = { scope: published.scope, unit: quota.unit, limit: published.limit, source };
+    return budget.scope === 'model' ? { [budget.unit]: budget } : { shared: { [budget.unit]: budget } };
   }
+}
+
+function descriptorNamed(provider: string): ProviderDescriptor | null {
+  return Object.hasOwn(DESCRIPTORS, provider) ? DESCRIPTORS[provider as keyof typeof DESCRIPTORS] : null;
+}
+
+/** A provider's published figure for one tier and model, and the model family it is listed under (if per model). */
+function publishedFigure(
+  quota: InFlightQuota,
+  tier: number,
+  model: string,
+): { scope: QuotaScope; limit: number; family: string | null } | null {
+  const { figures } = quota;
+  if (figures.scope === 'provider') {
+    const limit = figures.byTier[tier - 1];
+    return limit === undefined ? null : { scope: 'provider', limit, family: null };
+  }
+  const family = listedFamily(model, Object.keys(figures.byFamily));
+  const limit = family ? figures.byFamily[family]?.[tier - 1] : undefined;
+  return limit === undefined ? null : { scope: 'model', limit, family };
 }
 
 /** The most one chunk may hold so that it fits its budgets at all (planning splits chunks to fit). */

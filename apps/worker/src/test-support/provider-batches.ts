@@ -1,4 +1,10 @@
-import type { BatchAdapter, BatchRef, PollResult, SubmitResult } from '@tranche/adapters';
+import {
+  type BatchAdapter,
+  type BatchRef,
+  DESCRIPTORS,
+  type PollResult,
+  type SubmitResult,
+} from '@tranche/adapters';
 import { type BatchRow, getBatch, type JobRow, recordPoll, recordSubmitted, type Sql } from '@tranche/db';
 import type { EmulatorHandle } from '@tranche/emulator';
 import { batchContextOf } from '../context';
@@ -7,7 +13,7 @@ import { planTestBatch } from './jobs';
 
 /** The worker's provider settings for an emulator (OpenAI only: the processors are provider-neutral). */
 export function emulatorEnv(emulator: EmulatorHandle): Record<string, string> {
-  return { OPENAI_API_KEY: 'sk-test-not-a-secret', OPENAI_BASE_URL: emulator.openaiBaseUrl };
+  return DESCRIPTORS.openai.env.emulator(emulator.url);
 }
 
 export function refOf(batch: BatchRow): BatchRef {

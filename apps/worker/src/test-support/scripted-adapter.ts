@@ -2,12 +2,12 @@ import {
   type BatchAdapter,
   type BatchContext,
   type BatchRef,
+  descriptorOf,
   type ExistingBatch,
   type ExistingBatchQuery,
   type JobKind,
   type NormalizedResult,
   type PollResult,
-  PROVIDER_LIMITS,
   type Provider,
   type ProviderLimits,
   type SubmitRequest,
@@ -40,7 +40,7 @@ export class ScriptedAdapter implements BatchAdapter {
 
   constructor(
     readonly provider: Provider = 'openai',
-    readonly limits: ProviderLimits = PROVIDER_LIMITS[provider],
+    readonly limits: ProviderLimits = descriptorOf(provider).limits,
   ) {}
 
   /** The calls of one method, in order. */

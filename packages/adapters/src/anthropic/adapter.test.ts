@@ -1,16 +1,18 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { countPromptTokens, countTokens, createAnthropicProvider, echoText } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
+import { createAdapter } from '../compose-adapter';
 import { ProviderCallError } from '../errors';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
 import type { BatchContext, UnifiedRequest } from '../types';
-import { AnthropicAdapter } from './adapter';
+import { anthropicDescriptor } from './descriptor';
 
 const chat: BatchContext = { jobId: 'job-1', model: 'claude-sonnet-4-6', kind: 'chat' };
 
 const testbed = adapterTestbed({
   emulator: { port: 0, stepMs: 50, seed: 3, providers: [createAnthropicProvider] },
-  adapter: (emu) => new AnthropicAdapter({ apiKey: 'test', baseURL: `${emu.url}/anthropic`, maxRetries: 2 }),
+  adapter: (emu) =>
+    createAdapter(anthropicDescriptor, { apiKey: 'test', baseURL: `${emu.url}/anthropic`, maxRetries: 2 }),
   context: chat,
 });
 const { submit, waitEnded, cancelTwice, collect, waitAndCollect, run, faultsLeft } = testbed;
@@ -290,8 +292,8 @@ describe('AnthropicAdapter against the emulator', () => {
 
   it('deletes an ended batch on cleanup, and a second cleanup is harmless', async () => {
     const { ref } = await run(numbered(2));
-    await testbed.adapter.cleanup(ref);
+    await testbed.adapter.cleanup!(ref);
     await expect(testbed.adapter.poll(ref)).rejects.toMatchObject({ status: 404 });
-    await expect(testbed.adapter.cleanup(ref)).resolves.toBeUndefined();
+    await expect(testbed.adapter.cleanup!(ref)).resolves.toBeUndefined();
   });
 });

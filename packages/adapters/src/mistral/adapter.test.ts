@@ -2,18 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { Mistral } from '@mistralai/mistralai';
 import { countPromptTokens, countTokens, createMistralProvider, echoText } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
+import { createAdapter } from '../compose-adapter';
 import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
-import type { BatchContext, SubmitRequest, UnifiedRequest } from '../types';
-import { MistralAdapter, type MistralAdapterOptions } from './adapter';
+import type { BatchAdapter, BatchContext, SubmitRequest, UnifiedRequest } from '../types';
+import { mistralDescriptor } from './descriptor';
+import type { MistralOptions } from './transport';
 
 const chat: BatchContext = { jobId: 'job-1', model: 'mistral-small-latest', kind: 'chat' };
 
 const FAST_RETRY = { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 10_000 };
-const serverURL = () => `${testbed.emu.url}/mistral`;
-const newAdapter = (options: Partial<MistralAdapterOptions> = {}): MistralAdapter =>
-  new MistralAdapter({ apiKey: 'test', serverURL: serverURL(), retry: FAST_RETRY, ...options });
+const serverURL = (): string => `${testbed.emu.url}/mistral`;
+const newAdapter = (options: Partial<MistralOptions> = {}): BatchAdapter =>
+  createAdapter(mistralDescriptor, { apiKey: 'test', serverURL: serverURL(), retry: FAST_RETRY, ...options });
 
 const testbed = adapterTestbed({
   emulator: { port: 0, stepMs: 50, seed: 5, providers: [createMistralProvider] },
@@ -62,8 +64,8 @@ describe('MistralAdapter against the emulator', () => {
     const submitted = await testbed.adapter.submit(chunk);
     await expectUploadedUnchanged(submitted.inputFileId, chunk);
     const { ref } = await waitAndCollect(submitted);
-    await testbed.adapter.cleanup(ref);
-    await testbed.adapter.cleanup(ref);
+    await testbed.adapter.cleanup!(ref);
+    await testbed.adapter.cleanup!(ref);
     const files = await fetch(`${serverURL()}/v1/files`, { headers: { authorization: 'Bearer test' } });
     expect(await files.json()).toMatchObject({ total: 0 });
   });
@@ -259,8 +261,7 @@ describe('MistralAdapter against the emulator', () => {
       status: 404,
     });
 
-    const offline = new MistralAdapter({
-      apiKey: 'test',
+    const offline = newAdapter({
       serverURL: 'http://127.0.0.1:9',
       retry: { ...FAST_RETRY, maxElapsedMs: 0 },
     });

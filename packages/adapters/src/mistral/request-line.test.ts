@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchContext } from '../types';
-import { encodeMistralLine } from './request-line';
+import { encodeMistralLine } from './encoder';
 
 const chat: BatchContext = { jobId: 'j', model: 'mistral-small-latest', kind: 'chat' };
 

@@ -1,8 +1,9 @@
 import { createMistralProvider } from '@tranche/emulator';
+import { createAdapter } from '../compose-adapter';
 import { adapterTestbed } from '../test-support/testbed';
 import { describeUnreadableLines } from '../test-support/unreadable-lines';
 import type { BatchContext } from '../types';
-import { MistralAdapter } from './adapter';
+import { mistralDescriptor } from './descriptor';
 
 const chat: BatchContext = { jobId: 'job-1', model: 'mistral-small-latest', kind: 'chat' };
 const FAST_RETRY = { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 10_000 };
@@ -10,7 +11,7 @@ const FAST_RETRY = { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, max
 const testbed = adapterTestbed({
   emulator: { port: 0, stepMs: 20, seed: 5, providers: [createMistralProvider] },
   adapter: (emu) =>
-    new MistralAdapter({ apiKey: 'test', serverURL: `${emu.url}/mistral`, retry: FAST_RETRY }),
+    createAdapter(mistralDescriptor, { apiKey: 'test', serverURL: `${emu.url}/mistral`, retry: FAST_RETRY }),
   context: chat,
 });
 

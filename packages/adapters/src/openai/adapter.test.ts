@@ -2,18 +2,25 @@ import { readFile } from 'node:fs/promises';
 import { countPromptTokens, countTokens, createOpenAIProvider, echoText } from '@tranche/emulator';
 import OpenAI from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAdapter } from '../compose-adapter';
 import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { CHUNK_KEY_METADATA } from '../metadata';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
-import type { BatchContext, SubmitRequest } from '../types';
-import { OpenAIAdapter, type OpenAIAdapterOptions } from './adapter';
+import type { BatchAdapter, BatchContext, SubmitRequest } from '../types';
+import type { OpenAIOptions } from './client';
+import { openAIDescriptor } from './descriptor';
 
 const chat: BatchContext = { jobId: 'job-1', model: 'gpt-4o-mini', kind: 'chat' };
 const embedding: BatchContext = { jobId: 'job-e', model: 'text-embedding-3-small', kind: 'embedding' };
 
-const newAdapter = (options: Partial<OpenAIAdapterOptions> = {}): OpenAIAdapter =>
-  new OpenAIAdapter({ apiKey: 'test', baseURL: testbed.emu.openaiBaseUrl, maxRetries: 2, ...options });
+const newAdapter = (options: Partial<OpenAIOptions> = {}): BatchAdapter =>
+  createAdapter(openAIDescriptor, {
+    apiKey: 'test',
+    baseURL: testbed.emu.openaiBaseUrl,
+    maxRetries: 2,
+    ...options,
+  });
 
 const testbed = adapterTestbed({
   emulator: { port: 0, stepMs: 50, seed: 9, providers: [createOpenAIProvider] },
@@ -268,7 +275,7 @@ describe('OpenAIAdapter against the emulator', () => {
     });
 
     // The file made from the upload is cleaned up like any other.
-    await parted.cleanup(ref);
+    await parted.cleanup!(ref);
     expect((await client.files.list()).data).toEqual([]);
   });
 
@@ -635,7 +642,7 @@ describe('OpenAIAdapter against the emulator', () => {
         .catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(ProviderCallError);
       expect(missing).toMatchObject({ status: 404, retryable: false });
-      const offline = new OpenAIAdapter({ apiKey: 'test', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+      const offline = newAdapter({ baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
       await expect(offline.poll({ providerBatchId: 'x' })).rejects.toMatchObject({
         status: null,
         retryable: true,
@@ -759,19 +766,20 @@ describe('OpenAIAdapter against the emulator', () => {
     const stored = (await client.files.list()).data.map((file) => file.id).sort();
     expect(stored).toEqual([ref.inputFileId, poll.outputFileId, poll.errorFileId].sort());
 
-    await testbed.adapter.cleanup(ref);
+    await testbed.adapter.cleanup!(ref);
     expect((await client.files.list()).data).toEqual([]);
-    await expect(testbed.adapter.cleanup(ref)).resolves.toBeUndefined();
+    await expect(testbed.adapter.cleanup!(ref)).resolves.toBeUndefined();
     await expect(
-      testbed.adapter.cleanup({ providerBatchId: 'batch_missing', inputFileId: null }),
+      testbed.adapter.cleanup!({ providerBatchId: 'batch_missing', inputFileId: null }),
     ).resolves.toBeUndefined();
 
     // Anything but a 404 is an error.
     const file = await client.files.create({ file: new File(['{}\n'], 'x.jsonl'), purpose: 'batch' });
     testbed.emu.setFaults({ http: [httpFault('DELETE', '^/files/', 500, 5)] });
-    const error = await newAdapter({ maxRetries: 0 })
-      .cleanup({ providerBatchId: 'x', inputFileId: file.id })
-      .catch((e: unknown) => e);
+    const error = await newAdapter({ maxRetries: 0 }).cleanup!({
+      providerBatchId: 'x',
+      inputFileId: file.id,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderCallError);
     expect(error).toMatchObject({ status: 500, retryable: true });
   });

@@ -1,10 +1,11 @@
 import { countPromptTokens, countTokens, createGoogleProviders, echoText } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
+import { createAdapter } from '../compose-adapter';
 import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { adapterTestbed, byId, numbered, promptOf, question } from '../test-support/testbed';
 import type { BatchContext, UnifiedRequest } from '../types';
-import { VertexAdapter } from './adapter';
+import { vertexDescriptor } from './descriptor';
 
 const BUCKET = 'tranche-test';
 const chat: BatchContext = { jobId: 'job-1', model: 'gemini-2.5-flash', kind: 'chat' };
@@ -12,7 +13,7 @@ const chat: BatchContext = { jobId: 'job-1', model: 'gemini-2.5-flash', kind: 'c
 const testbed = adapterTestbed({
   emulator: { stepMs: 40, seed: 11, providers: [createGoogleProviders] },
   adapter: (emu) =>
-    new VertexAdapter({
+    createAdapter(vertexDescriptor, {
       project: 'test-proj',
       location: 'us-central1',
       bucket: BUCKET,
@@ -80,7 +81,7 @@ describe('VertexAdapter against the emulator', () => {
     // Without the output directory the adapter finds it through the job.
     expect(await collect(ref)).toHaveLength(30);
 
-    await testbed.adapter.cleanup(ref);
+    await testbed.adapter.cleanup!(ref);
     expect(await listBucket(`tranche/job-1/${chunk.chunkKey}/`)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { OAuth2Client } from 'google-auth-library';
 
 // The SDKs are imported when a client is first made, not with this module: a process that never talks to Vertex
-// (the API encoding lines, a worker without Vertex jobs) does not load them.
+// (the API, a worker without Vertex jobs) does not load them.
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 

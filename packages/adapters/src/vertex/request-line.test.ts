@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchContext } from '../types';
 import { customIdFromLabels, customIdLabels } from './custom-id-labels';
-import { vertexLine } from './request-line';
+import { vertexLine } from './encoder';
 
 const chat: BatchContext = { jobId: 'j', model: 'gemini-2.5-flash', kind: 'chat' };
 

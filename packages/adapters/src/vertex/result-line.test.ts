@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { rowStatusError } from '../gemini-format/row-status';
 import type { BatchContext } from '../types';
 import { customIdLabels } from './custom-id-labels';
 import { parseVertexLine } from './result-line';
-import { rowStatusError } from './row-status';
 
 const chat: BatchContext = { jobId: 'j', model: 'gemini-2.5-flash', kind: 'chat' };
 const request = (id: string) => ({

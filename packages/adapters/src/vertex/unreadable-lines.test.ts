@@ -1,15 +1,16 @@
 import { createGoogleProviders } from '@tranche/emulator';
+import { createAdapter } from '../compose-adapter';
 import { adapterTestbed } from '../test-support/testbed';
 import { describeUnreadableLines } from '../test-support/unreadable-lines';
 import type { BatchContext } from '../types';
-import { VertexAdapter } from './adapter';
+import { vertexDescriptor } from './descriptor';
 
 const chat: BatchContext = { jobId: 'job-1', model: 'gemini-2.5-flash', kind: 'chat' };
 
 const testbed = adapterTestbed({
   emulator: { stepMs: 20, seed: 11, providers: [createGoogleProviders] },
   adapter: (emu) =>
-    new VertexAdapter({
+    createAdapter(vertexDescriptor, {
       project: 'test-proj',
       location: 'us-central1',
       bucket: 'tranche-test',

@@ -118,7 +118,10 @@ export function registerSubmit(program: Command): void {
         'The rest of the job comes from the options. Inputs stream from the file: any size is fine.',
     )
     .argument('<file>', 'file.jsonl, file.csv, or - to read JSONL from stdin')
-    .requiredOption('--provider <provider>', 'openai, anthropic, mistral or vertex')
+    .requiredOption(
+      '--provider <provider>',
+      'the provider, e.g. openai (a name the API does not take is refused with the list)',
+    )
     .requiredOption('--model <model>', 'the model, e.g. gpt-4o-mini')
     .requiredOption('--project <project>', 'metadata.project: whose budget and costs the job counts in')
     .option('--owner <owner>', 'metadata.owner (default: your user name)')

@@ -15,7 +15,6 @@ export const ANTHROPIC_PREFIX = '/anthropic';
  * Fault paths are matched as the API names them, e.g. `/v1/messages/batches`.
  */
 export function createAnthropicProvider(ctx: EmulatorContext): EmulatorProvider {
-  ctx.stats.register(PROVIDER);
   const batches = new BatchService(ctx);
 
   const router = Router();

@@ -21,6 +21,11 @@ export class BlobStore {
     await rm(path, { force: true });
   }
 
+  /** Removes the files in the background; one already gone is no error. */
+  discard(paths: Iterable<string>): void {
+    for (const path of paths) void this.remove(path).catch(() => undefined);
+  }
+
   async dispose(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }

@@ -129,8 +129,11 @@ export class FaultRegistry {
     return this.take(this.config.stall_body, call);
   }
 
-  /** Consumes one use of `expire` and `fail_validation` when they apply to the provider. */
-  forNewBatch(provider: string): BatchFaults {
+  /**
+   * Consumes one use of `expire`, `fail_validation` and `truncate_output` when they apply to the provider, and of
+   * `lose_output_file` when it speaks OpenAI's batch wire (no other provider's batch may use up its `times`).
+   */
+  forNewBatch(provider: string, wire: { openAIWire?: boolean } = {}): BatchFaults {
     const { expire, fail_validation, request_errors } = this.config;
     const expireFraction = this.consume(expire, provider) ? expire!.fraction_completed : null;
     const failValidation = this.consume(fail_validation, provider);
@@ -149,8 +152,7 @@ export class FaultRegistry {
       cachedFraction: this.config.cached_fraction,
       nulAnswers: this.nulAnswersFor(provider),
       lines: this.lineFaultsFor(provider),
-      // Only OpenAI's results writer reads it: no other provider's batch may use up its `times`.
-      loseOutputFile: provider === 'openai' && this.consume(this.config.lose_output_file, provider),
+      loseOutputFile: (wire.openAIWire ?? false) && this.consume(this.config.lose_output_file, provider),
     };
   }
 

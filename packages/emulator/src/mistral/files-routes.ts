@@ -1,12 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { unixSeconds } from '../core/clock';
-import { receiveMultipart } from '../core/multipart';
+import { receiveUpload } from '../core/file-transfer';
 import type { EmulatorContext } from '../core/provider';
-import { releaseHold } from '../core/response-hold';
+import { fileContentRoutes, findFile } from '../openai-compatible/file-routes';
 import { notFound, unprocessable } from './errors';
-import { type FileRegistry, newFileId, type StoredFile } from './file-registry';
+import { type FileRegistry, newFileId } from './file-registry';
 import { queryInt, queryString } from './query';
 import { findInvalidRequestLine } from './request-file';
 import type { FilePurpose, SampleType, WireFile } from './types';
@@ -21,18 +19,18 @@ const SAMPLE_TYPES: Record<FilePurpose, SampleType> = {
 
 export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
   const router = Router();
+  const access = { files, blobs: ctx.blobs, notFound: (id: string) => notFound(`File ${id} not found`) };
 
   router.post('/v1/files', async (req, res) => {
-    const upload = await receiveMultipart(req, {
+    const options = {
       fileField: 'file',
       newPath: () => ctx.blobs.newPath('mistral-upload'),
       maxFileBytes: MAX_UPLOAD_BYTES,
-    });
-    try {
-      const file = upload.file;
+    };
+    const object = await receiveUpload(req, ctx.blobs, options, async ({ file, fields }) => {
       if (!file) throw unprocessable("Field required: 'file'.", 'file');
       if (file.truncated) throw unprocessable('File is too large. The maximum file size is 512 MB.', 'file');
-      const purpose = parsePurpose(upload.fields.get('purpose'));
+      const purpose = parsePurpose(fields.get('purpose'));
       // `expiry` and `visibility` (the SDK sends them) are accepted and ignored; files here never expire.
       if (purpose === 'batch') {
         const problem = await findInvalidRequestLine(file.path);
@@ -53,13 +51,11 @@ export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
         expires_at: null,
         visibility: 'workspace',
       };
-      files.add(object, file.path);
+      files.add(object, file.path, file.lines);
       ctx.stats.add('mistral', { bytes: file.bytes });
-      res.json(object);
-    } catch (error) {
-      if (upload.file) await ctx.blobs.remove(upload.file.path);
-      throw error;
-    }
+      return object;
+    });
+    res.json(object);
   });
 
   router.get('/v1/files', (req, res) => {
@@ -76,29 +72,10 @@ export function filesRouter(ctx: EmulatorContext, files: FileRegistry): Router {
   });
 
   router.get('/v1/files/:id', (req, res) => {
-    res.json({ ...findFile(files, req).object, deleted: false });
+    res.json({ ...findFile(access, req).object, deleted: false });
   });
 
-  router.get('/v1/files/:id/content', async (req, res) => {
-    const file = findFile(files, req);
-    await releaseHold(res);
-    res.status(200);
-    // The SDK accepts only octet-stream here: `application/jsonl` would fail its content-type match.
-    res.set('content-type', 'application/octet-stream');
-    res.set('content-length', String(file.object.bytes));
-    try {
-      await pipeline(createReadStream(file.path), res);
-    } catch {
-      res.destroy();
-    }
-  });
-
-  router.delete('/v1/files/:id', async (req, res) => {
-    const file = findFile(files, req);
-    files.delete(file.object.id);
-    await ctx.blobs.remove(file.path);
-    res.json({ id: file.object.id, object: 'file', deleted: true });
-  });
+  router.use(fileContentRoutes('/v1/files', access));
 
   return router;
 }
@@ -111,11 +88,4 @@ function parsePurpose(value: string | undefined): FilePurpose {
     `Input should be ${PURPOSES.map((p) => `'${p}'`).join(', ')}; got '${value}'.`,
     'purpose',
   );
-}
-
-function findFile(files: FileRegistry, req: Request): StoredFile {
-  const id = String(req.params.id);
-  const file = files.get(id);
-  if (!file) throw notFound(`File ${id} not found`);
-  return file;
 }

@@ -1,4 +1,5 @@
-import { isRecord, SUPPORTED_ENDPOINTS, type SupportedEndpoint } from '../openai/batch-params';
+import { isRecord } from '../core/is-record';
+import { SUPPORTED_ENDPOINTS, type SupportedEndpoint } from '../openai-compatible/endpoints';
 import { unprocessable } from './errors';
 import { parseRequest } from './request-line';
 

@@ -1,8 +1,10 @@
+import type { PlanOutcome } from '../core/batch-engine/batch';
+import { batchRng, type RequestErrorDraw } from '../core/batch-engine/plan';
 import type { BatchFaults } from '../core/faults';
-import { createRng, seedFrom } from '../core/prng';
-import type { SupportedEndpoint } from '../openai/batch-params';
-import { buildPlan } from '../openai/batch-plan';
-import { executeRequest, type Outcome, requestError } from '../openai/request-executor';
+import type { Rng } from '../core/prng';
+import type { SupportedEndpoint } from '../openai-compatible/endpoints';
+import { executeRequest, type Outcome, requestError } from '../openai-compatible/request-executor';
+import { compatiblePlan, injectCompatibleErrors } from '../openai-compatible/request-plan';
 import { errorObject } from './errors';
 import type { JobPlan } from './job-record';
 import { forEachLine } from './request-file';
@@ -12,7 +14,7 @@ import type { WireBatchError } from './types';
 /** Up to 1M requests per batch (docs/providers/mistral.md#limits). */
 export const MAX_JOB_REQUESTS = 1_000_000;
 
-export type PlanResult = { ok: true; plan: JobPlan } | { ok: false; errors: WireBatchError[] };
+export type PlanResult = PlanOutcome<JobPlan, WireBatchError[]>;
 
 export interface PlanInput {
   seq: number;
@@ -20,11 +22,10 @@ export interface PlanInput {
   endpoint: SupportedEndpoint;
   model: string;
   faults: BatchFaults;
-  /** Whether `customId` may take one more injected failure (the cap spans batches). */
-  allowFailure(customId: string, maxPerCustomId: number): boolean;
+  requestErrors: RequestErrorDraw;
 }
 
-const failure = (message: string): PlanResult => ({ ok: false, errors: [{ message, count: 1 }] });
+const failure = (message: string): PlanResult => ({ ok: false, failure: [{ message, count: 1 }] });
 
 /**
  * Reads the request files once, line by line, and runs every request through the deterministic model with the
@@ -36,7 +37,7 @@ export async function planJob(input: PlanInput): Promise<PlanResult> {
   if (faults.failValidation) return failure('The batch job failed validation (injected fault).');
   const customIds: Array<string | null> = [];
   const outcomes: Outcome[] = [];
-  const rng = createRng(seedFrom(faults.seed, 'mistral', seq, 'invalid-json'));
+  const rng = batchRng(faults.seed, 'mistral', seq, 'invalid-json');
   const tooMany = new Error('too many requests');
   try {
     for (const path of input.paths) {
@@ -56,16 +57,12 @@ export async function planJob(input: PlanInput): Promise<PlanResult> {
     return failure(`The input files could not be read: ${(error as Error).message}`);
   }
   if (outcomes.length === 0) return failure('The batch job has no requests.');
-  injectFailures(customIds, outcomes, input);
-  const order = createRng(seedFrom(faults.seed, 'mistral', seq, 'order'));
-  return { ok: true, plan: buildPlan(input.model, customIds, outcomes, order) };
+  injectCompatibleErrors(customIds, outcomes, input.requestErrors, (status) => errorObject(status));
+  const order = batchRng(faults.seed, 'mistral', seq, 'order');
+  return { ok: true, plan: compatiblePlan(input.model, customIds, outcomes, order) };
 }
 
-function execute(
-  input: PlanInput,
-  body: Record<string, unknown>,
-  rng: ReturnType<typeof createRng>,
-): Outcome {
+function execute(input: PlanInput, body: Record<string, unknown>, rng: Rng): Outcome {
   // Mistral names the embedding size `output_dimension` (OpenAI: `dimensions`).
   return executeRequest(
     input.endpoint,
@@ -79,16 +76,4 @@ function execute(
     },
     'output_dimension',
   );
-}
-
-function injectFailures(customIds: Array<string | null>, outcomes: Outcome[], input: PlanInput): void {
-  const policy = input.faults.requestErrors;
-  if (!policy || policy.rate <= 0) return;
-  const rng = createRng(seedFrom(input.faults.seed, 'mistral', input.seq, 'request-errors'));
-  for (let i = 0; i < outcomes.length; i++) {
-    if (outcomes[i]!.kind === 'error') continue;
-    if (rng.next() >= policy.rate) continue;
-    if (!input.allowFailure(customIds[i] ?? `#${i}`, policy.maxPerCustomId)) continue;
-    outcomes[i] = requestError(policy.status, errorObject(policy.status));
-  }
 }

@@ -6,8 +6,8 @@ import type { EmulatorContext } from '../core/provider';
 import { releaseHold } from '../core/response-hold';
 import { unprocessable } from './errors';
 import { parseJobParams } from './job-params';
-import { TERMINAL_STATUSES } from './job-record';
 import type { JobListQuery, JobService } from './job-service';
+import { renderJob } from './job-view';
 import type { MistralSwitches } from './options';
 import { queryBoolean, queryInt, queryString, queryStrings } from './query';
 import { JOB_STATUSES, type JobStatus, type WireBatchJob } from './types';
@@ -49,11 +49,11 @@ export function jobsRouter(ctx: EmulatorContext, jobs: JobService, switches: Mis
   });
 
   router.get('/v1/batch/jobs/:id', async (req, res) => {
-    const { job, record } = await jobs.get(String(req.params.id));
+    const job = await jobs.get(String(req.params.id));
+    const wire = renderJob(job, ctx.clock.now());
     const inline = queryBoolean(req.query.inline, 'inline') ?? false;
-    if (inline && TERMINAL_STATUSES.has(record.status))
-      await sendWithOutputs(res, job, jobs.resultPaths(record));
-    else res.json(job);
+    if (inline && job.phase === 'ended') await sendWithOutputs(res, wire, jobs.resultPaths(job));
+    else res.json(wire);
   });
 
   router.post('/v1/batch/jobs/:id/cancel', async (req, res) => {

@@ -1,12 +1,12 @@
 import express, { Router } from 'express';
 import { ZodError, z } from 'zod';
 import { errorHandler } from '../core/error-handler';
+import { faultMiddleware } from '../core/fault-middleware';
 import { HttpError } from '../core/http-error';
 import type { EmulatorContext, EmulatorProvider } from '../core/provider';
 import type { ProviderFactory } from '../providers';
 import { requireBearer } from './auth';
-import { renderMistralError } from './errors';
-import { mistralFaultMiddleware } from './fault-middleware';
+import { errorObject, renderMistralError } from './errors';
 import { FileRegistry } from './file-registry';
 import { filesRouter } from './files-routes';
 import { JobService } from './job-service';
@@ -33,14 +33,23 @@ export function mistralProviderFactory(input: MistralOptionsInput = {}): Provide
 export const createMistralProvider: ProviderFactory = mistralProviderFactory();
 
 function buildMistralProvider(ctx: EmulatorContext, switches: MistralSwitches): EmulatorProvider {
-  ctx.stats.register('mistral');
   const files = new FileRegistry();
   const jobs = new JobService(ctx, files, switches);
 
   const router = Router();
   router.use('/_emulator', controlRouter(switches));
   router.use(requireBearer);
-  router.use(mistralFaultMiddleware({ faults: ctx.faults, scheduler: ctx.scheduler }));
+  router.use(
+    faultMiddleware({
+      provider: 'mistral',
+      providerPrefix: MISTRAL_MOUNT_PATH,
+      faults: ctx.faults,
+      scheduler: ctx.scheduler,
+      errorBody: (status, message) => errorObject(status, message),
+      unversionedPaths: true,
+      retryHeaders: 'seconds',
+    }),
+  );
   router.use(filesRouter(ctx, files));
   router.use(jobsRouter(ctx, jobs, switches));
   router.use((req) => {
@@ -54,8 +63,7 @@ function buildMistralProvider(ctx: EmulatorContext, switches: MistralSwitches): 
     router,
     reset() {
       switches.reset();
-      for (const path of [...jobs.reset(), ...files.clear()])
-        void ctx.blobs.remove(path).catch(() => undefined);
+      ctx.blobs.discard([...jobs.reset(), ...files.clear()]);
     },
     async close() {
       await jobs.close();

@@ -1,4 +1,4 @@
-import { isRecord } from '../openai/batch-params';
+import { isRecord } from '../core/is-record';
 
 export type ParsedRequestLine =
   | { ok: true; customId: string | null; body: Record<string, unknown> }

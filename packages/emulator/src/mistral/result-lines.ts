@@ -1,7 +1,7 @@
 import { rngHex } from '../core/ids';
 import { base64Vector, embeddingVector } from '../core/model';
 import type { Rng } from '../core/prng';
-import type { Outcome } from '../openai/request-executor';
+import type { Outcome } from '../openai-compatible/request-executor';
 import type { ErrorLineShape } from './options';
 import type { ChatBody, EmbeddingBody, MistralErrorObject, ResultLine } from './types';
 

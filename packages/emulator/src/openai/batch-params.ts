@@ -1,13 +1,9 @@
+import { isRecord } from '../core/is-record';
+import { SUPPORTED_ENDPOINTS, type SupportedEndpoint } from '../openai-compatible/endpoints';
 import { badRequest, invalidType, missingParameter } from './errors';
 import type { KnownEndpoint } from './types';
 
-/** The endpoints the emulator can answer; the real API accepts the rest of `KnownEndpoint` too. */
-export const SUPPORTED_ENDPOINTS = [
-  '/v1/chat/completions',
-  '/v1/embeddings',
-] as const satisfies KnownEndpoint[];
-export type SupportedEndpoint = (typeof SUPPORTED_ENDPOINTS)[number];
-
+/** The real API accepts these too; the emulator runs only `SUPPORTED_ENDPOINTS`. */
 const KNOWN_ENDPOINTS: KnownEndpoint[] = [
   '/v1/responses',
   '/v1/chat/completions',
@@ -137,8 +133,4 @@ function parseOutputExpiry(value: unknown): number | null {
     );
   }
   return seconds;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

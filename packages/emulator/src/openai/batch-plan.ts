@@ -1,12 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { PlanOutcome } from '../core/batch-engine/batch';
+import { batchRng, type RequestErrorDraw } from '../core/batch-engine/plan';
 import type { BatchFaults } from '../core/faults';
-import { createRng, seedFrom, shuffledIndices } from '../core/prng';
-import type { SupportedEndpoint } from './batch-params';
-import type { BatchPlan } from './batch-record';
+import type { SupportedEndpoint } from '../openai-compatible/endpoints';
+import { executeRequest, type Outcome } from '../openai-compatible/request-executor';
+import {
+  type CompatiblePlan,
+  compatiblePlan,
+  injectCompatibleErrors,
+} from '../openai-compatible/request-plan';
 import { errorForStatus } from './errors';
 import { checkInputLine } from './input-line';
-import { executeRequest, type Outcome, requestError } from './request-executor';
 import type { WireBatchError } from './types';
 
 export const MAX_REQUESTS = 50_000;
@@ -14,16 +19,17 @@ export const MAX_REQUESTS = 50_000;
 export const MAX_INPUT_BYTES = 200_000_000;
 const MAX_REPORTED_ERRORS = 100;
 
-export type PlanResult = { ok: true; plan: BatchPlan } | { ok: false; errors: WireBatchError[] };
+export type PlanResult = PlanOutcome<CompatiblePlan, WireBatchError[]>;
 
 export interface PlanInput {
+  /** The provider serving OpenAI's wire: it names the random streams. */
+  provider: string;
   seq: number;
   path: string;
   bytes: number;
   endpoint: SupportedEndpoint;
   faults: BatchFaults;
-  /** Whether `customId` may take one more injected failure (the cap spans batches). */
-  allowFailure(customId: string, maxPerCustomId: number): boolean;
+  requestErrors: RequestErrorDraw;
 }
 
 const batchError = (code: string, message: string, line: number | null = null): WireBatchError => ({
@@ -39,7 +45,7 @@ const batchError = (code: string, message: string, line: number | null = null): 
  * `mixed_models` and `validation_failed` (the fault) are our choice; the real ones are unconfirmed.
  */
 export async function planBatch(input: PlanInput): Promise<PlanResult> {
-  const { faults, seq } = input;
+  const { faults, provider, seq } = input;
   if (faults.failValidation) {
     return fail([batchError('validation_failed', 'The input file failed validation (injected fault).')]);
   }
@@ -56,7 +62,7 @@ export async function planBatch(input: PlanInput): Promise<PlanResult> {
   const customIds: string[] = [];
   const outcomes: Outcome[] = [];
   const seen = new Set<string>();
-  const jsonRng = createRng(seedFrom(faults.seed, 'openai', seq, 'invalid-json'));
+  const jsonRng = batchRng(faults.seed, provider, seq, 'invalid-json');
   let model: string | null = null;
   let lineNumber = 0;
   let count = 0;
@@ -122,59 +128,13 @@ export async function planBatch(input: PlanInput): Promise<PlanResult> {
   if (count === 0 || model === null)
     return fail([batchError('empty_file', 'The input file has no requests.')]);
 
-  injectFailures(customIds, outcomes, input);
+  injectCompatibleErrors(customIds, outcomes, input.requestErrors, errorForStatus);
   return {
     ok: true,
-    plan: buildPlan(model, customIds, outcomes, createRng(seedFrom(faults.seed, 'openai', seq, 'order'))),
+    plan: compatiblePlan(model, customIds, outcomes, batchRng(faults.seed, provider, seq, 'order')),
   };
 }
 
 function fail(errors: WireBatchError[]): PlanResult {
-  return { ok: false, errors };
-}
-
-function injectFailures(customIds: string[], outcomes: Outcome[], input: PlanInput): void {
-  const policy = input.faults.requestErrors;
-  if (!policy || policy.rate <= 0) return;
-  const rng = createRng(seedFrom(input.faults.seed, 'openai', input.seq, 'request-errors'));
-  for (let i = 0; i < outcomes.length; i++) {
-    if (outcomes[i]!.kind === 'error') continue;
-    if (rng.next() >= policy.rate) continue;
-    if (!input.allowFailure(customIds[i]!, policy.maxPerCustomId)) continue;
-    outcomes[i] = requestError(policy.status, errorForStatus(policy.status));
-  }
-}
-
-/** Shuffles the completion order and precomputes the running sums `BatchPlan` describes. */
-export function buildPlan<CustomId = string>(
-  model: string,
-  customIds: CustomId[],
-  outcomes: Outcome[],
-  rng: ReturnType<typeof createRng>,
-): BatchPlan<CustomId> {
-  const total = outcomes.length;
-  const order = shuffledIndices(total, rng);
-  const failedBefore = new Uint32Array(total + 1);
-  const inputTokensBefore = new Float64Array(total + 1);
-  const outputTokensBefore = new Float64Array(total + 1);
-  const cachedTokensBefore = new Float64Array(total + 1);
-  for (let k = 0; k < total; k++) {
-    const outcome = outcomes[order[k]!]!;
-    failedBefore[k + 1] = failedBefore[k]! + (outcome.kind === 'error' ? 1 : 0);
-    inputTokensBefore[k + 1] = inputTokensBefore[k]! + (outcome.kind === 'error' ? 0 : outcome.promptTokens);
-    outputTokensBefore[k + 1] =
-      outputTokensBefore[k]! + (outcome.kind === 'chat' ? outcome.completionTokens : 0);
-    cachedTokensBefore[k + 1] = cachedTokensBefore[k]! + (outcome.kind === 'chat' ? outcome.cachedTokens : 0);
-  }
-  return {
-    model,
-    total,
-    customIds,
-    outcomes,
-    order,
-    failedBefore,
-    inputTokensBefore,
-    outputTokensBefore,
-    cachedTokensBefore,
-  };
+  return { ok: false, failure: errors };
 }

@@ -1,36 +1,39 @@
+import { BatchEngine } from '../core/batch-engine/engine';
+import { requestErrorDraw } from '../core/batch-engine/plan';
 import { randomHex } from '../core/ids';
 import type { EmulatorContext } from '../core/provider';
-import { advance, cancel, type LifecycleHooks, nextTransitionAt } from './batch-lifecycle';
 import type { BatchParams } from './batch-params';
 import { planBatch } from './batch-plan';
-import { doneCount } from './batch-progress';
-import { type BatchRecord, TERMINAL_STATUSES } from './batch-record';
+import type { OpenAIBatch } from './batch-record';
 import { writeBatchResults } from './batch-results';
-import { renderBatch } from './batch-view';
+import { batchStatus, renderBatch } from './batch-view';
 import { queueFullError } from './enqueued-tokens';
 import { badRequest, notFound } from './errors';
 import type { FileRegistry } from './file-registry';
 import { cursorPage } from './pagination';
 import type { ListBody, WireBatch } from './types';
 
-/**
- * Owns the batches. State advances lazily when a batch is read, and by a timer at each boundary
- * so result files are ready (and cancel/expiry cut-offs fixed) without anyone polling.
- */
+/** The Batches API of a provider on OpenAI's wire (`provider` names its stats, faults and random streams). */
 export class BatchService {
-  private batches = new Map<string, BatchRecord>();
-  private seq = 0;
-  private readonly hooks: LifecycleHooks;
+  private readonly engine: BatchEngine<OpenAIBatch>;
 
   constructor(
     private readonly ctx: EmulatorContext,
     private readonly files: FileRegistry,
+    private readonly provider: string,
   ) {
-    this.hooks = {
-      now: () => ctx.clock.now(),
-      writeResults: (batch, done, expired, atMs) =>
-        writeBatchResults(batch, done, expired, atMs, { blobs: ctx.blobs, files }),
-    };
+    this.engine = new BatchEngine<OpenAIBatch>(ctx, {
+      provider,
+      openAIWire: true,
+      profile: { finalizing: true, cancelBeforeRunning: 'cancelling' },
+      newId: () => `batch_${randomHex(32)}`,
+      notFound: (id) => notFound(`No such Batch object: ${id}`, 'batch_id'),
+      writeResults: (batch, run) => writeBatchResults(batch, run, { provider, blobs: ctx.blobs, files }),
+      refuseCancel: (batch) =>
+        batch.end === 'cancelled'
+          ? null
+          : badRequest(`Cannot cancel a batch with status '${batchStatus(batch)}'.`, null, 'invalid_state'),
+    });
   }
 
   create(params: BatchParams): WireBatch {
@@ -43,121 +46,58 @@ export class BatchService {
         'invalid_file_purpose',
       );
     }
-    const faults = this.ctx.faults.forNewBatch('openai');
-    const now = this.ctx.clock.now();
-    const batch: BatchRecord = {
-      seq: this.seq++,
-      id: `batch_${randomHex(32)}`,
-      params,
-      faults,
-      stepMs: this.ctx.stepMs * faults.slowFactor,
-      status: 'validating',
-      createdAtMs: now,
-      inProgressAtMs: null,
-      finalizingAtMs: null,
-      completedAtMs: null,
-      failedAtMs: null,
-      expiredAtMs: null,
-      cancellingAtMs: null,
-      cancelledAtMs: null,
-      plan: null,
-      errors: null,
-      planReadyAtMs: null,
-      doneAtCancel: null,
-      outputFileId: null,
-      errorFileId: null,
-      writing: null,
-      unschedule: null,
-      discarded: false,
-    };
-    this.batches.set(batch.id, batch);
-    this.ctx.stats.add('openai', { batches: 1, requests: input.lines });
-    this.validate(batch, input.path, input.object.bytes).catch((error) =>
-      console.error(`[emulator] could not validate ${batch.id}`, error),
-    );
-    return renderBatch(batch, now);
+    const batch = this.engine.create({
+      fields: { params, outputFileId: null, errorFileId: null },
+      requests: input.lines,
+      plan: (batch) => this.validate(batch, input.path, input.object.bytes),
+    });
+    return renderBatch(batch, batch.at.created);
   }
 
   async get(id: string): Promise<WireBatch> {
-    const batch = this.find(id);
-    await this.tick(batch);
+    const batch = await this.engine.get(id);
     return renderBatch(batch, this.ctx.clock.now());
   }
 
   async list(after: string | undefined, limit: number): Promise<ListBody<WireBatch>> {
-    const all = [...this.batches.values()];
-    await Promise.all(all.map((batch) => this.tick(batch)));
+    const newestFirst = await this.engine.list();
     const now = this.ctx.clock.now();
-    const newestFirst = all.sort((a, b) => b.seq - a.seq).map((batch) => renderBatch(batch, now));
-    return cursorPage(newestFirst, after, limit);
+    return cursorPage(
+      newestFirst.map((batch) => renderBatch(batch, now)),
+      after,
+      limit,
+    );
   }
 
   async cancel(id: string): Promise<WireBatch> {
-    const batch = this.find(id);
-    await this.tick(batch);
-    const now = this.ctx.clock.now();
-    cancel(batch, now, doneCount(batch, now));
-    this.schedule(batch);
-    return renderBatch(batch, now);
+    const batch = this.engine.require(id);
+    await this.engine.cancel(batch);
+    return renderBatch(batch, this.ctx.clock.now());
   }
 
-  /** Forgets every batch; work still running for them is dropped. */
   reset(): void {
-    for (const batch of this.batches.values()) {
-      batch.discarded = true;
-      batch.unschedule?.();
-    }
-    this.batches = new Map();
-    this.seq = 0;
+    this.engine.reset();
   }
 
-  async close(): Promise<void> {
-    const writing = [...this.batches.values()].map((batch) => batch.writing);
-    this.reset();
-    await Promise.allSettled(writing);
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
-  private find(id: string): BatchRecord {
-    const batch = this.batches.get(id);
-    if (!batch) throw notFound(`No such Batch object: ${id}`, 'batch_id');
-    return batch;
-  }
-
-  private async validate(batch: BatchRecord, path: string, bytes: number): Promise<void> {
+  /** Validates and runs the input file; a batch over the enqueued-token limit fails as OpenAI fails it. */
+  private async validate(batch: OpenAIBatch, path: string, bytes: number) {
+    const { faults, seq } = batch;
     const result = await planBatch({
-      seq: batch.seq,
+      provider: this.provider,
+      seq,
       path,
       bytes,
       endpoint: batch.params.endpoint,
-      faults: batch.faults,
-      allowFailure: (customId, max) => this.ctx.faults.allowRequestFailure('openai', customId, max),
+      faults,
+      requestErrors: requestErrorDraw(faults, this.ctx.faults, this.provider, seq),
     });
-    if (batch.discarded) return;
-    const others = [...this.batches.values()].filter((other) => other !== batch);
-    const queueFull = result.ok
-      ? queueFullError(result.plan, others, this.ctx.faults.enqueuedTokenLimit())
-      : null;
-    if (queueFull) batch.errors = [queueFull];
-    else if (result.ok) batch.plan = result.plan;
-    else batch.errors = result.errors;
-    batch.planReadyAtMs = this.ctx.clock.now();
-    await this.tick(batch);
-  }
-
-  private async tick(batch: BatchRecord): Promise<void> {
-    if (batch.discarded || TERMINAL_STATUSES.has(batch.status)) return;
-    await advance(batch, this.hooks);
-    this.schedule(batch);
-  }
-
-  private schedule(batch: BatchRecord): void {
-    batch.unschedule?.();
-    batch.unschedule = null;
-    if (batch.discarded) return;
-    const at = nextTransitionAt(batch);
-    if (at === null) return;
-    batch.unschedule = this.ctx.scheduler.at(at, () => {
-      this.tick(batch).catch((error) => console.error(`[emulator] could not advance ${batch.id}`, error));
-    });
+    if (!result.ok) return result;
+    const others = this.engine.all().filter((other) => other !== batch);
+    const queueFull = queueFullError(result.plan, others, this.ctx.faults.enqueuedTokenLimit());
+    return queueFull ? { ok: false as const, failure: [queueFull] } : result;
   }
 }

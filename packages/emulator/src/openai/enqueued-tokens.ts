@@ -1,9 +1,10 @@
 import type { EnqueuedTokenLimit } from '../core/fault-schema';
-import { type BatchPlan, type BatchRecord, TERMINAL_STATUSES } from './batch-record';
+import type { CompatiblePlan } from '../openai-compatible/request-plan';
+import type { OpenAIBatch } from './batch-record';
 import type { WireBatchError } from './types';
 
 /** Prompt tokens a validated batch enqueues: those of its requests that run (refused lines count none). */
-export function enqueuedTokens(plan: BatchPlan): number {
+export function enqueuedTokens(plan: CompatiblePlan): number {
   return plan.inputTokensBefore[plan.total] ?? 0;
 }
 
@@ -13,14 +14,14 @@ export function enqueuedTokens(plan: BatchPlan): number {
  * limit applies to the model). The message is the API's, with the emulator's organisation.
  */
 export function queueFullError(
-  plan: BatchPlan,
-  others: Iterable<BatchRecord>,
+  plan: CompatiblePlan,
+  others: Iterable<OpenAIBatch>,
   limit: EnqueuedTokenLimit | null,
 ): WireBatchError | null {
   if (!limit || (limit.model !== undefined && limit.model !== plan.model)) return null;
   let enqueued = enqueuedTokens(plan);
   for (const other of others) {
-    if (!other.plan || other.errors || TERMINAL_STATUSES.has(other.status)) continue;
+    if (!other.plan || other.failure || other.phase === 'ended') continue;
     if (other.plan.model === plan.model) enqueued += enqueuedTokens(other.plan);
   }
   if (enqueued <= limit.tokens) return null;

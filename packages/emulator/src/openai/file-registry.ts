@@ -1,14 +1,9 @@
+import { FileRegistry as StoredFiles } from '../core/file-registry';
 import { randomBase62 } from '../core/ids';
 import { cursorPage } from './pagination';
 import type { ListBody, WireFile } from './types';
 
-export interface StoredFile {
-  seq: number;
-  object: WireFile;
-  path: string;
-  /** Non-empty lines in the file. */
-  lines: number;
-}
+export type { StoredFile } from '../core/file-registry';
 
 export function newFileId(): string {
   return `file-${randomBase62(22)}`;
@@ -21,38 +16,13 @@ export interface FileListQuery {
   limit: number;
 }
 
-export class FileRegistry {
-  private readonly files = new Map<string, StoredFile>();
-  private seq = 0;
-
-  add(object: WireFile, path: string, lines: number): StoredFile {
-    const stored = { seq: this.seq++, object, path, lines };
-    this.files.set(object.id, stored);
-    return stored;
-  }
-
-  get(id: string): StoredFile | undefined {
-    return this.files.get(id);
-  }
-
-  delete(id: string): StoredFile | undefined {
-    const stored = this.files.get(id);
-    this.files.delete(id);
-    return stored;
-  }
-
+/** OpenAI's files: listed by purpose, in either order, a cursor page at a time. */
+export class FileRegistry extends StoredFiles<WireFile> {
   list(query: FileListQuery): ListBody<WireFile> {
-    const matching = [...this.files.values()]
-      .filter((file) => query.purpose === undefined || file.object.purpose === query.purpose)
-      .sort((a, b) => (query.order === 'asc' ? a.seq - b.seq : b.seq - a.seq))
-      .map((file) => file.object);
+    const matching = this.select(
+      (file) => query.purpose === undefined || file.purpose === query.purpose,
+      query.order,
+    );
     return cursorPage(matching, query.after, query.limit);
-  }
-
-  /** Forgets every file and returns their paths. */
-  clear(): string[] {
-    const paths = [...this.files.values()].map((file) => file.path);
-    this.files.clear();
-    return paths;
   }
 }

@@ -1,4 +1,5 @@
-import { isRecord, type SupportedEndpoint } from './batch-params';
+import { isRecord } from '../core/is-record';
+import type { SupportedEndpoint } from '../openai-compatible/endpoints';
 import type { WireBatchError } from './types';
 
 export type CheckedLine =

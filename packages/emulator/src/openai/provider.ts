@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { errorHandler } from '../core/error-handler';
 import { faultMiddleware } from '../core/fault-middleware';
 import { HttpError } from '../core/http-error';
@@ -13,37 +13,59 @@ import { filesRouter } from './files-routes';
 import { UploadService } from './upload-service';
 import { uploadsRouter } from './uploads-routes';
 
+/** Where and as whom a provider serves OpenAI's Files, Uploads and Batches wire. */
+export interface OpenAIWireMount {
+  /** Names its stats, faults and random streams. */
+  name: string;
+  /** The provider's own prefix, e.g. `/openai`: fault paths match with and without it. */
+  prefix: string;
+  /** Where the routes are mounted, e.g. `/openai/v1` (the SDK's `baseURL`). */
+  mountPath: string;
+  auth: RequestHandler;
+}
+
 export const OPENAI_PREFIX = '/openai';
+
+const OPENAI: OpenAIWireMount = {
+  name: 'openai',
+  prefix: OPENAI_PREFIX,
+  mountPath: `${OPENAI_PREFIX}/v1`,
+  auth: requireBearer,
+};
 
 /** OpenAI Files, Uploads and Batches, served at `/openai/v1` (the SDK's `baseURL` must end in `/v1`). */
 export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
-  ctx.stats.register('openai');
+  return createOpenAIWireProvider(ctx, OPENAI);
+}
+
+/** OpenAI's batch wire as `mount` serves it: its own files, uploads and batches. */
+export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWireMount): EmulatorProvider {
   const files = new FileRegistry();
-  const batches = new BatchService(ctx, files);
-  const uploads = new UploadService(ctx, files);
+  const batches = new BatchService(ctx, files, mount.name);
+  const uploads = new UploadService(ctx, files, mount.name);
 
   const router = Router();
   router.use((_req, res, next) => {
     res.set('x-request-id', `req_${randomHex(32)}`);
     next();
   });
-  router.use(requireBearer);
+  router.use(mount.auth);
   router.use(
     faultMiddleware({
-      provider: 'openai',
-      providerPrefix: OPENAI_PREFIX,
+      provider: mount.name,
+      providerPrefix: mount.prefix,
       faults: ctx.faults,
       scheduler: ctx.scheduler,
       errorBody: statusErrorBody,
     }),
   );
-  router.use(filesRouter(ctx, files));
+  router.use(filesRouter(ctx, files, mount.name));
   router.use(uploadsRouter(ctx, uploads));
   router.use(batchesRouter(batches));
   router.use((req) => {
     throw new HttpError(
       404,
-      `Invalid URL (${req.method} ${req.baseUrl.slice(OPENAI_PREFIX.length)}${req.path})`,
+      `Invalid URL (${req.method} ${req.baseUrl.slice(mount.prefix.length)}${req.path})`,
       {
         type: 'invalid_request_error',
         code: null,
@@ -53,13 +75,12 @@ export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
   router.use(errorHandler(renderOpenAIError));
 
   return {
-    name: 'openai',
-    mountPath: `${OPENAI_PREFIX}/v1`,
+    name: mount.name,
+    mountPath: mount.mountPath,
     router,
     reset() {
       batches.reset();
-      for (const path of [...uploads.reset(), ...files.clear()])
-        void ctx.blobs.remove(path).catch(() => undefined);
+      ctx.blobs.discard([...uploads.reset(), ...files.clear()]);
     },
     async close() {
       await batches.close();

@@ -2,7 +2,7 @@ import { sha256Hex } from '../core/hash';
 import { rngBase62, rngHex } from '../core/ids';
 import { base64Vector, embeddingVector } from '../core/model';
 import type { Rng } from '../core/prng';
-import type { Outcome } from './request-executor';
+import type { Outcome } from '../openai-compatible/request-executor';
 import type { BatchResultLine, ChatCompletion, EmbeddingBody } from './types';
 
 const EXPIRED_MESSAGE = 'This request could not be executed before the completion window expired.';

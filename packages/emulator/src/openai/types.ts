@@ -2,10 +2,10 @@ import type { Batch, BatchCreateParams, BatchError, BatchUsage } from 'openai/re
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse, Embedding } from 'openai/resources/embeddings';
 import type { FileDeleted, FileObject } from 'openai/resources/files';
-import type { ErrorObject } from 'openai/resources/shared';
 import type { UploadPart } from 'openai/resources/uploads/parts';
 import type { Upload } from 'openai/resources/uploads/uploads';
 import type { Wire } from '../core/wire';
+import type { ApiErrorObject } from '../openai-compatible/request-executor';
 
 export type WireBatch = Wire<Batch>;
 export type BatchStatus = Batch['status'];
@@ -31,7 +31,7 @@ export interface ListBody<T> {
   has_more: boolean;
 }
 
-export type ApiErrorObject = Pick<ErrorObject, 'message' | 'type' | 'param' | 'code'>;
+export type { ApiErrorObject };
 
 export interface ErrorEnvelope {
   error: ApiErrorObject;

@@ -43,9 +43,11 @@ interface UploadRecord {
 export class UploadService {
   private uploads = new Map<string, UploadRecord>();
 
+  /** `provider`: whose `stats()` count the bytes received. */
   constructor(
     private readonly ctx: EmulatorContext,
     private readonly files: FileRegistry,
+    private readonly provider = 'openai',
   ) {}
 
   create(params: UploadCreate): WireUpload {
@@ -88,7 +90,7 @@ export class UploadService {
     };
     upload.parts.set(part.id, part);
     upload.receivedBytes += bytes;
-    this.ctx.stats.add('openai', { bytes });
+    this.ctx.stats.add(this.provider, { bytes });
     return { id: part.id, object: 'upload.part', created_at: part.createdAt, upload_id: upload.id };
   }
 

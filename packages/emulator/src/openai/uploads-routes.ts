@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { receiveMultipart } from '../core/multipart';
+import { receiveUpload } from '../core/file-transfer';
 import type { EmulatorContext } from '../core/provider';
 import { badRequest, missingParameter } from './errors';
 import { MAX_PART_BYTES, parseUploadComplete, parseUploadCreate } from './upload-params';
@@ -17,22 +17,19 @@ export function uploadsRouter(ctx: EmulatorContext, uploads: UploadService): Rou
   router.post('/uploads/:id/parts', async (req, res) => {
     const id = String(req.params.id);
     uploads.assertAcceptsParts(id);
-    const form = await receiveMultipart(req, {
+    const options = {
       fileField: 'data',
       newPath: () => ctx.blobs.newPath('part'),
       maxFileBytes: MAX_PART_BYTES,
-    });
-    try {
-      const data = form.file;
+    };
+    const part = await receiveUpload(req, ctx.blobs, options, ({ file: data }) => {
       if (!data) throw missingParameter('data');
       if (data.truncated) {
         throw badRequest('Part is too large. The maximum part size is 64 MB.', 'data', 'part_too_large');
       }
-      res.json(uploads.addPart(id, data.path, data.bytes));
-    } catch (error) {
-      if (form.file) await ctx.blobs.remove(form.file.path);
-      throw error;
-    }
+      return uploads.addPart(id, data.path, data.bytes);
+    });
+    res.json(part);
   });
 
   router.post('/uploads/:id/complete', json, async (req, res) => {

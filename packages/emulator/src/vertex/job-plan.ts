@@ -1,5 +1,7 @@
+import type { CompletionPlan, PlanOutcome } from '../core/batch-engine/batch';
+import { batchRng, type RequestErrorDraw } from '../core/batch-engine/plan';
 import type { BatchFaults } from '../core/faults';
-import { createRng, type Rng, seedFrom, shuffledIndices } from '../core/prng';
+import { type Rng, shuffledIndices } from '../core/prng';
 import type { JobParams } from './job-params';
 import { type LocatedLine, linesWithOffsets } from './line-offsets';
 import { isRecord } from './proto-json';
@@ -18,8 +20,7 @@ export interface InputFile {
 }
 
 /** Where each request sits in the input and how it will end; the rows themselves are re-read when written. */
-export interface JobPlan {
-  total: number;
+export interface JobPlan extends CompletionPlan {
   files: InputFile[];
   fileIndex: Uint16Array;
   offset: Float64Array;
@@ -29,30 +30,25 @@ export interface JobPlan {
   failMessage: Map<number, string>;
   /** `invalid_json_rate` picked this row: its JSON answer is broken. */
   corrupt: Uint8Array;
-  /**
-   * Row indices in completion order: output files follow it, so their order is shuffled. Rows are shuffled within
-   * windows of neighbouring rows (a few MB of input), and the windows among themselves, so the writer reads the
-   * input a window at a time instead of one row at a time.
-   */
-  order: Uint32Array;
+  // `order`: rows are shuffled within windows of neighbouring rows (a few MB of input), and the windows among
+  // themselves, so the writer reads the input a window at a time instead of one row at a time.
   /** Rows `windowStart[w]` to `windowEnd[w] - 1` (input order) form window `w`; `windowOf[row]` is its window. */
   windowStart: Uint32Array;
   windowEnd: Uint32Array;
   windowOf: Uint32Array;
-  /** Failed rows among the first k of `order`. */
-  failedBefore: Uint32Array;
 }
 
-export type PlanResult = { ok: true; plan: JobPlan } | { ok: false; message: string };
+export type PlanResult = PlanOutcome<JobPlan, string>;
 
 export interface PlanInput {
   seq: number;
   params: JobParams;
   files: InputFile[];
   faults: BatchFaults;
-  /** Whether the request may take one more injected failure (`max_per_custom_id` spans jobs). */
-  allowFailure(identity: string, maxPerCustomId: number): boolean;
+  requestErrors: RequestErrorDraw;
 }
+
+const fail = (message: string): PlanResult => ({ ok: false, failure: message });
 
 /**
  * Reads the input once, line by line. A line that is not a JSON object fails the whole job (our choice: the real
@@ -60,17 +56,11 @@ export interface PlanInput {
  */
 export async function planJob(input: PlanInput): Promise<PlanResult> {
   const { faults, params, seq } = input;
-  if (faults.failValidation)
-    return { ok: false, message: 'Failed to validate the batch input (injected fault).' };
-  if (input.files.length === 0) {
-    return { ok: false, message: `No input files found at ${params.inputUris.join(', ')}.` };
-  }
+  if (faults.failValidation) return fail('Failed to validate the batch input (injected fault).');
+  if (input.files.length === 0) return fail(`No input files found at ${params.inputUris.join(', ')}.`);
   const bytes = input.files.reduce((sum, file) => sum + file.size, 0);
   if (bytes > MAX_INPUT_BYTES) {
-    return {
-      ok: false,
-      message: `The input is ${bytes} bytes; a batch job accepts at most ${MAX_INPUT_BYTES}.`,
-    };
+    return fail(`The input is ${bytes} bytes; a batch job accepts at most ${MAX_INPUT_BYTES}.`);
   }
 
   const fileIndex: number[] = [];
@@ -79,8 +69,7 @@ export async function planJob(input: PlanInput): Promise<PlanResult> {
   const failStatus: number[] = [];
   const corrupt: number[] = [];
   const failMessage = new Map<number, string>();
-  const errorsRng = createRng(seedFrom(faults.seed, 'vertex', seq, 'request-errors'));
-  const jsonRng = createRng(seedFrom(faults.seed, 'vertex', seq, 'invalid-json'));
+  const jsonRng = batchRng(faults.seed, 'vertex', seq, 'invalid-json');
 
   /** Records one line; returns why the whole job fails, if it does. */
   const addLine = (index: number, file: InputFile, line: LocatedLine): string | null => {
@@ -106,15 +95,7 @@ export async function planJob(input: PlanInput): Promise<PlanResult> {
       if (checked.kind === 'chat' && checked.format.type !== 'text' && faults.invalidJsonRate > 0) {
         broken = jsonRng.next() < faults.invalidJsonRate ? 1 : 0;
       }
-      const policy = faults.requestErrors;
-      if (
-        policy &&
-        policy.rate > 0 &&
-        errorsRng.next() < policy.rate &&
-        input.allowFailure(checked.identity, policy.maxPerCustomId)
-      ) {
-        status = policy.status;
-      }
+      status = input.requestErrors(checked.identity) ?? 0;
     }
     failStatus.push(status);
     corrupt.push(broken);
@@ -126,24 +107,21 @@ export async function planJob(input: PlanInput): Promise<PlanResult> {
       for await (const batch of linesWithOffsets(file.path)) {
         for (const line of batch) {
           const problem = addLine(index, file, line);
-          if (problem) return { ok: false, message: problem };
+          if (problem) return fail(problem);
         }
       }
     } catch (error) {
-      return {
-        ok: false,
-        message: `The input file ${file.uri} could not be read: ${(error as Error).message}`,
-      };
+      return fail(`The input file ${file.uri} could not be read: ${(error as Error).message}`);
     }
   }
   const total = fileIndex.length;
-  if (total === 0) return { ok: false, message: 'The batch input has no requests.' };
+  if (total === 0) return fail('The batch input has no requests.');
 
   const files = Uint16Array.from(fileIndex);
   const offsets = Float64Array.from(offset);
   const lengths = Uint32Array.from(length);
   const windows = splitWindows(files, offsets, lengths);
-  const order = windowedOrder(windows, createRng(seedFrom(faults.seed, 'vertex', seq, 'order')));
+  const order = windowedOrder(windows, batchRng(faults.seed, 'vertex', seq, 'order'));
   const failed = Uint16Array.from(failStatus);
   const failedBefore = new Uint32Array(total + 1);
   for (let k = 0; k < total; k++) failedBefore[k + 1] = failedBefore[k]! + (failed[order[k]!]! === 0 ? 0 : 1);

@@ -1,4 +1,4 @@
-import type { BatchFaults } from '../core/faults';
+import type { EngineBatch } from '../core/batch-engine/batch';
 import type { JobParams } from './job-params';
 import type { JobPlan } from './job-plan';
 import type { VertexOptions } from './options';
@@ -13,44 +13,16 @@ export type JobState =
   | 'JOB_STATE_CANCELLED'
   | 'JOB_STATE_EXPIRED';
 
-export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
-  'JOB_STATE_SUCCEEDED',
-  'JOB_STATE_PARTIALLY_SUCCEEDED',
-  'JOB_STATE_FAILED',
-  'JOB_STATE_CANCELLED',
-  'JOB_STATE_EXPIRED',
-]);
-
-export interface JobRecord {
-  seq: number;
-  /** Numeric, as the SDK's `tBatchJobName` requires. */
-  id: string;
+/** A batch prediction job; its failure is why it failed before running (bad input, injected fault). */
+export type VertexJob = EngineBatch<JobPlan, string> & {
+  /** Numeric, as the SDK's `tBatchJobName` requires (the engine's `id`). */
   projectNumber: string;
   location: string;
   params: JobParams;
-  faults: BatchFaults;
+  /** The switches as they were when the job was created. */
   options: VertexOptions;
-  /** Length of each state: `stepMs × slow_factor` at creation. */
-  stepMs: number;
-  state: JobState;
-  createdAtMs: number;
-  startedAtMs: number | null;
-  cancellingAtMs: number | null;
-  endedAtMs: number | null;
-  updatedAtMs: number;
-  plan: JobPlan | null;
-  /** Why the job failed before running (bad input, injected fault). */
-  failure: string | null;
-  planReadyAtMs: number | null;
-  /** Rows done when cancel was called; the rest never run. */
-  doneAtCancel: number | null;
   /** `gs://…/prediction-model-<ts>`, fixed when the job starts running. */
   outputDirectory: string | null;
-  /** Hard links to the input objects, dropped once the outputs are written. */
+  /** Hard links to the input objects, dropped once the job ends. */
   inputLinks: string[];
-  /** Writing the outputs, started once, awaited by every reader. */
-  writing: Promise<void> | null;
-  unschedule: (() => void) | null;
-  /** Dropped by a reset or a delete: late work must not write outputs. */
-  discarded: boolean;
-}
+};

@@ -1,14 +1,15 @@
+import { BatchEngine } from '../core/batch-engine/engine';
+import { requestErrorDraw } from '../core/batch-engine/plan';
 import type { EmulatorContext } from '../core/provider';
-import type { GcsObjectStore } from '../gcs/object-store';
+import type { GcsObjectStore, StoredObject } from '../gcs/object-store';
 import { failedPrecondition, invalidArgument, notFound } from './google-errors';
 import { newJobId, newOperationId, projectNumberFor } from './ids';
 import { pinInputs, resolveInputs } from './input-objects';
-import { advance, cancel, type LifecycleHooks, nextTransitionAt } from './job-lifecycle';
 import { writeJobOutputs } from './job-outputs';
 import { parseJobParams } from './job-params';
-import { planJob } from './job-plan';
-import { type JobRecord, TERMINAL_STATES } from './job-record';
-import { jobName, renderJob } from './job-view';
+import { type PlanResult, planJob } from './job-plan';
+import type { VertexJob } from './job-record';
+import { jobName, jobState, renderJob } from './job-view';
 import { parseJobFilter } from './list-filter';
 import type { VertexOptions } from './options';
 import { timestamp } from './proto-json';
@@ -25,76 +26,57 @@ export interface ListQuery {
   filter: string | null;
 }
 
-/**
- * Owns the batch prediction jobs. State advances lazily when a job is read, and by a timer at each boundary so
- * outputs are written (and cancel/expiry cut-offs fixed) without anyone polling.
- */
+/** Batch prediction jobs: inputs read from GCS (pinned while the job needs them), outputs written into it. */
 export class VertexJobService {
-  private jobs = new Map<string, JobRecord>();
-  private seq = 0;
-  private readonly hooks: LifecycleHooks;
+  private readonly engine: BatchEngine<VertexJob>;
 
   constructor(
     private readonly ctx: EmulatorContext,
     private readonly store: GcsObjectStore,
     private readonly options: () => VertexOptions,
   ) {
-    this.hooks = {
-      now: () => ctx.clock.now(),
-      writeOutputs: (job, done) =>
-        writeJobOutputs(job, done, { blobs: ctx.blobs, store }).catch((error) =>
-          console.error(`[emulator] could not write the outputs of vertex job ${job.id}`, error),
+    this.engine = new BatchEngine<VertexJob>(ctx, {
+      provider: 'vertex',
+      profile: { finalizing: false, cancelBeforeRunning: 'cancelling' },
+      newId: newJobId,
+      writeResults: (job, run) => writeJobOutputs(job, run, { blobs: ctx.blobs, store }),
+      // Our reading of the API: a job that ended, cancelled or not, cannot be cancelled.
+      refuseCancel: (job) =>
+        failedPrecondition(
+          `Batch prediction job ${jobName(job)} is in state ${jobState(job)} and cannot be cancelled.`,
         ),
-      ended: (job) => this.releaseInputs(job),
-    };
+      onRunning: (job) => {
+        job.outputDirectory = `${job.params.outputUriPrefix}/prediction-model-${directoryTimestamp(job.at.running!)}`;
+      },
+      onEnded: (job) => this.releaseInputs(job),
+      // Outputs still being written read the inputs; they stop at the next row and clean up after themselves.
+      onForgotten: (job) => {
+        if (job.writing) void job.writing.finally(() => this.releaseInputs(job));
+        else this.releaseInputs(job);
+      },
+    });
   }
 
   async create(scope: Scope, body: unknown): Promise<WireBatchPredictionJob> {
     const params = parseJobParams(body);
     const objects = resolveInputs(this.store, params.inputUris);
-    const faults = this.ctx.faults.forNewBatch('vertex');
-    const now = this.ctx.clock.now();
-    const id = newJobId();
-    const job: JobRecord = {
-      seq: this.seq++,
-      id,
-      projectNumber: projectNumberFor(scope.project),
-      location: scope.location,
-      params,
-      faults,
-      options: { ...this.options() },
-      stepMs: this.ctx.stepMs * faults.slowFactor,
-      state: 'JOB_STATE_PENDING',
-      createdAtMs: now,
-      startedAtMs: null,
-      cancellingAtMs: null,
-      endedAtMs: null,
-      updatedAtMs: now,
-      plan: null,
-      failure: null,
-      planReadyAtMs: null,
-      doneAtCancel: null,
-      outputDirectory: null,
-      inputLinks: [],
-      writing: null,
-      unschedule: null,
-      discarded: false,
-    };
-    this.jobs.set(id, job);
-    this.ctx.stats.add('vertex', {
-      batches: 1,
+    const job = this.engine.create({
+      fields: {
+        projectNumber: projectNumberFor(scope.project),
+        location: scope.location,
+        params,
+        options: { ...this.options() },
+        outputDirectory: null,
+        inputLinks: [],
+      },
       requests: objects.reduce((sum, object) => sum + object.lines, 0),
+      plan: (job) => this.plan(job, objects),
     });
-    const rendered = renderJob(job, now);
-    this.plan(job, objects).catch((error) =>
-      console.error(`[emulator] could not plan vertex job ${id}`, error),
-    );
-    return rendered;
+    return renderJob(job, job.at.created);
   }
 
   async get(scope: Scope, id: string): Promise<WireBatchPredictionJob> {
-    const job = this.find(scope, id);
-    await this.tick(job);
+    const job = await this.engine.refresh(this.find(scope, id));
     return renderJob(job, this.ctx.clock.now());
   }
 
@@ -102,15 +84,12 @@ export class VertexJobService {
   async list(scope: Scope, query: ListQuery): Promise<WireJobList> {
     const matches = parseJobFilter(query.filter);
     const projectNumber = projectNumberFor(scope.project);
-    const all = [...this.jobs.values()].filter(
+    const inScope = await this.engine.list(
       (job) => job.projectNumber === projectNumber && job.location === scope.location,
     );
-    await Promise.all(all.map((job) => this.tick(job)));
     const now = this.ctx.clock.now();
     const after = query.pageToken === null ? null : decodePageToken(query.pageToken);
-    const selected = all
-      .filter((job) => (after === null || job.seq < after) && matches(job))
-      .sort((a, b) => b.seq - a.seq);
+    const selected = inScope.filter((job) => (after === null || job.seq < after) && matches(job));
     const page = selected.slice(0, query.pageSize);
     const body: WireJobList = {};
     if (page.length > 0) body.batchPredictionJobs = page.map((job) => renderJob(job, now));
@@ -119,22 +98,18 @@ export class VertexJobService {
   }
 
   async cancel(scope: Scope, id: string): Promise<Record<string, never>> {
-    const job = this.find(scope, id);
-    await this.tick(job);
-    cancel(job, this.ctx.clock.now(), jobName(job));
-    this.schedule(job);
+    await this.engine.cancel(this.find(scope, id));
     return {};
   }
 
   delete(scope: Scope, id: string): WireOperation {
     const job = this.find(scope, id);
-    if (!TERMINAL_STATES.has(job.state)) {
+    if (job.phase !== 'ended') {
       throw failedPrecondition(
-        `Batch prediction job ${jobName(job)} is in state ${job.state}; cancel it before deleting.`,
+        `Batch prediction job ${jobName(job)} is in state ${jobState(job)}; cancel it before deleting.`,
       );
     }
-    this.discard(job);
-    this.jobs.delete(job.id);
+    this.engine.forget(job);
     const now = timestamp(this.ctx.clock.now());
     return {
       name: `projects/${job.projectNumber}/locations/${job.location}/operations/${newOperationId()}`,
@@ -147,21 +122,16 @@ export class VertexJobService {
     };
   }
 
-  /** Forgets every job; work still running for them is dropped. */
   reset(): void {
-    for (const job of this.jobs.values()) this.discard(job);
-    this.jobs = new Map();
-    this.seq = 0;
+    this.engine.reset();
   }
 
-  async close(): Promise<void> {
-    const writing = [...this.jobs.values()].map((job) => job.writing);
-    this.reset();
-    await Promise.allSettled(writing);
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
-  private find(scope: Scope, id: string): JobRecord {
-    const job = this.jobs.get(id);
+  private find(scope: Scope, id: string): VertexJob {
+    const job = this.engine.find(id);
     if (!job || job.projectNumber !== projectNumberFor(scope.project) || job.location !== scope.location) {
       throw notFound(
         `The BatchPredictionJob does not exist: projects/${scope.project}/locations/${scope.location}/batchPredictionJobs/${id}`,
@@ -170,62 +140,36 @@ export class VertexJobService {
     return job;
   }
 
-  private async plan(job: JobRecord, objects: ReturnType<typeof resolveInputs>): Promise<void> {
+  /** Pins the inputs, then reads them. A job dropped meanwhile lets go of them at once (its plan is ignored). */
+  private async plan(job: VertexJob, objects: StoredObject[]): Promise<PlanResult> {
     const files = await pinInputs(objects, this.ctx.blobs, job.id);
     job.inputLinks = files.map((file) => file.path);
-    if (job.discarded) {
+    const result = job.discarded
+      ? null
+      : await planJob({
+          seq: job.seq,
+          params: job.params,
+          files,
+          faults: job.faults,
+          requestErrors: requestErrorDraw(job.faults, this.ctx.faults, 'vertex', job.seq),
+        });
+    if (job.discarded || !result) {
       this.releaseInputs(job);
-      return;
+      return { ok: false, failure: 'The job was dropped while its input was read.' };
     }
-    const result = await planJob({
-      seq: job.seq,
-      params: job.params,
-      files,
-      faults: job.faults,
-      allowFailure: (identity, max) => this.ctx.faults.allowRequestFailure('vertex', identity, max),
-    });
-    if (job.discarded) {
-      this.releaseInputs(job);
-      return;
-    }
-    if (result.ok) job.plan = result.plan;
-    else job.failure = result.message;
-    job.planReadyAtMs = this.ctx.clock.now();
-    await this.tick(job);
+    return result;
   }
 
-  private async tick(job: JobRecord): Promise<void> {
-    if (job.discarded || TERMINAL_STATES.has(job.state)) return;
-    await advance(job, this.hooks);
-    this.schedule(job);
-  }
-
-  private schedule(job: JobRecord): void {
-    job.unschedule?.();
-    job.unschedule = null;
-    if (job.discarded) return;
-    const at = nextTransitionAt(job);
-    if (at === null) return;
-    job.unschedule = this.ctx.scheduler.at(at, () => {
-      this.tick(job).catch((error) =>
-        console.error(`[emulator] could not advance vertex job ${job.id}`, error),
-      );
-    });
-  }
-
-  private discard(job: JobRecord): void {
-    job.discarded = true;
-    job.unschedule?.();
-    // Outputs still being written read the inputs; they stop at the next row and clean up after themselves.
-    if (job.writing) void job.writing.finally(() => this.releaseInputs(job));
-    else this.releaseInputs(job);
-  }
-
-  private releaseInputs(job: JobRecord): void {
+  private releaseInputs(job: VertexJob): void {
     const links = job.inputLinks;
     job.inputLinks = [];
-    for (const path of links) void this.ctx.blobs.remove(path).catch(() => undefined);
+    this.ctx.blobs.discard(links);
   }
+}
+
+/** `2026-02-28T08:22:20.427871Z`: the output directory is named after the job's start, to the microsecond. */
+function directoryTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '000Z');
 }
 
 export function parsePageSize(raw: string | null): number {

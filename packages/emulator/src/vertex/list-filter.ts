@@ -1,5 +1,6 @@
 import { invalidArgument } from './google-errors';
-import type { JobRecord } from './job-record';
+import type { VertexJob } from './job-record';
+import { jobState } from './job-view';
 
 interface Clause {
   field: string;
@@ -14,7 +15,7 @@ const CLAUSE =
  * The subset of the list `filter` grammar we honour: `display_name`, `state` and `labels.<key>` compared with
  * `=`/`!=`, joined by `AND`, e.g. `display_name="chunk-1" AND labels.team="x"`.
  */
-export function parseJobFilter(filter: string | null): (job: JobRecord) => boolean {
+export function parseJobFilter(filter: string | null): (job: VertexJob) => boolean {
   if (filter === null || filter.trim() === '') return () => true;
   const clauses: Clause[] = filter.split(/\s+AND\s+/i).map((part) => {
     const match = CLAUSE.exec(part);
@@ -26,10 +27,10 @@ export function parseJobFilter(filter: string | null): (job: JobRecord) => boole
     clauses.every((clause) => (fieldValue(job, clause.field) === clause.value) !== clause.negate);
 }
 
-function fieldValue(job: JobRecord, field: string): string | undefined {
+function fieldValue(job: VertexJob, field: string): string | undefined {
   if (field === 'display_name' || field === 'displayName' || field === 'model_display_name') {
     return field === 'model_display_name' ? job.params.modelId : job.params.displayName;
   }
-  if (field === 'state') return job.state;
+  if (field === 'state') return jobState(job);
   return job.params.labels?.[field.slice('labels.'.length)];
 }

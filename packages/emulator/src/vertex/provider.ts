@@ -23,7 +23,6 @@ export function createVertexProvider(
   store: GcsObjectStore,
   initialOptions: VertexOptions,
 ): EmulatorProvider {
-  ctx.stats.register('vertex');
   let options = initialOptions;
   const jobs = new VertexJobService(ctx, store, () => options);
 

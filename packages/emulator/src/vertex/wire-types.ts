@@ -1,6 +1,11 @@
-import type { WireCompletionStats } from './job-progress';
 import type { JobState } from './job-record';
 import type { Json } from './proto-json';
+
+export interface WireCompletionStats {
+  successfulCount?: string;
+  failedCount?: string;
+  incompleteCount?: string;
+}
 
 /** `BatchPredictionJob` in proto3 JSON: unset and zero fields are left out. */
 export interface WireBatchPredictionJob {

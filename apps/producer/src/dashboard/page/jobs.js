@@ -17,6 +17,12 @@ import {
 const PAGE_SIZE = 25;
 const FILTERS = ['project', 'status', 'provider', 'run_id'];
 
+/** The provider filter's choices: the providers the API takes (a failure leaves only "any"). */
+const providerOptions = fetch('/dashboard/providers.json')
+  .then((response) => (response.ok ? response.json() : []))
+  .then((names) => $('filter-provider').append(...names.map((name) => h('option', { value: name }, name))))
+  .catch(() => undefined);
+
 /** The cursors of the pages before the one shown, to go back; reset when the filters change. */
 let earlier = [];
 let current = null;
@@ -112,6 +118,7 @@ async function load() {
     current = null;
     shownFilters = filters.toString();
   }
+  await providerOptions;
   fillForm(filters);
   const query = new URLSearchParams(filters);
   query.set('limit', String(PAGE_SIZE));

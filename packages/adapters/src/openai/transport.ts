@@ -1,50 +1,51 @@
 import { openAsBlob } from 'node:fs';
 import type OpenAI from 'openai';
 import type { toFile as ToFile } from 'openai';
-import type { Batch } from 'openai/resources/batches';
+import type { Batch, BatchCreateParams } from 'openai/resources/batches';
 import { createAfterUpload } from '../create-after-upload';
 import { classifyCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { asString } from '../json-fields';
-import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
 import { readLines } from '../lines';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { parseCompatibleLine } from '../openai-compatible/parse-line';
-import { compatibleBody } from '../openai-compatible/request-body';
 import { readResultFile } from '../result-file';
 import type {
-  BatchAdapter,
   BatchContext,
   BatchRef,
+  BatchTransport,
   ExistingBatch,
   ExistingBatchQuery,
-  JobKind,
   NormalizedResult,
   PollResult,
+  Provider,
   SubmitRequest,
   SubmitResult,
-  UnifiedRequest,
   UnreadableLine,
 } from '../types';
+import type { OpenAIEndpoints } from './endpoints';
 import { findUploadedFile } from './uploaded-file';
 
-export interface OpenAIAdapterOptions {
-  apiKey: string;
-  baseURL?: string;
-  maxRetries?: number;
-  timeoutMs?: number;
-  /** Request files larger than this go through the Uploads API in parts of this size (OpenAI allows 64 MB). */
+/** How one provider speaks the OpenAI batch wire format: OpenAI itself, or a service that copies it. */
+export interface OpenAIWireSettings {
+  /** Named in errors and in the names of result files. */
+  provider: Provider;
+  /** Makes the SDK client at the first call that needs it (the SDK is imported then). */
+  client: () => Promise<OpenAI>;
+  /** The endpoint each kind of batch is created for (the same as its request lines' `url`). */
+  endpoints: OpenAIEndpoints;
+  /**
+   * Whether request files larger than one part go up through the Uploads API, one part at a time (OpenAI has it);
+   * without it, every file goes up in one call.
+   */
+  multipartUploads: boolean;
+  /** The Uploads API's part size (OpenAI allows 64 MB); default 16 MiB. */
   uploadPartBytes?: number;
   /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
-  resultIdleTimeoutMs?: number;
+  resultIdleTimeoutMs?: number | undefined;
 }
 
 const DEFAULT_UPLOAD_PART_BYTES = 16 * 1024 * 1024;
-
-const ENDPOINTS: Record<JobKind, '/v1/chat/completions' | '/v1/embeddings'> = {
-  chat: '/v1/chat/completions',
-  embedding: '/v1/embeddings',
-};
 
 const PHASES: Record<Batch['status'], PollResult['phase']> = {
   validating: 'validating',
@@ -74,57 +75,44 @@ const ADOPT_SKEW_S = 300;
  */
 const CREATE_ONCE = { maxRetries: 0 } as const;
 
-export class OpenAIAdapter implements BatchAdapter {
-  readonly provider = 'openai' as const;
-  readonly limits = PROVIDER_LIMITS.openai;
-  readonly kinds = PROVIDER_KINDS.openai;
+/** The OpenAI batch API (files, uploads, batches) through the `openai` SDK, for OpenAI or a provider that copies it. */
+export class OpenAIWireTransport implements BatchTransport {
+  private readonly provider: Provider;
   private sdk: { client: OpenAI; toFile: typeof ToFile } | undefined;
   private loading: Promise<void> | undefined;
   private readonly uploadPartBytes: number;
   private readonly resultIdleTimeoutMs: number;
 
-  constructor(private readonly options: OpenAIAdapterOptions) {
-    this.uploadPartBytes = options.uploadPartBytes ?? DEFAULT_UPLOAD_PART_BYTES;
-    this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+  constructor(private readonly settings: OpenAIWireSettings) {
+    this.provider = settings.provider;
+    this.uploadPartBytes = settings.uploadPartBytes ?? DEFAULT_UPLOAD_PART_BYTES;
+    this.resultIdleTimeoutMs = settings.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   }
 
   /**
    * Loads the SDK and makes its client at the first call, not at construction: the SDK is loaded only by a process
-   * that talks to OpenAI, not by the API (which builds adapters just to encode lines). Every method that calls out
-   * awaits it.
+   * that talks to the provider. Every method that calls out awaits it.
    */
   private load(): Promise<void> {
-    this.loading ??= import('openai').then(({ default: OpenAI, toFile }) => {
-      const client = new OpenAI({
-        apiKey: this.options.apiKey,
-        baseURL: this.options.baseURL,
-        maxRetries: this.options.maxRetries ?? 3,
-        timeout: this.options.timeoutMs ?? 600_000,
-      });
+    this.loading ??= Promise.all([this.settings.client(), import('openai')]).then(([client, { toFile }]) => {
       this.sdk = { client, toFile };
     });
     return this.loading;
   }
 
   private get client(): OpenAI {
-    if (!this.sdk) throw new Error('openai: the SDK is used before load()');
+    if (!this.sdk) throw new Error(`${this.provider}: the SDK is used before load()`);
     return this.sdk.client;
   }
 
   private get toFile(): typeof ToFile {
-    if (!this.sdk) throw new Error('openai: the SDK is used before load()');
+    if (!this.sdk) throw new Error(`${this.provider}: the SDK is used before load()`);
     return this.sdk.toFile;
   }
 
-  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
-    const url = ENDPOINTS[context.kind];
-    const body = compatibleBody(request, context, {
-      maxTokensField: 'max_completion_tokens',
-      modelInBody: true,
-      dimensionsField: 'dimensions',
-      embeddingEncoding: 'base64',
-    });
-    return JSON.stringify({ custom_id: customId, method: 'POST', url, body });
+  /** The batch's endpoint: the SDK's type lists OpenAI's own paths, a provider copying the API may name others. */
+  private endpointOf(context: BatchContext): BatchCreateParams['endpoint'] {
+    return this.settings.endpoints[context.kind] as BatchCreateParams['endpoint'];
   }
 
   async findExisting({
@@ -144,7 +132,7 @@ export class OpenAIAdapter implements BatchAdapter {
       }
       return null;
     } catch (error) {
-      throw classifyCallError('openai', error);
+      throw classifyCallError(this.provider, error);
     }
   }
 
@@ -154,7 +142,7 @@ export class OpenAIAdapter implements BatchAdapter {
     try {
       fileId = (await this.uploadedEarlier(request)) ?? (await this.uploadRequestFile(request));
     } catch (error) {
-      throw classifyCallError('openai', error);
+      throw classifyCallError(this.provider, error);
     }
     const batch = await createAfterUpload({
       fileId,
@@ -162,13 +150,13 @@ export class OpenAIAdapter implements BatchAdapter {
         this.client.batches.create(
           {
             input_file_id: fileId,
-            endpoint: ENDPOINTS[request.context.kind],
+            endpoint: this.endpointOf(request.context),
             completion_window: '24h',
             metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
           },
           CREATE_ONCE,
         ),
-      classify: (error) => classifyCallError('openai', error),
+      classify: (error) => classifyCallError(this.provider, error),
       deleteFile: (id) => this.client.files.delete(id),
     });
     return { providerBatchId: batch.id, inputFileId: fileId };
@@ -186,12 +174,13 @@ export class OpenAIAdapter implements BatchAdapter {
 
   /**
    * The SDK assembles a multipart body in memory whatever the source, so a large file goes up through the Uploads
-   * API one bounded part at a time: the worker's memory holds one part, not the file.
+   * API one bounded part at a time: the worker's memory holds one part, not the file. A provider without that API
+   * gets the whole file in one call.
    */
   private async uploadRequestFile(request: SubmitRequest): Promise<string> {
     const filename = `${request.chunkKey}.jsonl`;
     const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
-    if (request.bytes <= this.uploadPartBytes) {
+    if (!this.settings.multipartUploads || request.bytes <= this.uploadPartBytes) {
       const file = await this.client.files.create(
         { file: await this.toFile(blob, filename, { type: 'application/jsonl' }), purpose: 'batch' },
         CREATE_ONCE,
@@ -214,7 +203,7 @@ export class OpenAIAdapter implements BatchAdapter {
         partIds.push(part.id);
       }
       const completed = await this.client.uploads.complete(upload.id, { part_ids: partIds }, CREATE_ONCE);
-      if (!completed.file) throw new Error(`openai upload ${upload.id} completed without a file`);
+      if (!completed.file) throw new Error(`${this.provider} upload ${upload.id} completed without a file`);
       return completed.file.id;
     } catch (error) {
       // An upload never completed holds parts but makes no file (OpenAI drops it after an hour): drop it now. If
@@ -230,7 +219,7 @@ export class OpenAIAdapter implements BatchAdapter {
     try {
       batch = await this.client.batches.retrieve(ref.providerBatchId);
     } catch (error) {
-      throw classifyCallError('openai', error);
+      throw classifyCallError(this.provider, error);
     }
     return {
       phase: PHASES[batch.status] ?? 'running',
@@ -265,16 +254,16 @@ export class OpenAIAdapter implements BatchAdapter {
       try {
         response = await this.client.files.content(fileId, { signal: download.signal });
       } catch (error) {
-        throw classifyCallError('openai', error);
+        throw classifyCallError(this.provider, error);
       }
       if (!response.body) continue;
       const body = idleGuardedBytes(response.body, {
         ms: this.resultIdleTimeoutMs,
-        what: `openai file ${fileId}`,
+        what: `${this.provider} file ${fileId}`,
         abort: (error) => download.abort(error),
       });
       yield* readResultFile(readLines(body), {
-        file: `openai file ${fileId}`,
+        file: `${this.provider} file ${fileId}`,
         parse: (line) => parseCompatibleLine(line, context),
         customIdOf: (line) => asString(line.custom_id),
         onUnreadable,
@@ -287,7 +276,7 @@ export class OpenAIAdapter implements BatchAdapter {
     try {
       await this.client.batches.cancel(ref.providerBatchId);
     } catch (error) {
-      const classified = classifyCallError('openai', error);
+      const classified = classifyCallError(this.provider, error);
       // A batch that already ended cannot be cancelled; that is the state we wanted anyway.
       if (classified.status === 400 || classified.status === 409) return;
       throw classified;
@@ -301,7 +290,7 @@ export class OpenAIAdapter implements BatchAdapter {
       try {
         await this.client.files.delete(fileId);
       } catch (error) {
-        const classified = classifyCallError('openai', error);
+        const classified = classifyCallError(this.provider, error);
         if (classified.status !== 404) throw classified;
       }
     }

@@ -3,42 +3,36 @@ import type {
   MessageBatch,
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches';
+import type { TransportSettings } from '../descriptor';
 import { classifyCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { asString } from '../json-fields';
-import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
 import { readLines } from '../lines';
 import { readResultFile } from '../result-file';
 import type {
-  BatchAdapter,
   BatchContext,
   BatchRef,
+  BatchTransport,
   ExistingBatch,
   ExistingBatchQuery,
   NormalizedResult,
   PollResult,
   SubmitRequest,
   SubmitResult,
-  UnifiedRequest,
   UnreadableLine,
 } from '../types';
 import { adoptableBatch } from './adoptable-batch';
 import { inlineRequestsBody } from './inline-requests-body';
 import { parseResult } from './parse-result';
 import { pollResult } from './poll-result';
-import { DEFAULT_MAX_TOKENS, messageParams } from './request-params';
 import { resultsBody } from './results-body';
 
-export interface AnthropicAdapterOptions {
+export interface AnthropicOptions {
   apiKey: string;
   /** Without `/v1` (the SDK's paths carry it), e.g. `http://127.0.0.1:8788/anthropic`. */
-  baseURL?: string;
+  baseURL?: string | undefined;
   maxRetries?: number;
   timeoutMs?: number;
-  /** `max_tokens` for inputs that set none (Anthropic requires one). */
-  defaultMaxTokens?: number;
-  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
-  resultIdleTimeoutMs?: number;
 }
 
 // How far before the chunk was planned a batch created for it may look: covers clock skew with the provider.
@@ -51,22 +45,21 @@ const LIST_PAGE_SIZE = 100;
  */
 const STREAMED_BODY_FETCH = { redirect: 'error', window: null } as const;
 
-export class AnthropicAdapter implements BatchAdapter {
-  readonly provider = 'anthropic' as const;
-  readonly limits = PROVIDER_LIMITS.anthropic;
-  readonly kinds = PROVIDER_KINDS.anthropic;
-  private readonly defaultMaxTokens: number;
+/** Anthropic's Message Batches API through its SDK. */
+export class AnthropicTransport implements BatchTransport {
   private readonly resultIdleTimeoutMs: number;
   private sdkClient: Promise<Anthropic> | undefined;
 
-  constructor(private readonly options: AnthropicAdapterOptions) {
-    this.defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
-    this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+  constructor(
+    private readonly options: AnthropicOptions,
+    settings: TransportSettings = {},
+  ) {
+    this.resultIdleTimeoutMs = settings.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   }
 
   /**
-   * The SDK client, made at the first call: the SDK is loaded only by a process that talks to Anthropic (the API
-   * builds adapters just to encode lines, and a worker may never get an Anthropic job), sparing it ~30 MB.
+   * The SDK client, made at the first call: the SDK is loaded only by a process that talks to Anthropic (a worker
+   * may never get an Anthropic job), sparing it ~30 MB.
    */
   private client(): Promise<Anthropic> {
     this.sdkClient ??= import('@anthropic-ai/sdk').then(
@@ -79,16 +72,6 @@ export class AnthropicAdapter implements BatchAdapter {
         }),
     );
     return this.sdkClient;
-  }
-
-  /** One element of the create call's `requests`: `{custom_id, params}`. */
-  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
-    if (context.kind !== 'chat')
-      throw new Error(`anthropic batches only run chat requests, not ${context.kind}`);
-    return JSON.stringify({
-      custom_id: customId,
-      params: messageParams(request, context, this.defaultMaxTokens),
-    });
   }
 
   /** Recognised by size and time only (`adoptableBatch`): the worker proves the adoption when it fetches. */

@@ -1,10 +1,14 @@
+import type { ErrorObject } from 'openai/resources/shared';
 import { type NulAnswers, poisonFor } from '../core/answer-poison';
 import { embeddingModelSize } from '../core/embedding-models';
 import { sha256 } from '../core/hash';
+import { isRecord } from '../core/is-record';
 import { countTokens, generateReply, type ModelMessage, type ReplyFormat } from '../core/model';
 import type { Rng } from '../core/prng';
-import { isRecord, type SupportedEndpoint } from './batch-params';
-import type { ApiErrorObject } from './types';
+import type { SupportedEndpoint } from './endpoints';
+
+/** An error as OpenAI-compatible APIs send it, in an error envelope or a result line. */
+export type ApiErrorObject = Pick<ErrorObject, 'message' | 'type' | 'param' | 'code'>;
 
 /** What one request produced, kept compact until the result files are written. */
 export type Outcome =

@@ -1,24 +1,11 @@
 import type { BatchContext, UnifiedRequest } from '../types';
-import { customIdLabels } from './custom-id-labels';
-
-/** For embedding jobs the id rides in the instance and `instanceConfig.keyField` takes it out again. */
-export const EMBEDDING_KEY_FIELD = 'custom_id';
 
 /**
- * One line of a Vertex batch input: a Gemini `GenerateContentRequest` under `request` (chat), or a text-embedding
- * instance `{"content": …}` plus the key field (embeddings).
+ * One chat request as a Gemini `GenerateContentRequest` in REST form (camelCase, config under `generationConfig`),
+ * as Vertex AI and the Gemini Developer API both take it. Where the custom id goes is the caller's: Vertex adds
+ * `labels`, which the Developer API's batch files refuse.
  */
-export function vertexLine(
-  customId: string,
-  request: UnifiedRequest,
-  context: BatchContext,
-): Record<string, unknown> {
-  if (context.kind === 'embedding') return { [EMBEDDING_KEY_FIELD]: customId, content: request.text ?? '' };
-  return { request: generateContentRequest(customId, request, context) };
-}
-
 export function generateContentRequest(
-  customId: string,
   request: UnifiedRequest,
   context: BatchContext,
 ): Record<string, unknown> {
@@ -47,6 +34,5 @@ export function generateContentRequest(
     config.responseJsonSchema = context.output.schema;
   }
   if (Object.keys(config).length > 0) body.generationConfig = config;
-  body.labels = customIdLabels(customId);
   return body;
 }

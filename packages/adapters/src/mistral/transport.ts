@@ -1,18 +1,18 @@
 import type { Mistral } from '@mistralai/mistralai';
 import type { BatchJob } from '@mistralai/mistralai/models/components';
 import { createAfterUpload } from '../create-after-upload';
+import type { TransportSettings } from '../descriptor';
 import { ProviderCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { asString } from '../json-fields';
-import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
 import { readLines } from '../lines';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { parseCompatibleLine } from '../openai-compatible/parse-line';
 import { readResultFile } from '../result-file';
 import type {
-  BatchAdapter,
   BatchContext,
   BatchRef,
+  BatchTransport,
   ExistingBatch,
   ExistingBatchQuery,
   JobKind,
@@ -20,13 +20,11 @@ import type {
   PollResult,
   SubmitRequest,
   SubmitResult,
-  UnifiedRequest,
   UnreadableLine,
 } from '../types';
 import { loadMistralErrors, mistralCallError } from './call-error';
 import { DiskUploads } from './disk-upload';
 import { pollResult } from './job-status';
-import { encodeMistralLine } from './request-line';
 import { findUploadedFile } from './uploaded-file';
 
 export interface MistralRetryOptions {
@@ -37,7 +35,7 @@ export interface MistralRetryOptions {
   maxElapsedMs: number;
 }
 
-export interface MistralAdapterOptions {
+export interface MistralOptions {
   apiKey: string;
   /** Without `/v1`, e.g. `https://api.mistral.ai` (the SDK's default when unset). */
   serverURL?: string;
@@ -50,8 +48,6 @@ export interface MistralAdapterOptions {
   timeoutMs?: number;
   /** For the request file upload, up to 512 MB (default 30 min). */
   uploadTimeoutMs?: number;
-  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
-  resultIdleTimeoutMs?: number;
 }
 
 const DEFAULT_RETRY: MistralRetryOptions = {
@@ -78,26 +74,27 @@ const ADOPT_SKEW_MS = 300_000;
  */
 const CREATE_ONCE = { retries: { strategy: 'none' } } as const;
 
-export class MistralAdapter implements BatchAdapter {
-  readonly provider = 'mistral' as const;
-  readonly limits = PROVIDER_LIMITS.mistral;
-  readonly kinds = PROVIDER_KINDS.mistral;
+/** Mistral's batch API (files and batch jobs) through its SDK. */
+export class MistralTransport implements BatchTransport {
   private sdk: { client: Mistral; uploads: DiskUploads } | undefined;
   private loading: Promise<void> | undefined;
   private readonly uploadTimeoutMs: number;
   private readonly timeoutMs: number;
   private readonly resultIdleTimeoutMs: number;
 
-  constructor(private readonly options: MistralAdapterOptions) {
+  constructor(
+    private readonly options: MistralOptions,
+    settings: TransportSettings = {},
+  ) {
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 30 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 300_000;
-    this.resultIdleTimeoutMs = options.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+    this.resultIdleTimeoutMs = settings.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   }
 
   /**
    * Loads the SDK and makes its client at the first call, not at construction: the SDK (~60 MB of a process's
-   * memory, most of it its schemas) is loaded only by a process that talks to Mistral, not by the API (which builds
-   * adapters just to encode lines) nor by a worker without Mistral jobs. Every method that calls out awaits it.
+   * memory, most of it its schemas) is loaded only by a process that talks to Mistral, not by a worker without
+   * Mistral jobs. Every method that calls out awaits it.
    */
   private load(): Promise<void> {
     this.loading ??= (async () => {
@@ -138,10 +135,6 @@ export class MistralAdapter implements BatchAdapter {
   private get uploads(): DiskUploads {
     if (!this.sdk) throw new Error('mistral: the SDK is used before load()');
     return this.sdk.uploads;
-  }
-
-  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
-    return encodeMistralLine(customId, request, context);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { RequestEncoder } from '../descriptor';
 import { compatibleBody } from '../openai-compatible/request-body';
 import type { BatchContext, UnifiedRequest } from '../types';
 
@@ -16,3 +17,5 @@ export function encodeMistralLine(customId: string, request: UnifiedRequest, con
   });
   return JSON.stringify({ custom_id: customId, body });
 }
+
+export const mistralEncoder: RequestEncoder = { encodeLine: encodeMistralLine };

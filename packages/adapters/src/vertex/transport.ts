@@ -1,31 +1,30 @@
 import type { BatchJob, GoogleGenAI } from '@google/genai';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import { createAfterUpload } from '../create-after-upload';
-import { PROVIDER_KINDS, PROVIDER_LIMITS } from '../limits';
+import type { TransportSettings } from '../descriptor';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { readResultFile } from '../result-file';
 import type {
-  BatchAdapter,
   BatchContext,
   BatchRef,
+  BatchTransport,
   ExistingBatch,
   ExistingBatchQuery,
   NormalizedResult,
   PollResult,
   SubmitRequest,
   SubmitResult,
-  UnifiedRequest,
   UnreadableLine,
 } from '../types';
 import { vertexCallError } from './call-errors';
 import { type ClientOptions, createGenAI, createStorage } from './clients';
+import { EMBEDDING_KEY_FIELD } from './encoder';
 import { holdsFile, listObjects, objectLines } from './gcs-files';
 import { chunkFolder, gcsUri, parseGcsUri } from './gcs-location';
 import { isEnded, pollResult } from './job-state';
-import { EMBEDDING_KEY_FIELD, vertexLine } from './request-line';
 import { lineCustomId, parseVertexLine } from './result-line';
 
-export interface VertexAdapterOptions {
+export interface VertexOptions {
   /** `GOOGLE_CLOUD_PROJECT`. */
   project: string;
   /** `GOOGLE_CLOUD_LOCATION`, e.g. `us-central1` or `global`. */
@@ -50,8 +49,6 @@ export interface VertexAdapterOptions {
   uploadChunkBytes?: number;
   /** Folder in the bucket for Tranche's files (default `tranche`); cleanup never deletes outside it. */
   folder?: string;
-  /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
-  resultIdleTimeoutMs?: number;
 }
 
 interface VertexClients {
@@ -78,17 +75,20 @@ const UPLOAD_CHUNK_UNIT = 256 * 1024;
 // How far back to look for a job created just before a crash: covers clock skew between us and Google.
 const ADOPT_SKEW_MS = 300_000;
 
-export class VertexAdapter implements BatchAdapter {
-  readonly provider = 'vertex' as const;
-  readonly limits = PROVIDER_LIMITS.vertex;
-  readonly kinds = PROVIDER_KINDS.vertex;
+/** Vertex AI batch prediction jobs through `@google/genai`, their files in Cloud Storage. */
+export class VertexTransport implements BatchTransport {
   private readonly clientOptions: ClientOptions;
   private sdkClients: Promise<VertexClients> | undefined;
   private readonly folder: string;
   private readonly uploadChunkBytes: number;
   private readonly retry: ClientOptions['retry'];
+  private readonly resultIdleTimeoutMs: number | undefined;
 
-  constructor(private readonly options: VertexAdapterOptions) {
+  constructor(
+    private readonly options: VertexOptions,
+    settings: TransportSettings = {},
+  ) {
+    this.resultIdleTimeoutMs = settings.resultIdleTimeoutMs;
     const clientOptions: ClientOptions = {
       project: options.project,
       location: options.location,
@@ -114,8 +114,8 @@ export class VertexAdapter implements BatchAdapter {
   }
 
   /**
-   * The SDK clients, made at the first call: the SDKs are loaded only by a process that talks to Vertex (the API
-   * builds adapters just to encode lines, and a worker may never get a Vertex job).
+   * The SDK clients, made at the first call: the SDKs are loaded only by a process that talks to Vertex (a worker
+   * may never get a Vertex job).
    */
   private clients(): Promise<VertexClients> {
     this.sdkClients ??= Promise.all([
@@ -123,10 +123,6 @@ export class VertexAdapter implements BatchAdapter {
       createStorage(this.clientOptions),
     ]).then(([ai, storage]) => ({ ai, storage, bucket: storage.bucket(this.options.bucket) }));
     return this.sdkClients;
-  }
-
-  encodeLine(customId: string, request: UnifiedRequest, context: BatchContext): string {
-    return JSON.stringify(vertexLine(customId, request, context));
   }
 
   async findExisting({
@@ -249,7 +245,7 @@ export class VertexAdapter implements BatchAdapter {
     onUnreadable?: (line: UnreadableLine) => void,
   ): AsyncIterable<NormalizedResult> {
     for (const file of await this.resultFiles(ref)) {
-      yield* readResultFile(objectLines(file, this.retry, this.options.resultIdleTimeoutMs), {
+      yield* readResultFile(objectLines(file, this.retry, this.resultIdleTimeoutMs), {
         file: `vertex ${gcsUri(file.bucket.name, file.name)}`,
         parse: (line) => parseVertexLine(line, context),
         customIdOf: lineCustomId,
