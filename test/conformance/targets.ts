@@ -32,6 +32,11 @@ interface HandTarget {
   prices: HandPrices;
   /** Its batch's `provider_status` once requests run. */
   runningStatus: string;
+  /**
+   * An expired batch gives back nothing, not even the requests that finished before it expired (the Gemini API: it
+   * "will not have any results to retrieve"), so every one of its requests is sent again.
+   */
+  expiredBatchHasNoResults?: true;
   /** The model as the provider's request names it (the emulator seeds its vectors by that name). */
   requestModel(model: string): string;
   embedding: {
@@ -93,6 +98,31 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
       model: 'text-embedding-005',
       sizes: { dimensions: 768, resizable: 'text-embedding-005', scope: 'batch' },
       prices: null,
+    },
+  },
+  // A Global Batch deployment named after its model (the job's model is the deployment's name). Global Standard
+  // list prices; whether the batch discount applies to cached input is not documented: billed undiscounted.
+  azure: {
+    model: 'gpt-4o-mini',
+    stepsToPartialProgress: 0.5,
+    prices: { input: '0.15', output: '0.60', cachedInput: '0.075', noBatchDiscountOnCached: true },
+    runningStatus: 'in_progress',
+    requestModel: sameName,
+    embedding: { model: 'none', sizes: null, prices: null },
+  },
+  // The Gemini Developer API (ai.google.dev/gemini-api/docs/pricing): its own prices, not Vertex's; a batch cache
+  // hit pays the standard context caching rate.
+  gemini: {
+    model: 'gemini-2.5-flash',
+    stepsToPartialProgress: 0.5,
+    prices: { input: '0.30', output: '2.50', cachedInput: '0.03', noBatchDiscountOnCached: true },
+    runningStatus: 'BATCH_STATE_RUNNING',
+    expiredBatchHasNoResults: true,
+    requestModel: sameName,
+    embedding: {
+      model: 'gemini-embedding-001',
+      sizes: { dimensions: 3072, resizable: 'gemini-embedding-001', scope: 'request' },
+      prices: { input: '0.15', output: '0' },
     },
   },
 };

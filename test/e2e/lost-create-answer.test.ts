@@ -19,6 +19,8 @@ const CREATE_PATHS: Record<Provider, string> = {
   anthropic: '^/v1/messages/batches$',
   mistral: '^/v1/batch/jobs$',
   vertex: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
+  azure: '^/batches$',
+  gemini: '^/v1beta/models/[^/]+:(batchGenerateContent|asyncBatchEmbedContent)$',
 };
 
 const CREATES = PROVIDERS.map((provider) => ({

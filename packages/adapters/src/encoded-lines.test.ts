@@ -90,6 +90,26 @@ const PINNED: Record<Provider, Partial<Record<CaseName, string>>> = {
       '{"request":{"contents":[{"role":"user","parts":[{"text":"Hi"}]}],"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}},"labels":{"custom_id":"r-0002"}}}',
     embedding: '{"custom_id":"e-1","content":"vector me"}',
     'embedding with dimensions': '{"custom_id":"e-2","content":"vector me"}',
+  }, // OpenAI's chat lines, the model being the deployment name; no embeddings.
+  azure: {
+    'chat with every param':
+      '{"custom_id":"r-0001","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Héllo \\"world\\"\\n?"},{"role":"assistant","content":"Hi."},{"role":"system","content":"Late note."},{"role":"user","content":"More."}],"max_completion_tokens":50,"temperature":0.2,"top_p":0.9,"stop":["END"]}}',
+    'chat without params':
+      '{"custom_id":"Mixed/Case id+1","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}]}}',
+    'structured output':
+      '{"custom_id":"r-0002","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"strict":true}}}}',
+  },
+  // The Gemini API's `{key, request}` lines: Vertex's GenerateContentRequest without `labels`.
+  gemini: {
+    'chat with every param':
+      '{"key":"r-0001","request":{"contents":[{"role":"user","parts":[{"text":"Héllo \\"world\\"\\n?"}]},{"role":"model","parts":[{"text":"Hi."}]},{"role":"user","parts":[{"text":"More."}]}],"systemInstruction":{"parts":[{"text":"Be brief.\\n\\nLate note."}]},"generationConfig":{"maxOutputTokens":50,"temperature":0.2,"topP":0.9,"stopSequences":["END"]}}}',
+    'chat without params':
+      '{"key":"Mixed/Case id+1","request":{"contents":[{"role":"user","parts":[{"text":"Hi"}]}]}}',
+    'structured output':
+      '{"key":"r-0002","request":{"contents":[{"role":"user","parts":[{"text":"Hi"}]}],"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}}}}',
+    embedding: '{"key":"e-1","request":{"content":{"parts":[{"text":"vector me"}]}}}',
+    'embedding with dimensions':
+      '{"key":"e-2","request":{"content":{"parts":[{"text":"vector me"}]},"outputDimensionality":256}}',
   },
 };
 

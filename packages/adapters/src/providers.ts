@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { anthropicDescriptor } from './anthropic/descriptor';
+import { azureDescriptor } from './azure/descriptor';
 import type { ProviderDescriptor } from './descriptor';
+import { geminiDescriptor } from './gemini/descriptor';
 import { mistralDescriptor } from './mistral/descriptor';
 import { openAIDescriptor } from './openai/descriptor';
 import { PROVIDERS, type Provider } from './types';
@@ -15,6 +17,8 @@ export const DESCRIPTORS = {
   anthropic: anthropicDescriptor,
   mistral: mistralDescriptor,
   vertex: vertexDescriptor,
+  azure: azureDescriptor,
+  gemini: geminiDescriptor,
 } satisfies { [P in Provider]: ProviderDescriptor<P> };
 
 export function descriptorOf(provider: Provider): ProviderDescriptor {

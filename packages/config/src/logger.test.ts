@@ -72,6 +72,7 @@ describe('createLogger redaction', () => {
         },
         headers: { authorization: `Basic ${SECRET}`, 'set-cookie': SECRET, 'x-api-key': SECRET },
         response: { headers: { 'x-goog-api-key': SECRET, 'content-type': 'application/json' } },
+        request: { headers: { 'api-key': SECRET } },
       },
       'request',
     );
@@ -83,6 +84,7 @@ describe('createLogger redaction', () => {
     expect(at(line, ['headers', 'set-cookie'])).toBe(REDACTED);
     expect(at(line, ['headers', 'x-api-key'])).toBe(REDACTED);
     expect(at(line, ['response', 'headers', 'x-goog-api-key'])).toBe(REDACTED);
+    expect(at(line, ['request', 'headers', 'api-key'])).toBe(REDACTED);
     expect(at(line, ['response', 'headers', 'content-type'])).toBe('application/json');
     expect(raw.join('')).not.toContain(SECRET);
   });

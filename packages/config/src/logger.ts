@@ -19,8 +19,8 @@ const SECRET_FIELDS = [
   'access_token',
 ];
 
-/** Headers that carry a credential, as they are named in a headers object. */
-const SECRET_HEADERS = ['set-cookie', 'x-api-key', 'x-goog-api-key'];
+/** Headers that carry a credential, as they are named in a headers object (`api-key`: Azure OpenAI's). */
+const SECRET_HEADERS = ['set-cookie', 'x-api-key', 'x-goog-api-key', 'api-key'];
 
 /**
  * Pino has no "at any depth": each path says how deep. Three levels cover a field logged as is (`{apiKey}`), inside

@@ -1,4 +1,5 @@
 export { createAnthropicProvider } from './anthropic/provider';
+export { createAzureProvider } from './azure/provider';
 export type { FaultConfig, FaultInput } from './core/fault-schema';
 export { jsonSchemaInstance } from './core/json-schema-instance';
 export {
@@ -13,6 +14,7 @@ export {
 } from './core/model';
 export type { ProviderStats, Stats } from './core/stats';
 export { type EmulatorEnv, parseEmulatorEnv } from './env';
+export { createGeminiProvider, geminiProviderFactory } from './gemini/provider';
 export { createMistralProvider } from './mistral/provider';
 export { MAX_INPUT_BYTES, MAX_REQUESTS } from './openai/batch-plan';
 export { createOpenAIProvider } from './openai/provider';

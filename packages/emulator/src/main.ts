@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   console.log(`MISTRAL_SERVER_URL=${emulator.url}/mistral`);
   console.log(`VERTEX_BASE_URL=${emulator.url}/vertex`);
   console.log(`GCS_API_ENDPOINT=${emulator.url}/gcs`);
+  console.log(`GEMINI_BASE_URL=${emulator.url}/gemini`);
+  console.log(`AZURE_OPENAI_ENDPOINT=${emulator.url}/azure`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

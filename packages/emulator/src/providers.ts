@@ -1,5 +1,7 @@
 import { createAnthropicProvider } from './anthropic/provider';
+import { createAzureProvider } from './azure/provider';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
+import { createGeminiProvider } from './gemini/provider';
 import { createMistralProvider } from './mistral/provider';
 import { createOpenAIProvider } from './openai/provider';
 import { createGoogleProviders } from './vertex/google-providers';
@@ -12,4 +14,6 @@ export const DEFAULT_PROVIDERS: ProviderFactory[] = [
   createAnthropicProvider,
   createMistralProvider,
   createGoogleProviders,
+  createAzureProvider,
+  createGeminiProvider,
 ];

@@ -1,3 +1,4 @@
+import { PROVIDERS } from '@tranche/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { type PriceTable, parsePriceTable } from './price-table';
 import { type BilledTokens, Pricer } from './pricer';
@@ -10,6 +11,8 @@ const table: PriceTable = parsePriceTable(
     currency: 'USD',
     unit: 'per_million_tokens',
     providers: {
+      // Every provider needs a block; those the arithmetic below does not use get an empty one.
+      ...Object.fromEntries(PROVIDERS.map((provider) => [provider, { batch_discount: 0.5, models: {} }])),
       openai: {
         batch_discount: 0.5,
         batch_discount_applies_to_cached_input: true,

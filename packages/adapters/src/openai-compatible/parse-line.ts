@@ -97,7 +97,9 @@ export function parseCompatibleLine(line: Json, context: BatchContext): Normaliz
     const bodyError = asObject(body.error) ?? body;
     const code = asString(bodyError.code) ?? asString(bodyError.type);
     const message = messageOf(bodyError.message) ?? `HTTP ${status}`;
-    return failed(customId, normalizedError(errorTypeForStatus(status), code, message));
+    // Azure OpenAI refuses a prompt its content filter flags with a 400 whose code is `content_filter`.
+    const type = code === 'content_filter' ? 'content_filtered' : errorTypeForStatus(status);
+    return failed(customId, normalizedError(type, code, message));
   }
   if (topError) {
     const code = asString(topError.code);

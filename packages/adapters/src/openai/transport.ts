@@ -3,7 +3,7 @@ import type OpenAI from 'openai';
 import type { toFile as ToFile } from 'openai';
 import type { Batch, BatchCreateParams } from 'openai/resources/batches';
 import { createAfterUpload } from '../create-after-upload';
-import { classifyCallError } from '../errors';
+import { classifyCallError, ProviderCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { asString } from '../json-fields';
 import { readLines } from '../lines';
@@ -43,9 +43,33 @@ export interface OpenAIWireSettings {
   uploadPartBytes?: number;
   /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
   resultIdleTimeoutMs?: number | undefined;
+  /** Sent as `expires_after` (anchor `created_at`) with every request file, when set (Azure: raises its file cap). */
+  fileExpiresAfterSeconds?: number;
+  /**
+   * How long a request file may stay `pending` before the batch is created: a provider that refuses a batch on a
+   * file not yet `processed` (Azure) waits for it. Unset: the batch is created right after the upload.
+   */
+  awaitProcessed?: { timeoutMs: number; intervalMs: number };
+  /**
+   * Create refusals (HTTP 400) that only say "not now" (Azure: the file is still pending, or the deployment's
+   * enqueued-token quota is full before the batch is even made): retried, keeping the file, instead of failing.
+   */
+  retryableCreateRefusal?: RegExp;
+  /**
+   * The batch list's order is not documented (Azure): `findExisting` reads up to this many pages instead of stopping
+   * at the first batch older than the chunk.
+   */
+  unorderedListPages?: number;
 }
 
 const DEFAULT_UPLOAD_PART_BYTES = 16 * 1024 * 1024;
+
+/** Unix seconds from a batch's `created_at`, which Azure's samples also show as an ISO string. */
+function unixSeconds(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
+}
 
 const PHASES: Record<Batch['status'], PollResult['phase']> = {
   validating: 'validating',
@@ -123,9 +147,17 @@ export class OpenAIWireTransport implements BatchTransport {
     const since = Math.floor(createdAfter.getTime() / 1000) - ADOPT_SKEW_S;
     await this.load();
     try {
-      // Newest first: stop paging once batches are older than the chunk itself (and never adopt one that is).
+      // Newest first: stop paging once batches are older than the chunk itself (and never adopt one that is). A
+      // provider whose order is not documented is read to a page cap instead, skipping the older batches.
+      const pageCap = this.settings.unorderedListPages;
+      let seen = 0;
       for await (const batch of this.client.batches.list({ limit: 100 })) {
-        if (batch.created_at < since) break;
+        if (pageCap !== undefined && ++seen > pageCap * 100) break;
+        const createdAt = unixSeconds(batch.created_at);
+        if (createdAt < since) {
+          if (pageCap === undefined) break;
+          continue;
+        }
         if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(batch.id)) {
           return { providerBatchId: batch.id, inputFileId: batch.input_file_id, recognisedBy: 'chunk_key' };
         }
@@ -141,6 +173,7 @@ export class OpenAIWireTransport implements BatchTransport {
     let fileId: string;
     try {
       fileId = (await this.uploadedEarlier(request)) ?? (await this.uploadRequestFile(request));
+      if (this.settings.awaitProcessed) await this.awaitProcessed(fileId, this.settings.awaitProcessed);
     } catch (error) {
       throw classifyCallError(this.provider, error);
     }
@@ -156,10 +189,59 @@ export class OpenAIWireTransport implements BatchTransport {
           },
           CREATE_ONCE,
         ),
-      classify: (error) => classifyCallError(this.provider, error),
+      classify: (error) => this.classifyCreate(error),
       deleteFile: (id) => this.client.files.delete(id),
     });
     return { providerBatchId: batch.id, inputFileId: fileId };
+  }
+
+  /** A create refusal the provider means as "not now" is retryable: the file is kept for the next attempt. */
+  private classifyCreate(error: unknown): ProviderCallError {
+    const classified = classifyCallError(this.provider, error);
+    const pattern = this.settings.retryableCreateRefusal;
+    const errorCode = (error as { code?: unknown } | null)?.code;
+    const code = typeof errorCode === 'string' ? errorCode : classified.code;
+    if (
+      classified.retryable ||
+      classified.status !== 400 ||
+      !pattern?.test(`${code ?? ''} ${classified.message}`)
+    )
+      return classified;
+    return new ProviderCallError(classified.message, classified.status, true, code);
+  }
+
+  /**
+   * Waits until the provider has processed the request file (Azure refuses a batch on a `pending` one). A file in
+   * `error` fails the submit for good; one still pending at the timeout makes a retryable error (the file is reused).
+   */
+  private async awaitProcessed(
+    fileId: string,
+    wait: { timeoutMs: number; intervalMs: number },
+  ): Promise<void> {
+    const deadline = Date.now() + wait.timeoutMs;
+    let interval = wait.intervalMs;
+    for (;;) {
+      const file = await this.client.files.retrieve(fileId);
+      const status = String(file.status ?? 'processed').toLowerCase();
+      if (status === 'processed') return;
+      if (status === 'error' || status === 'deleted' || status === 'deleting') {
+        const details = (file as { status_details?: unknown }).status_details;
+        throw new ProviderCallError(
+          `${this.provider}: request file ${fileId} is '${status}'${typeof details === 'string' && details ? `: ${details}` : ''}`,
+          400,
+          false,
+        );
+      }
+      if (Date.now() + interval > deadline) {
+        throw new ProviderCallError(
+          `${this.provider}: request file ${fileId} still '${status}' after ${wait.timeoutMs} ms`,
+          null,
+          true,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval));
+      interval = Math.min(interval * 2, 30_000);
+    }
   }
 
   /** The file an earlier attempt at the chunk uploaded (when there was one), so that it is not uploaded twice. */
@@ -181,8 +263,15 @@ export class OpenAIWireTransport implements BatchTransport {
     const filename = `${request.chunkKey}.jsonl`;
     const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
     if (!this.settings.multipartUploads || request.bytes <= this.uploadPartBytes) {
+      const expiresAfter = this.settings.fileExpiresAfterSeconds;
       const file = await this.client.files.create(
-        { file: await this.toFile(blob, filename, { type: 'application/jsonl' }), purpose: 'batch' },
+        {
+          file: await this.toFile(blob, filename, { type: 'application/jsonl' }),
+          purpose: 'batch',
+          ...(expiresAfter === undefined
+            ? {}
+            : { expires_after: { anchor: 'created_at', seconds: expiresAfter } }),
+        },
         CREATE_ONCE,
       );
       return file.id;
@@ -221,17 +310,19 @@ export class OpenAIWireTransport implements BatchTransport {
     } catch (error) {
       throw classifyCallError(this.provider, error);
     }
+    // Lower-cased (Azure's samples show `Validating`); empty file ids (Azure, right after create) are none.
+    const status = String(batch.status).toLowerCase() as Batch['status'];
     return {
-      phase: PHASES[batch.status] ?? 'running',
-      outcome: OUTCOMES[batch.status],
+      phase: PHASES[status] ?? 'running',
+      outcome: OUTCOMES[status],
       providerStatus: batch.status,
       counts: {
         total: batch.request_counts?.total ?? 0,
         completed: batch.request_counts?.completed ?? 0,
         failed: batch.request_counts?.failed ?? 0,
       },
-      outputFileId: batch.output_file_id ?? null,
-      errorFileId: batch.error_file_id ?? null,
+      outputFileId: batch.output_file_id || null,
+      errorFileId: batch.error_file_id || null,
       failures: batch.errors?.data?.map((e) => ({
         code: e.code ?? 'unknown',
         message: e.message ?? '',

@@ -91,12 +91,12 @@ export const malformedLinesSchema = z.strictObject({
 export const extraLinesSchema = z.strictObject({ provider, rate: z.number().min(0).max(1) });
 
 /**
- * OpenAI only: batches that end `completed` without their output file (`output_file_id: null`) although some of their
+ * Providers on OpenAI's batch wire only (OpenAI, Azure OpenAI): batches that end `completed` without their output file (`output_file_id: null`) although some of their
  * requests succeeded; the error file stays. Not a documented behaviour: the real API reports a null output file when
  * no request succeeded (which the emulator does without a fault). This stands for a provider that loses track of a
  * file, to prove the worker resends what got no line instead of waiting for it.
  */
-export const loseOutputFileSchema = z.strictObject({ provider: z.literal('openai').optional(), times });
+export const loseOutputFileSchema = z.strictObject({ provider, times });
 
 /** Result files that end partway through line `at_line` (1-based); the lines after it are lost. */
 export const truncateOutputSchema = z.strictObject({ provider, at_line: z.number().int().min(1), times });
@@ -109,6 +109,17 @@ export const truncateOutputSchema = z.strictObject({ provider, at_line: z.number
 export const enqueuedTokenLimitSchema = z.strictObject({
   tokens: z.number().int().positive(),
   model: z.string().min(1).optional(),
+});
+
+/**
+ * Azure OpenAI's enqueued-token quota of a deployment (`deployment` omitted: every deployment, each on its own): a
+ * batch over it fails validation with `token_limit_exceeded` in Azure's words ("…the configured limit of 30K for the
+ * deployment '…'"), or with `fail_fast` (Azure's fail-fast regions) its create call is refused with a 400.
+ */
+export const azureEnqueuedTokenLimitSchema = z.strictObject({
+  tokens: z.number().int().positive(),
+  deployment: z.string().min(1).optional(),
+  fail_fast: z.boolean().optional(),
 });
 
 /**
@@ -136,6 +147,7 @@ export const faultInputSchema = z.strictObject({
   truncate_output: truncateOutputSchema.nullable().optional(),
   lose_output_file: loseOutputFileSchema.nullable().optional(),
   openai_enqueued_token_limit: enqueuedTokenLimitSchema.nullable().optional(),
+  azure_enqueued_token_limit: azureEnqueuedTokenLimitSchema.nullable().optional(),
 });
 
 export type FaultInput = z.input<typeof faultInputSchema>;
@@ -153,6 +165,7 @@ export type ExtraLinesFault = z.output<typeof extraLinesSchema>;
 export type TruncateOutputFault = z.output<typeof truncateOutputSchema>;
 export type LoseOutputFileFault = z.output<typeof loseOutputFileSchema>;
 export type EnqueuedTokenLimit = z.output<typeof enqueuedTokenLimitSchema>;
+export type AzureEnqueuedTokenLimit = z.output<typeof azureEnqueuedTokenLimitSchema>;
 
 export interface FaultConfig {
   seed: number | null;
@@ -174,6 +187,7 @@ export interface FaultConfig {
   truncate_output: TruncateOutputFault | null;
   lose_output_file: LoseOutputFileFault | null;
   openai_enqueued_token_limit: EnqueuedTokenLimit | null;
+  azure_enqueued_token_limit: AzureEnqueuedTokenLimit | null;
 }
 
 export function emptyFaults(): FaultConfig {
@@ -197,5 +211,6 @@ export function emptyFaults(): FaultConfig {
     truncate_output: null,
     lose_output_file: null,
     openai_enqueued_token_limit: null,
+    azure_enqueued_token_limit: null,
   };
 }

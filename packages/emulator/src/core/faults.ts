@@ -1,5 +1,6 @@
 import type { NulAnswers } from './answer-poison';
 import {
+  type AzureEnqueuedTokenLimit,
   type DelayFault,
   type DropResponseFault,
   type EnqueuedTokenLimit,
@@ -86,6 +87,8 @@ export class FaultRegistry {
     if (parsed.lose_output_file !== undefined) next.lose_output_file = parsed.lose_output_file;
     if (parsed.openai_enqueued_token_limit !== undefined)
       next.openai_enqueued_token_limit = parsed.openai_enqueued_token_limit;
+    if (parsed.azure_enqueued_token_limit !== undefined)
+      next.azure_enqueued_token_limit = parsed.azure_enqueued_token_limit;
     return this.current();
   }
 
@@ -108,6 +111,11 @@ export class FaultRegistry {
   /** OpenAI's enqueued-token limit of the emulated organisation, if one is set. */
   enqueuedTokenLimit(): EnqueuedTokenLimit | null {
     return this.config.openai_enqueued_token_limit;
+  }
+
+  /** Azure OpenAI's enqueued-token quota of the emulated deployments, if one is set. */
+  azureEnqueuedTokenLimit(): AzureEnqueuedTokenLimit | null {
+    return this.config.azure_enqueued_token_limit;
   }
 
   takeHttp(call: CallDescription): HttpFault | null {

@@ -30,6 +30,8 @@ export interface PlanInput {
   endpoint: SupportedEndpoint;
   faults: BatchFaults;
   requestErrors: RequestErrorDraw;
+  /** The provider's cap on requests per file (OpenAI's 50,000 when unset) and the code of a file over it. */
+  maxRequests?: { count: number; code: string };
 }
 
 const batchError = (code: string, message: string, line: number | null = null): WireBatchError => ({
@@ -74,10 +76,9 @@ export async function planBatch(input: PlanInput): Promise<PlanResult> {
       lineNumber += 1;
       if (raw.length === 0 || /^\s*$/.test(raw)) continue;
       count += 1;
-      if (count > MAX_REQUESTS) {
-        return fail([
-          batchError('batch_too_large', `The input file has more than ${MAX_REQUESTS} requests.`),
-        ]);
+      const cap = input.maxRequests ?? { count: MAX_REQUESTS, code: 'batch_too_large' };
+      if (count > cap.count) {
+        return fail([batchError(cap.code, `The input file has more than ${cap.count} requests.`)]);
       }
       const checked = checkInputLine(raw, lineNumber, input.endpoint);
       if (!checked.ok) {

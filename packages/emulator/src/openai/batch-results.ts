@@ -5,7 +5,7 @@ import { unixSeconds } from '../core/clock';
 import { writeCompatibleResults } from '../openai-compatible/result-files';
 import type { OpenAIBatch } from './batch-record';
 import { type FileRegistry, newFileId } from './file-registry';
-import { expiredLine, resultLine } from './result-lines';
+import { expiredLine, type ResultLineStyle, resultLine } from './result-lines';
 
 /** Output files are deleted 30 days after the batch completes unless `output_expires_after` says otherwise. */
 const OUTPUT_TTL_S = 30 * 24 * 3600;
@@ -18,12 +18,12 @@ const OUTPUT_TTL_S = 30 * 24 * 3600;
 export async function writeBatchResults(
   batch: OpenAIBatch,
   run: BatchRun,
-  deps: { provider: string; blobs: BlobStore; files: FileRegistry },
+  deps: { provider: string; blobs: BlobStore; files: FileRegistry; style?: ResultLineStyle },
 ): Promise<void> {
   const { customIds, outcomes } = batch.plan!;
   const written = await writeCompatibleResults(batch, run, deps, {
     ran: (index, finishedAt, rng) =>
-      resultLine(customIds[index]!, outcomes[index]!, unixSeconds(finishedAt), rng),
+      resultLine(customIds[index]!, outcomes[index]!, unixSeconds(finishedAt), rng, deps.style),
     notRun: run.reason === 'expired' ? (index, rng) => expiredLine(customIds[index]!, rng) : undefined,
   });
   const createdAt = unixSeconds(run.at);

@@ -1,5 +1,6 @@
 import { BatchEngine } from '../core/batch-engine/engine';
 import { requestErrorDraw } from '../core/batch-engine/plan';
+import type { BatchFaults, FaultRegistry } from '../core/faults';
 import { randomHex } from '../core/ids';
 import type { EmulatorContext } from '../core/provider';
 import type { BatchParams } from './batch-params';
@@ -7,11 +8,43 @@ import { planBatch } from './batch-plan';
 import type { OpenAIBatch } from './batch-record';
 import { writeBatchResults } from './batch-results';
 import { batchStatus, renderBatch } from './batch-view';
-import { queueFullError } from './enqueued-tokens';
+import { openAIQueueLimit, type QueueLimit, queueFullError } from './enqueued-tokens';
 import { badRequest, notFound } from './errors';
 import type { FileRegistry } from './file-registry';
 import { cursorPage } from './pagination';
+import type { ResultLineStyle } from './result-lines';
 import type { ListBody, WireBatch } from './types';
+
+/** How a provider on OpenAI's wire differs in its batches. */
+export interface WireBatchOptions {
+  /** `expires_at` 24 h after creation (OpenAI), or none (Azure OpenAI runs a batch past 24 h). */
+  expiresAt: boolean;
+  /** Its cap on requests per file and the code of a file over it; unset, OpenAI's. */
+  maxRequests?: { count: number; code: string };
+  /** Whose result lines it writes; unset, OpenAI's. */
+  lineStyle?: ResultLineStyle;
+  /** The enqueued-token limit the faults set for it, in its words. */
+  queueLimit(faults: FaultRegistry): QueueLimit | null;
+}
+
+export const OPENAI_BATCH_OPTIONS: WireBatchOptions = {
+  expiresAt: true,
+  queueLimit: (faults) => openAIQueueLimit(faults.enqueuedTokenLimit()),
+};
+
+/** Faults that change nothing: a file planned only to count its tokens. */
+const NO_FAULTS: BatchFaults = {
+  seed: 0,
+  slowFactor: 1,
+  expireFraction: null,
+  failValidation: false,
+  requestErrors: null,
+  invalidJsonRate: 0,
+  cachedFraction: 0,
+  nulAnswers: null,
+  lines: { malformed: null, unknownRate: 0, duplicateRate: 0, truncateAt: null },
+  loseOutputFile: false,
+};
 
 /** The Batches API of a provider on OpenAI's wire (`provider` names its stats, faults and random streams). */
 export class BatchService {
@@ -21,6 +54,7 @@ export class BatchService {
     private readonly ctx: EmulatorContext,
     private readonly files: FileRegistry,
     private readonly provider: string,
+    private readonly options: WireBatchOptions = OPENAI_BATCH_OPTIONS,
   ) {
     this.engine = new BatchEngine<OpenAIBatch>(ctx, {
       provider,
@@ -28,7 +62,8 @@ export class BatchService {
       profile: { finalizing: true, cancelBeforeRunning: 'cancelling' },
       newId: () => `batch_${randomHex(32)}`,
       notFound: (id) => notFound(`No such Batch object: ${id}`, 'batch_id'),
-      writeResults: (batch, run) => writeBatchResults(batch, run, { provider, blobs: ctx.blobs, files }),
+      writeResults: (batch, run) =>
+        writeBatchResults(batch, run, { provider, blobs: ctx.blobs, files, style: options.lineStyle }),
       refuseCancel: (batch) =>
         batch.end === 'cancelled'
           ? null
@@ -36,9 +71,18 @@ export class BatchService {
     });
   }
 
-  create(params: BatchParams): WireBatch {
+  async create(params: BatchParams): Promise<WireBatch> {
     const input = this.files.get(params.inputFileId);
     if (!input) throw notFound(`No such File object: ${params.inputFileId}`, 'input_file_id');
+    // Azure OpenAI's words for a file it has not processed yet (its files are `pending` for a while after upload).
+    if ((input.object.status as string) === 'pending') {
+      throw badRequest(
+        `The input file '${params.inputFileId}' is in 'pending' state. Only files with status 'Processed' are ` +
+          'accepted for batch inferencing. Please check the file status and try again',
+        'input_file_id',
+        'invalid_request',
+      );
+    }
     if (input.object.purpose !== 'batch') {
       throw badRequest(
         `The input file ${params.inputFileId} has purpose '${input.object.purpose}'; batches need purpose 'batch'.`,
@@ -46,24 +90,48 @@ export class BatchService {
         'invalid_file_purpose',
       );
     }
+    await this.refuseWhenQueueFull(params, input.path, input.object.bytes);
     const batch = this.engine.create({
       fields: { params, outputFileId: null, errorFileId: null },
       requests: input.lines,
       plan: (batch) => this.validate(batch, input.path, input.object.bytes),
     });
-    return renderBatch(batch, batch.at.created);
+    return this.render(batch, batch.at.created);
+  }
+
+  private render(batch: OpenAIBatch, nowMs: number): WireBatch {
+    return renderBatch(batch, nowMs, this.options.expiresAt);
+  }
+
+  /** A fail-fast limit refuses the create call itself (400 `token_limit_exceeded`) when the file would pass it. */
+  private async refuseWhenQueueFull(params: BatchParams, path: string, bytes: number): Promise<void> {
+    const limit = this.options.queueLimit(this.ctx.faults);
+    if (!limit?.failFast) return;
+    const result = await planBatch({
+      provider: this.provider,
+      seq: 0,
+      path,
+      bytes,
+      endpoint: params.endpoint,
+      faults: NO_FAULTS,
+      requestErrors: () => null,
+      maxRequests: this.options.maxRequests,
+    });
+    if (!result.ok) return; // validation fails the batch as usual
+    const full = queueFullError(result.plan, this.engine.all(), limit);
+    if (full) throw badRequest(full.message, null, full.code);
   }
 
   async get(id: string): Promise<WireBatch> {
     const batch = await this.engine.get(id);
-    return renderBatch(batch, this.ctx.clock.now());
+    return this.render(batch, this.ctx.clock.now());
   }
 
   async list(after: string | undefined, limit: number): Promise<ListBody<WireBatch>> {
     const newestFirst = await this.engine.list();
     const now = this.ctx.clock.now();
     return cursorPage(
-      newestFirst.map((batch) => renderBatch(batch, now)),
+      newestFirst.map((batch) => this.render(batch, now)),
       after,
       limit,
     );
@@ -72,7 +140,7 @@ export class BatchService {
   async cancel(id: string): Promise<WireBatch> {
     const batch = this.engine.require(id);
     await this.engine.cancel(batch);
-    return renderBatch(batch, this.ctx.clock.now());
+    return this.render(batch, this.ctx.clock.now());
   }
 
   reset(): void {
@@ -94,10 +162,11 @@ export class BatchService {
       endpoint: batch.params.endpoint,
       faults,
       requestErrors: requestErrorDraw(faults, this.ctx.faults, this.provider, seq),
+      maxRequests: this.options.maxRequests,
     });
     if (!result.ok) return result;
     const others = this.engine.all().filter((other) => other !== batch);
-    const queueFull = queueFullError(result.plan, others, this.ctx.faults.enqueuedTokenLimit());
+    const queueFull = queueFullError(result.plan, others, this.options.queueLimit(this.ctx.faults));
     return queueFull ? { ok: false as const, failure: [queueFull] } : result;
   }
 }

@@ -23,7 +23,7 @@ export function batchStatus(batch: OpenAIBatch): BatchStatus {
 }
 
 /** The batch as the API returns it: every key present, `null` when unset. */
-export function renderBatch(batch: OpenAIBatch, nowMs: number): WireBatch {
+export function renderBatch(batch: OpenAIBatch, nowMs: number, expiresAt = true): WireBatch {
   const { at, end } = batch;
   const ended = batch.phase === 'ended';
   const createdAt = unixSeconds(at.created);
@@ -41,7 +41,8 @@ export function renderBatch(batch: OpenAIBatch, nowMs: number): WireBatch {
     error_file_id: ended ? batch.errorFileId : null,
     created_at: createdAt,
     in_progress_at: unixSecondsOrNull(at.running),
-    expires_at: createdAt + COMPLETION_WINDOW_S,
+    // Azure OpenAI keeps running a batch past 24 h ("we don't expire the jobs that take longer"): no deadline.
+    expires_at: expiresAt ? createdAt + COMPLETION_WINDOW_S : null,
     finalizing_at: unixSecondsOrNull(at.finalizing),
     completed_at: endedAt('completed'),
     failed_at: endedAt('failed'),

@@ -6,8 +6,8 @@ import { parseLimit, queryString } from './pagination';
 export function batchesRouter(batches: BatchService): Router {
   const router = Router();
 
-  router.post('/batches', express.json({ limit: '1mb' }), (req, res) => {
-    res.json(batches.create(parseBatchParams(req.body)));
+  router.post('/batches', express.json({ limit: '1mb' }), async (req, res) => {
+    res.json(await batches.create(parseBatchParams(req.body)));
   });
 
   router.get('/batches', async (req, res) => {

@@ -1,4 +1,3 @@
-import type { EnqueuedTokenLimit } from '../core/fault-schema';
 import type { CompatiblePlan } from '../openai-compatible/request-plan';
 import type { OpenAIBatch } from './batch-record';
 import type { WireBatchError } from './types';
@@ -16,7 +15,7 @@ export function enqueuedTokens(plan: CompatiblePlan): number {
 export function queueFullError(
   plan: CompatiblePlan,
   others: Iterable<OpenAIBatch>,
-  limit: EnqueuedTokenLimit | null,
+  limit: QueueLimit | null,
 ): WireBatchError | null {
   if (!limit || (limit.model !== undefined && limit.model !== plan.model)) return null;
   let enqueued = enqueuedTokens(plan);
@@ -25,13 +24,30 @@ export function queueFullError(
     if (other.plan.model === plan.model) enqueued += enqueuedTokens(other.plan);
   }
   if (enqueued <= limit.tokens) return null;
+  return { code: 'token_limit_exceeded', message: limit.message(plan.model), param: null, line: null };
+}
+
+/** An enqueued-token limit as a provider on OpenAI's wire words it. */
+export interface QueueLimit {
+  tokens: number;
+  /** The one model (or deployment) it applies to; every model on its own when unset. */
+  model?: string | undefined;
+  /** The create call is refused with a 400 instead of the batch failing validation (Azure's fail-fast regions). */
+  failFast?: boolean | undefined;
+  message(model: string): string;
+}
+
+/** OpenAI's `openai_enqueued_token_limit` in OpenAI's words, with the emulator's organisation. */
+export function openAIQueueLimit(
+  limit: { tokens: number; model?: string | undefined } | null,
+): QueueLimit | null {
+  if (!limit) return null;
   return {
-    code: 'token_limit_exceeded',
-    message:
-      `Enqueued token limit reached for ${plan.model} in organization org-emulator. ` +
+    tokens: limit.tokens,
+    model: limit.model,
+    message: (model) =>
+      `Enqueued token limit reached for ${model} in organization org-emulator. ` +
       `Limit: ${limit.tokens.toLocaleString('en-US')} enqueued tokens. ` +
       'Please try again once some in_progress batches have been completed.',
-    param: null,
-    line: null,
   };
 }

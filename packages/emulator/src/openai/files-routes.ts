@@ -7,11 +7,20 @@ import { badRequest, missingParameter, notFound } from './errors';
 import { newWireFile, parseExpiresAfter, parsePurpose } from './file-object';
 import type { FileRegistry } from './file-registry';
 import { parseLimit, queryString } from './pagination';
+import type { WireFile } from './types';
 
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
-/** The Files API; `provider`'s `stats()` count the bytes uploaded. */
-export function filesRouter(ctx: EmulatorContext, files: FileRegistry, provider: string): Router {
+/**
+ * The Files API; `provider`'s `stats()` count the bytes uploaded. With `processingMs`, a new file is `pending` that
+ * long before it is `processed` (Azure OpenAI), and no batch may be made from it meanwhile.
+ */
+export function filesRouter(
+  ctx: EmulatorContext,
+  files: FileRegistry,
+  provider: string,
+  processingMs?: number,
+): Router {
   const router = Router();
   const access = {
     files,
@@ -42,6 +51,13 @@ export function filesRouter(ctx: EmulatorContext, files: FileRegistry, provider:
       });
       files.add(object, file.path, file.lines);
       ctx.stats.add(provider, { bytes: file.bytes });
+      if (processingMs !== undefined) {
+        // Azure's file states include `pending`, which the SDK's type does not list.
+        object.status = 'pending' as WireFile['status'];
+        ctx.scheduler.after(processingMs, () => {
+          object.status = 'processed';
+        });
+      }
       return object;
     });
     res.json(object);

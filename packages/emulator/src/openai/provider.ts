@@ -5,7 +5,7 @@ import { HttpError } from '../core/http-error';
 import { randomHex } from '../core/ids';
 import type { EmulatorContext, EmulatorProvider } from '../core/provider';
 import { requireBearer } from './auth';
-import { BatchService } from './batch-service';
+import { BatchService, type WireBatchOptions } from './batch-service';
 import { batchesRouter } from './batches-routes';
 import { renderOpenAIError, statusErrorBody } from './errors';
 import { FileRegistry } from './file-registry';
@@ -22,6 +22,14 @@ export interface OpenAIWireMount {
   /** Where the routes are mounted, e.g. `/openai/v1` (the SDK's `baseURL`). */
   mountPath: string;
   auth: RequestHandler;
+  /** The header that carries each response's request id, and its value (OpenAI: `x-request-id: req_…`). */
+  requestId?: () => [header: string, value: string];
+  /** How its batches differ from OpenAI's (expiry, request cap, queue limit); unset, OpenAI's. */
+  batches?: WireBatchOptions;
+  /** How long a new file stays `pending` before it is `processed`; unset, it is processed at once. */
+  fileProcessingMs?: number;
+  /** Whether it has the Uploads API (OpenAI does); default true. */
+  uploads?: boolean;
 }
 
 export const OPENAI_PREFIX = '/openai';
@@ -41,12 +49,13 @@ export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
 /** OpenAI's batch wire as `mount` serves it: its own files, uploads and batches. */
 export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWireMount): EmulatorProvider {
   const files = new FileRegistry();
-  const batches = new BatchService(ctx, files, mount.name);
+  const batches = new BatchService(ctx, files, mount.name, mount.batches);
   const uploads = new UploadService(ctx, files, mount.name);
 
   const router = Router();
   router.use((_req, res, next) => {
-    res.set('x-request-id', `req_${randomHex(32)}`);
+    const [header, value] = mount.requestId?.() ?? ['x-request-id', `req_${randomHex(32)}`];
+    res.set(header, value);
     next();
   });
   router.use(mount.auth);
@@ -59,8 +68,8 @@ export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWire
       errorBody: statusErrorBody,
     }),
   );
-  router.use(filesRouter(ctx, files, mount.name));
-  router.use(uploadsRouter(ctx, uploads));
+  router.use(filesRouter(ctx, files, mount.name, mount.fileProcessingMs));
+  if (mount.uploads ?? true) router.use(uploadsRouter(ctx, uploads));
   router.use(batchesRouter(batches));
   router.use((req) => {
     throw new HttpError(

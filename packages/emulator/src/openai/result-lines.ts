@@ -7,8 +7,47 @@ import type { BatchResultLine, ChatCompletion, EmbeddingBody } from './types';
 
 const EXPIRED_MESSAGE = 'This request could not be executed before the completion window expired.';
 
+/**
+ * Whose result lines: OpenAI's, or Azure OpenAI's (no top-level `id`, a UUID `request_id`, and the content filter's
+ * verdicts on the prompt and on each choice, as in Azure's batch how-to).
+ */
+export type ResultLineStyle = 'openai' | 'azure';
+
+const SAFE = { filtered: false, severity: 'safe' } as const;
+const CHOICE_FILTERS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
+const PROMPT_FILTERS = { ...CHOICE_FILTERS, jailbreak: { filtered: false, detected: false } };
+
+function uuidOf(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** An OpenAI line as Azure OpenAI writes it. */
+function azureStyle(line: BatchResultLine): Record<string, unknown> {
+  const { id: _id, ...rest } = line;
+  const response = rest.response;
+  if (!response) return rest;
+  const body = response.body as unknown as Record<string, unknown>;
+  const chat = Array.isArray(body.choices)
+    ? {
+        ...body,
+        choices: (body.choices as Record<string, unknown>[]).map((choice) => ({
+          ...choice,
+          content_filter_results: CHOICE_FILTERS,
+        })),
+        prompt_filter_results: [{ prompt_index: 0, content_filter_results: PROMPT_FILTERS }],
+      }
+    : body;
+  return { ...rest, response: { ...response, request_id: uuidOf(response.request_id.slice(4)), body: chat } };
+}
+
 /** One output or error file line for a request that ran; `created` is when it finished (Unix seconds). */
-export function resultLine(customId: string, outcome: Outcome, created: number, rng: Rng): string {
+export function resultLine(
+  customId: string,
+  outcome: Outcome,
+  created: number,
+  rng: Rng,
+  style: ResultLineStyle = 'openai',
+): string {
   const id = `batch_req_${rngHex(rng, 32)}`;
   const requestId = `req_${rngHex(rng, 32)}`;
   let line: BatchResultLine;
@@ -31,7 +70,7 @@ export function resultLine(customId: string, outcome: Outcome, created: number, 
       error: null,
     };
   }
-  return JSON.stringify(line);
+  return JSON.stringify(style === 'azure' ? azureStyle(line) : line);
 }
 
 export function expiredLine(customId: string, rng: Rng): string {

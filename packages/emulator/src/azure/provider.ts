@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { EmulatorContext, EmulatorProvider } from '../core/provider';
+import { createOpenAIWireProvider } from '../openai/provider';
+import { requireAzureKey } from './auth';
+import { azureQueueLimit } from './queue-limit';
+
+export const AZURE_PREFIX = '/azure';
+
+/**
+ * Azure OpenAI's batch API (Global and Data Zone Batch) on its v1 surface: OpenAI's Files, Uploads and Batches wire
+ * at `/azure/openai/v1`, so that `AZURE_OPENAI_ENDPOINT` is the emulator's `…/azure`. Its own: the `api-key` header
+ * and Azure's 401, `apim-request-id`, files `pending` for one step, 100,000 requests a file (`too_many_tasks`), no
+ * 24 h `expires_at` (batches keep running), the deployment's enqueued-token quota in Azure's words, and result lines
+ * with the content filter's verdicts.
+ */
+export function createAzureProvider(ctx: EmulatorContext): EmulatorProvider {
+  return createOpenAIWireProvider(ctx, {
+    name: 'azure',
+    prefix: AZURE_PREFIX,
+    mountPath: `${AZURE_PREFIX}/openai/v1`,
+    auth: requireAzureKey,
+    requestId: () => ['apim-request-id', randomUUID()],
+    fileProcessingMs: ctx.stepMs,
+    batches: {
+      expiresAt: false,
+      maxRequests: { count: 100_000, code: 'too_many_tasks' },
+      lineStyle: 'azure',
+      queueLimit: (faults) => azureQueueLimit(faults.azureEnqueuedTokenLimit()),
+    },
+  });
+}
