@@ -39,6 +39,8 @@ interface HandTarget {
   expiredBatchHasNoResults?: true;
   /** The model as the provider's request names it (the emulator seeds its vectors by that name). */
   requestModel(model: string): string;
+  /** The path (under the provider's mount in the emulator) of the call that creates a batch, as a pattern. */
+  createPath: string;
   embedding: {
     /** An embedding model, or `none` where the provider has no embedding batch API. */
     model: string;
@@ -61,6 +63,7 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     prices: { input: '0.15', output: '0.60', cachedInput: '0.075' },
     runningStatus: 'in_progress',
     requestModel: sameName,
+    createPath: '^/batches$',
     embedding: {
       model: 'text-embedding-3-small',
       sizes: { dimensions: 1536, resizable: 'text-embedding-3-small', scope: 'request' },
@@ -73,6 +76,7 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     prices: { input: '3', output: '15', cachedInput: '0.30', cacheWrite: '3.75' },
     runningStatus: 'in_progress',
     requestModel: sameName,
+    createPath: '^/v1/messages/batches$',
     embedding: { model: 'none', sizes: null, prices: null },
   },
   mistral: {
@@ -81,6 +85,7 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     prices: { input: '0.1', output: '0.3' },
     runningStatus: 'RUNNING',
     requestModel: sameName,
+    createPath: '^/v1/batch/jobs$',
     embedding: {
       model: 'mistral-embed',
       sizes: { dimensions: 1024, resizable: 'codestral-embed', scope: 'request' },
@@ -93,6 +98,7 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     prices: { input: '0.30', output: '2.50', cachedInput: '0.03', noBatchDiscountOnCached: true },
     runningStatus: 'JOB_STATE_RUNNING',
     requestModel: (model) => `publishers/google/models/${model}`,
+    createPath: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
     embedding: {
       // Deliberately not in the price table: its results are stored with no cost, and counted as unpriced.
       model: 'text-embedding-005',
@@ -108,6 +114,7 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     prices: { input: '0.15', output: '0.60', cachedInput: '0.075', noBatchDiscountOnCached: true },
     runningStatus: 'in_progress',
     requestModel: sameName,
+    createPath: '^/batches$',
     embedding: { model: 'none', sizes: null, prices: null },
   },
   // The Gemini Developer API (ai.google.dev/gemini-api/docs/pricing): its own prices, not Vertex's; a batch cache
@@ -119,6 +126,7 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     runningStatus: 'BATCH_STATE_RUNNING',
     expiredBatchHasNoResults: true,
     requestModel: sameName,
+    createPath: '^/v1beta/models/[^/]+:(batchGenerateContent|asyncBatchEmbedContent)$',
     embedding: {
       model: 'gemini-embedding-001',
       sizes: { dimensions: 3072, resizable: 'gemini-embedding-001', scope: 'request' },

@@ -1,5 +1,6 @@
-import { DESCRIPTORS, PROVIDERS, type Provider } from '@tranche/adapters';
+import { DESCRIPTORS } from '@tranche/adapters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TARGETS } from '../conformance/targets';
 import { clientFor, waitOptions } from '../support/client';
 import { chatJob, expectReconciled } from '../support/jobs';
 import { type Stack, startStack } from '../support/stack';
@@ -13,20 +14,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Each provider's batch create call, as the emulator's fault paths name it: a new provider needs its own. */
-const CREATE_PATHS: Record<Provider, string> = {
-  openai: '^/batches$',
-  anthropic: '^/v1/messages/batches$',
-  mistral: '^/v1/batch/jobs$',
-  vertex: '^/v1/projects/[^/]+/locations/[^/]+/batchPredictionJobs$',
-  azure: '^/batches$',
-  gemini: '^/v1beta/models/[^/]+:(batchGenerateContent|asyncBatchEmbedContent)$',
-};
-
-const CREATES = PROVIDERS.map((provider) => ({
+/** Each provider's batch create call, as the emulator's fault paths name it (from its conformance target). */
+const CREATES = TARGETS.map(({ provider, createPath }) => ({
   provider,
   model: DESCRIPTORS[provider].demo.chatModel,
-  path: CREATE_PATHS[provider],
+  path: createPath,
 }));
 
 const REQUESTS = 30;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmulator } from '@tranche/emulator';
 import { describe, expect, it } from 'vitest';
 import { ALL_DESCRIPTORS, DESCRIPTORS, providerEnvSchema } from './providers';
 import { PROVIDERS } from './types';
@@ -74,6 +75,18 @@ it('lists one descriptor per provider name, under that name, in the same order',
   expect(Object.keys(DESCRIPTORS)).toEqual([...PROVIDERS]);
   expect(ALL_DESCRIPTORS.map((d) => d.name)).toEqual([...PROVIDERS]);
   expect(SDKS).toContain('openai');
+});
+
+it('points each provider at the emulator where the emulator says it serves that provider', async () => {
+  const emulator = await startEmulator({ port: 0 });
+  try {
+    const fromDescriptors = Object.assign({}, ...ALL_DESCRIPTORS.map((d) => d.env.emulator(emulator.url)));
+    expect(Object.keys(emulator.clientEnv).length).toBeGreaterThanOrEqual(ALL_DESCRIPTORS.length);
+    for (const [name, value] of Object.entries(emulator.clientEnv))
+      expect(fromDescriptors[name], name).toBe(value);
+  } finally {
+    await emulator.close();
+  }
 });
 
 it('loads no SDK with the descriptors: a process imports one only when it first calls that provider', () => {

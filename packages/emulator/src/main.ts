@@ -12,13 +12,7 @@ async function main(): Promise<void> {
   console.log(
     `emulator listening on ${emulator.url} (step ${env.EMULATOR_STEP_MS} ms, seed ${env.EMULATOR_SEED})`,
   );
-  console.log(`OPENAI_BASE_URL=${emulator.openaiBaseUrl}`);
-  console.log(`ANTHROPIC_BASE_URL=${emulator.url}/anthropic`);
-  console.log(`MISTRAL_SERVER_URL=${emulator.url}/mistral`);
-  console.log(`VERTEX_BASE_URL=${emulator.url}/vertex`);
-  console.log(`GCS_API_ENDPOINT=${emulator.url}/gcs`);
-  console.log(`GEMINI_BASE_URL=${emulator.url}/gemini`);
-  console.log(`AZURE_OPENAI_ENDPOINT=${emulator.url}/azure`);
+  for (const [name, value] of Object.entries(emulator.clientEnv)) console.log(`${name}=${value}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

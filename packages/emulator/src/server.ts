@@ -28,6 +28,8 @@ export interface EmulatorOptions {
 export interface EmulatorHandle {
   url: string;
   openaiBaseUrl: string;
+  /** What points Tranche's clients at the providers served here, e.g. `OPENAI_BASE_URL`. */
+  clientEnv: Record<string, string>;
   close(): Promise<void>;
   /** Replaces the current faults (`POST /_emulator/faults` merges instead). Throws on a malformed value. */
   setFaults(faults: FaultInput): void;
@@ -121,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     url,
     openaiBaseUrl: `${url}/openai/v1`,
+    clientEnv: Object.assign({}, ...providers.map((provider) => provider.clientEnv(url))),
     close: () => {
       closing ??= (async () => {
         ctx.scheduler.clear();

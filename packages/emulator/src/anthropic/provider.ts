@@ -38,6 +38,7 @@ export function createAnthropicProvider(ctx: EmulatorContext): EmulatorProvider 
   return {
     name: PROVIDER,
     mountPath: ANTHROPIC_PREFIX,
+    clientEnv: (url) => ({ ANTHROPIC_BASE_URL: `${url}${ANTHROPIC_PREFIX}` }),
     router,
     reset() {
       batches.reset();

@@ -19,6 +19,7 @@ export function createAzureProvider(ctx: EmulatorContext): EmulatorProvider {
     prefix: AZURE_PREFIX,
     mountPath: `${AZURE_PREFIX}/openai/v1`,
     auth: requireAzureKey,
+    clientEnv: (url) => ({ AZURE_OPENAI_ENDPOINT: `${url}${AZURE_PREFIX}` }),
     requestId: () => ['apim-request-id', randomUUID()],
     fileProcessingMs: ctx.stepMs,
     batches: {

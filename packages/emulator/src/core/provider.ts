@@ -20,6 +20,8 @@ export interface EmulatorProvider {
   name: string;
   /** e.g. `/openai/v1`. */
   mountPath: string;
+  /** The variables that point Tranche's client of this provider at the emulator served at `emulatorUrl`. */
+  clientEnv(emulatorUrl: string): Record<string, string>;
   router: Router;
   /** Forget all objects; the blob store is cleared by the caller. */
   reset(): void;

@@ -45,6 +45,7 @@ export function createGcsProvider(
   return {
     name: 'gcs',
     mountPath: GCS_PREFIX,
+    clientEnv: (url) => ({ GCS_API_ENDPOINT: `${url}${GCS_PREFIX}` }),
     router,
     reset() {
       for (const path of uploads.reset()) void ctx.blobs.remove(path).catch(() => undefined);

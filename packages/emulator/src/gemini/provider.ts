@@ -138,6 +138,7 @@ function buildGeminiProvider(ctx: EmulatorContext, switches: GeminiSwitches): Em
   return {
     name: 'gemini',
     mountPath: GEMINI_PREFIX,
+    clientEnv: (url) => ({ GEMINI_BASE_URL: `${url}${GEMINI_PREFIX}` }),
     router,
     reset() {
       switches.reset();

@@ -1,7 +1,9 @@
-import { type NulAnswers, poisonFor } from '../core/answer-poison';
+import type { NulAnswers } from '../core/answer-poison';
 import { embeddingModelSize } from '../core/embedding-models';
 import { sha256 } from '../core/hash';
-import { countTokens, embeddingVector, generateReply, type ModelMessage } from '../core/model';
+import { countTokens, embeddingVector, type ModelMessage } from '../core/model';
+import { contentMessages, partsText } from '../gemini-format/content-messages';
+import { chatAnswer } from '../gemini-format/generate-content-response';
 import { checkGenerationConfig, type GenerationSettings } from '../vertex/generation-config';
 import { field, isRecord, type Json, unknownKeys } from '../vertex/proto-json';
 
@@ -89,41 +91,11 @@ export function checkRequest(
       ...base,
     };
   }
-  const messages: ModelMessage[] = [];
-  const system = field(request, 'systemInstruction');
-  if (system !== undefined) {
-    const text = partsText(system);
-    if (text === null) return invalid('system_instruction must have "parts".');
-    messages.push({ role: 'system', text });
-  }
-  const contents = field(request, 'contents');
-  if (!Array.isArray(contents) || contents.length === 0) return invalid('contents is not specified');
-  for (const [index, content] of contents.entries()) {
-    const role = isRecord(content) ? (field(content, 'role') ?? 'user') : undefined;
-    if (role !== 'user' && role !== 'model') {
-      return invalid(`Please use a valid role: user, model. (contents[${index}].role)`);
-    }
-    const text = partsText(content);
-    if (text === null) return invalid(`contents[${index}].parts must not be empty.`);
-    messages.push({ role: role === 'model' ? 'assistant' : 'user', text });
-  }
+  const content = contentMessages(request);
+  if ('problem' in content) return invalid(content.problem);
   const config = checkGenerationConfig(field(request, 'generationConfig'));
   if ('problem' in config) return invalid(config.problem);
-  return { kind: 'chat', messages, ...config, ...base };
-}
-
-/** The text of a Content's parts; other kinds of parts are ignored. Null when malformed. */
-function partsText(content: unknown): string | null {
-  if (!isRecord(content)) return null;
-  const parts = content.parts;
-  const list = Array.isArray(parts) ? parts : isRecord(parts) ? [parts] : null;
-  if (!list || list.length === 0) return null;
-  let text = '';
-  for (const part of list) {
-    if (!isRecord(part)) return null;
-    if (typeof part.text === 'string') text += part.text;
-  }
-  return text;
+  return { kind: 'chat', messages: content.messages, ...config, ...base };
 }
 
 export interface AnswerContext {
@@ -135,30 +107,7 @@ export interface AnswerContext {
 
 /** A `GenerateContentResponse` for a chat row: zero counts left out, as proto3 JSON does. */
 export function chatResponse(row: Row & { kind: 'chat' }, corruptJson: boolean, ctx: AnswerContext): Json {
-  const reply = generateReply({
-    messages: row.messages,
-    maxTokens: row.maxTokens,
-    format: row.format,
-    corruptJson,
-    poison: poisonFor(ctx.nulAnswers, row.messages),
-  });
-  let text = reply.text;
-  let candidates = reply.completionTokens;
-  let finishReason = reply.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP';
-  if (row.enumValues) {
-    text = row.enumValues[0]!;
-    candidates = countTokens(text);
-    finishReason = 'STOP';
-  }
-  const prompt = reply.promptTokens;
-  const cached = Math.floor(prompt * ctx.cachedFraction);
-  const usageMetadata: Json = {};
-  if (prompt > 0) usageMetadata.promptTokenCount = prompt;
-  if (candidates > 0) usageMetadata.candidatesTokenCount = candidates;
-  if (prompt + candidates > 0) usageMetadata.totalTokenCount = prompt + candidates;
-  if (cached > 0) usageMetadata.cachedContentTokenCount = cached;
-  if (prompt > 0) usageMetadata.promptTokensDetails = [{ modality: 'TEXT', tokenCount: prompt }];
-  if (candidates > 0) usageMetadata.candidatesTokensDetails = [{ modality: 'TEXT', tokenCount: candidates }];
+  const { text, finishReason, usageMetadata } = chatAnswer(row, corruptJson, ctx);
   return {
     candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason, index: 0 }],
     usageMetadata,

@@ -60,6 +60,7 @@ function buildMistralProvider(ctx: EmulatorContext, switches: MistralSwitches): 
   return {
     name: 'mistral',
     mountPath: MISTRAL_MOUNT_PATH,
+    clientEnv: (url) => ({ MISTRAL_SERVER_URL: `${url}${MISTRAL_MOUNT_PATH}` }),
     router,
     reset() {
       switches.reset();

@@ -22,6 +22,8 @@ export interface OpenAIWireMount {
   /** Where the routes are mounted, e.g. `/openai/v1` (the SDK's `baseURL`). */
   mountPath: string;
   auth: RequestHandler;
+  /** The variables that point Tranche's client at this mount (see `EmulatorProvider.clientEnv`). */
+  clientEnv(emulatorUrl: string): Record<string, string>;
   /** The header that carries each response's request id, and its value (OpenAI: `x-request-id: req_…`). */
   requestId?: () => [header: string, value: string];
   /** How its batches differ from OpenAI's (expiry, request cap, queue limit); unset, OpenAI's. */
@@ -39,6 +41,7 @@ const OPENAI: OpenAIWireMount = {
   prefix: OPENAI_PREFIX,
   mountPath: `${OPENAI_PREFIX}/v1`,
   auth: requireBearer,
+  clientEnv: (url) => ({ OPENAI_BASE_URL: `${url}${OPENAI_PREFIX}/v1` }),
 };
 
 /** OpenAI Files, Uploads and Batches, served at `/openai/v1` (the SDK's `baseURL` must end in `/v1`). */
@@ -86,6 +89,7 @@ export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWire
   return {
     name: mount.name,
     mountPath: mount.mountPath,
+    clientEnv: mount.clientEnv,
     router,
     reset() {
       batches.reset();

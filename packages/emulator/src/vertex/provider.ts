@@ -62,6 +62,7 @@ export function createVertexProvider(
   return {
     name: 'vertex',
     mountPath: VERTEX_PREFIX,
+    clientEnv: (url) => ({ VERTEX_BASE_URL: `${url}${VERTEX_PREFIX}` }),
     router,
     reset() {
       jobs.reset();

@@ -1,4 +1,5 @@
 import type { ModelMessage } from '../core/model';
+import { contentMessages } from '../gemini-format/content-messages';
 import type { GenerationSettings } from './generation-config';
 import { checkGenerationConfig } from './generation-config';
 import type { JobParams } from './job-params';
@@ -56,24 +57,9 @@ function checkChat(row: Json): CheckedRow {
   if (unknown.length > 0)
     return fail(`Invalid JSON payload received. Unknown name "${unknown[0]}": Cannot find field.`);
 
-  const messages: ModelMessage[] = [];
-  const system = field(request, 'systemInstruction');
-  if (system !== undefined) {
-    const text = partsText(system);
-    if (text === null) return fail('system_instruction must have "parts".');
-    messages.push({ role: 'system', text });
-  }
+  const content = contentMessages(request);
+  if ('problem' in content) return fail(content.problem);
   const contents = field(request, 'contents');
-  if (!Array.isArray(contents) || contents.length === 0) return fail('contents is not specified');
-  for (const [index, content] of contents.entries()) {
-    const role = isRecord(content) ? (field(content, 'role') ?? 'user') : undefined;
-    if (role !== 'user' && role !== 'model') {
-      return fail(`Please use a valid role: user, model. (contents[${index}].role)`);
-    }
-    const text = partsText(content);
-    if (text === null) return fail(`contents[${index}].parts must not be empty.`);
-    messages.push({ role: role === 'model' ? 'assistant' : 'user', text });
-  }
 
   const labels = field(request, 'labels');
   const problem = labelsProblem(labels);
@@ -85,7 +71,7 @@ function checkChat(row: Json): CheckedRow {
   return {
     kind: 'chat',
     request,
-    messages,
+    messages: content.messages,
     ...config,
     identity: isRecord(labels) ? stableLabels(labels) : JSON.stringify(contents).slice(0, 512),
   };
@@ -117,20 +103,6 @@ function invalid(
   echo: { request?: unknown; instance?: unknown; key?: unknown },
 ): CheckedRow {
   return { kind: 'invalid', message, echo };
-}
-
-/** The text of a Content's parts; other kinds of parts (files, inline data) are ignored. Null when malformed. */
-function partsText(content: unknown): string | null {
-  if (!isRecord(content)) return null;
-  const parts = content.parts;
-  const list = Array.isArray(parts) ? parts : isRecord(parts) ? [parts] : null;
-  if (!list || list.length === 0) return null;
-  let text = '';
-  for (const part of list) {
-    if (!isRecord(part)) return null;
-    if (typeof part.text === 'string') text += part.text;
-  }
-  return text;
 }
 
 function stableLabels(labels: Json): string {

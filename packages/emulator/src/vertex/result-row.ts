@@ -1,6 +1,7 @@
-import { type NulAnswers, poisonFor } from '../core/answer-poison';
+import type { NulAnswers } from '../core/answer-poison';
 import { sha256 } from '../core/hash';
-import { countTokens, embeddingVector, generateReply } from '../core/model';
+import { countTokens, embeddingVector } from '../core/model';
+import { chatAnswer } from '../gemini-format/generate-content-response';
 import { rowStatus } from './google-errors';
 import type { ChatRow, CheckedRow, EmbeddingRow } from './request-row';
 
@@ -39,30 +40,7 @@ export function failureLine(
 }
 
 export function chatLine(row: ChatRow, corruptJson: boolean, ctx: RowContext): string {
-  const reply = generateReply({
-    messages: row.messages,
-    maxTokens: row.maxTokens,
-    format: row.format,
-    corruptJson,
-    poison: poisonFor(ctx.nulAnswers, row.messages),
-  });
-  let text = reply.text;
-  let candidates = reply.completionTokens;
-  let finishReason = reply.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP';
-  if (row.enumValues) {
-    text = row.enumValues[0]!;
-    candidates = countTokens(text);
-    finishReason = 'STOP';
-  }
-  const prompt = reply.promptTokens;
-  const cached = Math.floor(prompt * ctx.cachedFraction);
-  const usageMetadata: Record<string, unknown> = {};
-  if (prompt > 0) usageMetadata.promptTokenCount = prompt;
-  if (candidates > 0) usageMetadata.candidatesTokenCount = candidates;
-  if (prompt + candidates > 0) usageMetadata.totalTokenCount = prompt + candidates;
-  if (cached > 0) usageMetadata.cachedContentTokenCount = cached;
-  if (prompt > 0) usageMetadata.promptTokensDetails = [{ modality: 'TEXT', tokenCount: prompt }];
-  if (candidates > 0) usageMetadata.candidatesTokensDetails = [{ modality: 'TEXT', tokenCount: candidates }];
+  const { text, finishReason, usageMetadata } = chatAnswer(row, corruptJson, ctx);
   return JSON.stringify({
     status: '',
     processed_time: ctx.processedTime,
