@@ -1,6 +1,6 @@
 import { normalizedError } from '../errors';
 import { asObject, asString } from '../json-fields';
-import { jsonProblem } from '../json-problem';
+import { textAnswerResult } from '../text-answer';
 import type { BatchContext, NormalizedResult } from '../types';
 import { geminiUsage } from './usage';
 
@@ -59,15 +59,5 @@ export function generateContentResult(
     const record = asObject(part);
     if (record && record.thought !== true && typeof record.text === 'string') text += record.text;
   }
-  if (!context.output) return { customId, status: 'succeeded', usage, output: { text, finishReason } };
-  try {
-    return { customId, status: 'succeeded', usage, output: { text, json: JSON.parse(text), finishReason } };
-  } catch (error) {
-    return {
-      customId,
-      status: 'failed',
-      usage,
-      error: normalizedError('invalid_output', 'invalid_json', `the answer is ${jsonProblem(error)}`),
-    };
-  }
+  return textAnswerResult(customId, text, finishReason, usage, context);
 }

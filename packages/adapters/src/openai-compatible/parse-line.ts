@@ -1,7 +1,7 @@
 import { embeddingResult } from '../embedding-result';
 import { errorTypeForStatus, normalizedError } from '../errors';
 import { asNumber, asObject, asString, type Json } from '../json-fields';
-import { jsonProblem } from '../json-problem';
+import { textAnswerResult } from '../text-answer';
 import type { BatchContext, NormalizedError, NormalizedResult, Usage } from '../types';
 
 /** Chat (`prompt_tokens`/`completion_tokens`) and Responses-style (`input_tokens`/`output_tokens`) usage alike. */
@@ -45,17 +45,7 @@ function successFromBody(customId: string, body: Json, context: BatchContext): N
     return { customId, status: 'failed', usage, error };
   }
   const text = asString(message?.content) ?? '';
-  if (!context.output) return { customId, status: 'succeeded', usage, output: { text, finishReason } };
-  try {
-    return { customId, status: 'succeeded', usage, output: { text, json: JSON.parse(text), finishReason } };
-  } catch (error) {
-    return {
-      customId,
-      status: 'failed',
-      usage,
-      error: normalizedError('invalid_output', 'invalid_json', `the answer is ${jsonProblem(error)}`),
-    };
-  }
+  return textAnswerResult(customId, text, finishReason, usage, context);
 }
 
 /** A message that is not a string (Mistral's 422s carry an object) is kept as JSON. */
