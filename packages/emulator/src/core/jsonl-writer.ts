@@ -60,3 +60,13 @@ export class JsonlWriter {
 function chain(first: Promise<void> | null, next: () => Promise<void>): Promise<void> {
   return first ? first.then(next) : next();
 }
+
+/** Writes these lines as a JSONL file at `path`, waiting for the disk as it goes. */
+export async function writeJsonlFile(path: string, lines: Iterable<string>): Promise<void> {
+  const writer = new JsonlWriter(path);
+  for (const line of lines) {
+    const waiting = writer.writeLine(line);
+    if (waiting) await waiting;
+  }
+  await writer.close();
+}

@@ -12,7 +12,7 @@ import { batchRng, completionPlan, requestErrorDraw } from '../core/batch-engine
 import { progressAt } from '../core/batch-engine/progress';
 import { inCompletionOrder, ResultFiles } from '../core/batch-engine/results';
 import { randomBase62 } from '../core/ids';
-import { JsonlWriter } from '../core/jsonl-writer';
+import { writeJsonlFile } from '../core/jsonl-writer';
 import type { EmulatorContext } from '../core/provider';
 import { googleErrorBody, statusName } from '../vertex/google-errors';
 import { int64, isRecord, type Json, timestamp } from '../vertex/proto-json';
@@ -192,15 +192,13 @@ export class GeminiBatches {
   private async writeInline(requests: unknown[]): Promise<string> {
     const path = this.ctx.blobs.newPath('gemini-inline');
     this.inlinePaths.push(path);
-    const writer = new JsonlWriter(path);
-    for (const item of requests) {
-      const record = isRecord(item) ? item : {};
-      const waiting = writer.writeLine(
-        JSON.stringify({ request: record.request, metadata: record.metadata }),
-      );
-      if (waiting) await waiting;
-    }
-    await writer.close();
+    await writeJsonlFile(
+      path,
+      requests.map((item) => {
+        const record = isRecord(item) ? item : {};
+        return JSON.stringify({ request: record.request, metadata: record.metadata });
+      }),
+    );
     return path;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchEngine } from '../core/batch-engine/engine';
 import { requestErrorDraw } from '../core/batch-engine/plan';
-import { JsonlWriter } from '../core/jsonl-writer';
+import { writeJsonlFile } from '../core/jsonl-writer';
 import type { EmulatorContext } from '../core/provider';
 import { badRequest, notFound, unprocessable } from './errors';
 import type { FileRegistry } from './file-registry';
@@ -144,12 +144,10 @@ export class JobService {
   private async writeInline(requests: InlineRequest[]): Promise<string> {
     const path = this.ctx.blobs.newPath('mistral-inline');
     this.inlinePaths.push(path);
-    const writer = new JsonlWriter(path);
-    for (const request of requests) {
-      const waiting = writer.writeLine(JSON.stringify({ custom_id: request.customId, body: request.body }));
-      if (waiting) await waiting;
-    }
-    await writer.close();
+    await writeJsonlFile(
+      path,
+      requests.map((request) => JSON.stringify({ custom_id: request.customId, body: request.body })),
+    );
     return path;
   }
 }
