@@ -121,6 +121,22 @@ interface Transfer {
   move(stack: Stack, file: ChunkFile): Promise<{ uploadS: number; downloadS: number }>;
 }
 
+/** One request file up through an OpenAI-wire Files API and back down, each way timed. */
+async function filesRoundTrip(
+  client: OpenAI,
+  file: ChunkFile,
+): Promise<{ uploadS: number; downloadS: number }> {
+  const started = performance.now();
+  const uploaded = await client.files.create({
+    file: await toFile(await openAsBlob(file.path), 'floor.jsonl'),
+    purpose: 'batch',
+  });
+  const uploadS = secondsSince(started);
+  const downloadStarted = performance.now();
+  await drain((await client.files.content(uploaded.id)).body);
+  return { uploadS, downloadS: secondsSince(downloadStarted) };
+}
+
 const TRANSFERS: Record<Provider, Transfer> = {
   // The Gemini API's resumable upload in one request (start, then `upload, finalize`). An uploaded file cannot be
   // downloaded (only generated ones can): no download is counted.
@@ -152,39 +168,22 @@ const TRANSFERS: Record<Provider, Transfer> = {
 
   openai: {
     envelopeBytes: 0,
-    move: async (stack, file) => {
-      const client = new OpenAI({ apiKey: 'bench', baseURL: stack.emulator.openaiBaseUrl });
-      const started = performance.now();
-      const uploaded = await client.files.create({
-        file: await toFile(await openAsBlob(file.path), 'floor.jsonl'),
-        purpose: 'batch',
-      });
-      const uploadS = secondsSince(started);
-      const downloadStarted = performance.now();
-      await drain((await client.files.content(uploaded.id)).body);
-      return { uploadS, downloadS: secondsSince(downloadStarted) };
-    },
+    move: (stack, file) =>
+      filesRoundTrip(new OpenAI({ apiKey: 'bench', baseURL: stack.emulator.openaiBaseUrl }), file),
   },
 
   // OpenAI's Files API at Azure's v1 path, the key in `api-key`.
   azure: {
     envelopeBytes: 0,
-    move: async (stack, file) => {
-      const client = new OpenAI({
-        apiKey: 'bench',
-        baseURL: `${stack.emulator.url}/azure/openai/v1`,
-        defaultHeaders: { 'api-key': 'bench', Authorization: null },
-      });
-      const started = performance.now();
-      const uploaded = await client.files.create({
-        file: await toFile(await openAsBlob(file.path), 'floor.jsonl'),
-        purpose: 'batch',
-      });
-      const uploadS = secondsSince(started);
-      const downloadStarted = performance.now();
-      await drain((await client.files.content(uploaded.id)).body);
-      return { uploadS, downloadS: secondsSince(downloadStarted) };
-    },
+    move: (stack, file) =>
+      filesRoundTrip(
+        new OpenAI({
+          apiKey: 'bench',
+          baseURL: `${stack.emulator.url}/azure/openai/v1`,
+          defaultHeaders: { 'api-key': 'bench', Authorization: null },
+        }),
+        file,
+      ),
   },
 
   mistral: {
