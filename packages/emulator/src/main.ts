@@ -13,6 +13,12 @@ async function main(): Promise<void> {
     `emulator listening on ${emulator.url} (step ${env.EMULATOR_STEP_MS} ms, seed ${env.EMULATOR_SEED})`,
   );
   for (const [name, value] of Object.entries(emulator.clientEnv)) console.log(`${name}=${value}`);
+  if (Object.keys(emulator.credentialEnv).length > 0) {
+    console.log(
+      "# for a provider SDK's own credential chain (Azure: Entra ID, with AZURE_OPENAI_API_KEY unset):",
+    );
+    for (const [name, value] of Object.entries(emulator.credentialEnv)) console.log(`${name}=${value}`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -30,6 +30,8 @@ export interface EmulatorHandle {
   openaiBaseUrl: string;
   /** What points Tranche's clients at the providers served here, e.g. `OPENAI_BASE_URL`. */
   clientEnv: Record<string, string>;
+  /** What points a provider SDK's own credential chain at a token endpoint served here (see `credentialEnv`). */
+  credentialEnv: Record<string, string>;
   close(): Promise<void>;
   /** Replaces the current faults (`POST /_emulator/faults` merges instead). Throws on a malformed value. */
   setFaults(faults: FaultInput): void;
@@ -124,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url,
     openaiBaseUrl: `${url}/openai/v1`,
     clientEnv: Object.assign({}, ...providers.map((provider) => provider.clientEnv(url))),
+    credentialEnv: Object.assign({}, ...providers.map((provider) => provider.credentialEnv?.(url) ?? {})),
     close: () => {
       closing ??= (async () => {
         ctx.scheduler.clear();

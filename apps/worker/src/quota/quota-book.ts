@@ -55,17 +55,32 @@ export interface NamedBudget extends QuotaBudget {
   source: string;
 }
 
+// `models/gemini-2.5-flash` (the Gemini API takes a model by its resource name too), `publishers/google/models/…`.
+const RESOURCE_PATH = /^(?:projects\/[^/]+\/locations\/[^/]+\/)?(?:publishers\/[^/]+\/)?models\//;
+// What may follow a listed name in a version of it: a date or version number (`-2024-08-06`, `-001`), or a preview
+// of it, bare or dated (`-preview-09-2025`). A word other than `preview` names another model (`-mini`, `-lite`,
+// `-preview-tts`), whose budget is not this one's.
+const VERSION_SUFFIX = /^(?:\d|preview(?:$|-\d))/;
+
 /**
- * The listed name the model is, or is a dated snapshot of (`gpt-4o-2024-08-06` is `gpt-4o`, `gpt-4o-mini` is not);
- * a fine-tuned `ft:gpt-4o-mini:org::id` is its base model.
+ * The listed name the model is, or is a version of (`gpt-4o-2024-08-06` is `gpt-4o`, `gpt-4o-mini` is not;
+ * `gemini-2.5-flash-preview-09-2025` is `gemini-2.5-flash`, `gemini-2.5-flash-lite` is not); a fine-tuned
+ * `ft:gpt-4o-mini:org::id` is its base model. Names are compared without their resource path. The longest listed
+ * name that fits wins: a list holding both a model and its preview (`gemini-3-pro`, `gemini-3-pro-preview`), or a
+ * model and one of its snapshots, must not give a different budget depending on the order it was written in.
  */
 function listedFamily(model: string, names: readonly string[]): string | null {
-  const base = model.trim().replace(/^ft:/, '').split(':')[0]!;
+  const bare = (name: string) => name.trim().replace(RESOURCE_PATH, '');
+  const base = bare(model).replace(/^ft:/, '').split(':')[0]!;
+  let found: { name: string; listed: string } | null = null;
   for (const name of names) {
-    if (base === name || (base.startsWith(`${name}-`) && /^\d/.test(base.slice(name.length + 1))))
-      return name;
+    const listed = bare(name);
+    const fits =
+      base === listed ||
+      (base.startsWith(`${listed}-`) && VERSION_SUFFIX.test(base.slice(listed.length + 1)));
+    if (fits && (found === null || listed.length > found.listed.length)) found = { name, listed };
   }
-  return null;
+  return found?.name ?? null;
 }
 
 /**

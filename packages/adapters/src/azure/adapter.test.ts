@@ -16,7 +16,11 @@ const KEY = 'azure-test-key';
 const testbed = adapterTestbed({
   emulator: { port: 0, stepMs: 50, seed: 9, providers: [createAzureProvider] },
   adapter: (emu): BatchAdapter =>
-    createAdapter(azureDescriptor, { endpoint: `${emu.url}/azure`, apiKey: KEY, maxRetries: 2 }),
+    createAdapter(azureDescriptor, {
+      endpoint: `${emu.url}/azure`,
+      auth: { kind: 'key', apiKey: KEY },
+      maxRetries: 2,
+    }),
   context: chat,
 });
 const { submit, waitAndCollect, run } = testbed;

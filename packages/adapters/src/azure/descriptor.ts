@@ -22,7 +22,7 @@ export const azureDescriptor = {
   env: {
     schema: azureEnvSchema,
     options: azureOptionsFromEnv,
-    realWhen: ['AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY'],
+    realWhen: ['AZURE_OPENAI_ENDPOINT'],
     realEndpoint: 'https://<resource>.openai.azure.com/openai/v1',
     emulator: azureEmulatorEnv,
   },

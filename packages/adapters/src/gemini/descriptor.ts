@@ -1,6 +1,6 @@
 import type { ProviderDescriptor } from '../descriptor';
 import { geminiEncoder } from './encoder';
-import { geminiEmulatorEnv, geminiEnvSchema, geminiOptionsFromEnv } from './env';
+import { GEMINI_ENQUEUED_TOKENS, geminiEmulatorEnv, geminiEnvSchema, geminiOptionsFromEnv } from './env';
 import { type GeminiOptions, GeminiTransport } from './transport';
 
 export const geminiDescriptor = {
@@ -8,7 +8,7 @@ export const geminiDescriptor = {
   label: 'Gemini API',
   kinds: ['chat', 'embedding'],
   // 2 GB per input file (the batch guide); no per-batch request cap is documented: Vertex's 200,000 is taken.
-  limits: { maxRequests: 200_000, maxBytes: 2_000_000_000 },
+  limits: { maxRequests: 200_000, maxBytes: 2_000_000_000, inFlight: GEMINI_ENQUEUED_TOKENS },
   // gemini-embedding-001 takes `outputDimensionality` on each EmbedContentRequest.
   embeddingSize: 'request',
   env: {

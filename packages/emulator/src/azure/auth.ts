@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { type AzureTokens, COGNITIVE_SERVICES, looksLikeJwt } from './identity';
 
 /** Azure's answer to a request without a valid key (its `code` is the status, as a string). */
 export const AZURE_ACCESS_DENIED = {
@@ -10,16 +11,30 @@ export const AZURE_ACCESS_DENIED = {
   },
 };
 
-/**
- * Azure OpenAI takes the key in an `api-key` header (the REST reference) or, through the OpenAI clients, as
- * `Authorization: Bearer` (a key or an Entra token): any non-empty one is accepted here.
- */
-export const requireAzureKey: RequestHandler = (req, res, next) => {
-  const apiKey = req.get('api-key') ?? '';
-  const bearer = /^Bearer\s+\S/i.test(req.get('authorization') ?? '');
-  if (apiKey.trim() === '' && !bearer) {
-    res.status(401).json(AZURE_ACCESS_DENIED);
-    return;
-  }
-  next();
+/** Azure's answer to a Bearer token it does not take: a body of another shape than the key's refusal. */
+export const AZURE_TOKEN_REFUSED = {
+  statusCode: 401,
+  message: `Unauthorized. Access token is missing, invalid, audience is incorrect (${COGNITIVE_SERVICES}), or have expired.`,
 };
+
+/**
+ * Azure OpenAI takes a key in an `api-key` header (the REST reference), a key as `Authorization: Bearer` (Microsoft's
+ * v1 examples with the plain OpenAI client), or a Microsoft Entra ID token as `Authorization: Bearer`. Keys are not
+ * checked here: any non-empty one passes. A token (a Bearer value shaped as a JWT) must be one the emulator's
+ * managed identity endpoint issued, unaltered and not expired.
+ */
+export function requireAzureAuth(tokens: AzureTokens): RequestHandler {
+  return (req, res, next) => {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (bearer !== undefined && looksLikeJwt(bearer)) {
+      if (tokens.accepts(bearer)) next();
+      else res.status(401).json(AZURE_TOKEN_REFUSED);
+      return;
+    }
+    if (bearer === undefined && (req.get('api-key') ?? '').trim() === '') {
+      res.status(401).json(AZURE_ACCESS_DENIED);
+      return;
+    }
+    next();
+  };
+}

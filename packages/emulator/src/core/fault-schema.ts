@@ -148,6 +148,11 @@ export const faultInputSchema = z.strictObject({
   lose_output_file: loseOutputFileSchema.nullable().optional(),
   openai_enqueued_token_limit: enqueuedTokenLimitSchema.nullable().optional(),
   azure_enqueued_token_limit: azureEnqueuedTokenLimitSchema.nullable().optional(),
+  /**
+   * Azure's managed identity endpoint: how many seconds the tokens it issues from now on last (App Service's 24 h
+   * when unset). 0 issues tokens already expired, which the Azure OpenAI routes refuse.
+   */
+  azure_token_lifetime_s: z.number().int().min(0).max(86_400).nullable().optional(),
 });
 
 export type FaultInput = z.input<typeof faultInputSchema>;
@@ -188,6 +193,7 @@ export interface FaultConfig {
   lose_output_file: LoseOutputFileFault | null;
   openai_enqueued_token_limit: EnqueuedTokenLimit | null;
   azure_enqueued_token_limit: AzureEnqueuedTokenLimit | null;
+  azure_token_lifetime_s: number | null;
 }
 
 export function emptyFaults(): FaultConfig {
@@ -212,5 +218,6 @@ export function emptyFaults(): FaultConfig {
     lose_output_file: null,
     openai_enqueued_token_limit: null,
     azure_enqueued_token_limit: null,
+    azure_token_lifetime_s: null,
   };
 }

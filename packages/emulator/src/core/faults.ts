@@ -89,6 +89,8 @@ export class FaultRegistry {
       next.openai_enqueued_token_limit = parsed.openai_enqueued_token_limit;
     if (parsed.azure_enqueued_token_limit !== undefined)
       next.azure_enqueued_token_limit = parsed.azure_enqueued_token_limit;
+    if (parsed.azure_token_lifetime_s !== undefined)
+      next.azure_token_lifetime_s = parsed.azure_token_lifetime_s;
     return this.current();
   }
 
@@ -116,6 +118,11 @@ export class FaultRegistry {
   /** Azure OpenAI's enqueued-token quota of the emulated deployments, if one is set. */
   azureEnqueuedTokenLimit(): AzureEnqueuedTokenLimit | null {
     return this.config.azure_enqueued_token_limit;
+  }
+
+  /** The lifetime of the tokens Azure's managed identity endpoint issues, if one is set. */
+  azureTokenLifetimeS(): number | null {
+    return this.config.azure_token_lifetime_s;
   }
 
   takeHttp(call: CallDescription): HttpFault | null {

@@ -22,6 +22,11 @@ export interface EmulatorProvider {
   mountPath: string;
   /** The variables that point Tranche's client of this provider at the emulator served at `emulatorUrl`. */
   clientEnv(emulatorUrl: string): Record<string, string>;
+  /**
+   * Variables read by a provider SDK's own credential chain, not by Tranche's settings, that point it at a token
+   * endpoint served here (Azure's managed identity: `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`).
+   */
+  credentialEnv?(emulatorUrl: string): Record<string, string>;
   router: Router;
   /** Forget all objects; the blob store is cleared by the caller. */
   reset(): void;
