@@ -3,7 +3,7 @@
  * a handful of statements: jobs spread over 90 days, each with its inputs, provider batches and results.
  */
 import type { Sql } from '@tranche/db';
-import { loadPriceTable, Pricer } from '../packages/pricing/src/index';
+import { batchDiscountOf, loadPriceTable, Pricer } from '../packages/pricing/src/index';
 
 /** The models the jobs use: three per provider, two of them absent from the price table (unpriced). */
 const MODELS: Array<{ provider: string; model: string; kind: 'chat' | 'embedding' }> = [
@@ -55,7 +55,7 @@ function modelRates() {
   const rows = MODELS.map(({ provider, model, kind }) => {
     const found = pricer.lookup(provider, model);
     const prices = found?.prices;
-    const discount = found?.settings.batch_discount;
+    const discount = found ? batchDiscountOf(found) : undefined;
     return {
       provider,
       model,

@@ -186,6 +186,42 @@ const TRANSFERS: Record<Provider, Transfer> = {
       ),
   },
 
+  // OpenAI's Files API at Groq's path, one POST per file (Groq has no Uploads API).
+  groq: {
+    envelopeBytes: 0,
+    move: (stack, file) =>
+      filesRoundTrip(new OpenAI({ apiKey: 'bench', baseURL: `${stack.emulator.url}/groq/openai/v1` }), file),
+  },
+
+  // Together's upload: `POST /files` redirects to a signed URL, the file goes there in a streamed PUT.
+  together: {
+    envelopeBytes: 0,
+    move: async (stack, file) => {
+      const root = `${stack.emulator.url}/together/v1`;
+      const auth = { authorization: 'Bearer bench' };
+      const fields = new URLSearchParams({
+        file_name: 'floor.jsonl',
+        file_type: 'jsonl',
+        purpose: 'batch-api',
+      });
+      const started = performance.now();
+      const start = await fetch(`${root}/files?${fields}`, {
+        method: 'POST',
+        headers: auth,
+        redirect: 'manual',
+      });
+      const signed = start.headers.get('location');
+      const id = start.headers.get('x-together-file-id');
+      if (start.status !== 302 || !signed || !id)
+        throw new Error(`together: upload answered ${start.status}`);
+      await checked(await fetch(signed, { method: 'PUT', body: await openAsBlob(file.path) }));
+      const uploadS = secondsSince(started);
+      const downloadStarted = performance.now();
+      await drain((await checked(await fetch(`${root}/files/${id}/content`, { headers: auth }))).body);
+      return { uploadS, downloadS: secondsSince(downloadStarted) };
+    },
+  },
+
   mistral: {
     envelopeBytes: 0,
     move: async (stack, file) => {

@@ -133,6 +133,28 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
       prices: { input: '0.15', output: '0' },
     },
   },
+  // Together AI (together.ai/pricing): Llama 3.3 70B Turbo is on the batch overview's list of models a batch bills at
+  // half price (others pay the full rate); no cached-input rate, so cached tokens pay the input rate. Chat only.
+  together: {
+    model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+    stepsToPartialProgress: 0.5,
+    prices: { input: '0.88', output: '0.88' },
+    runningStatus: 'IN_PROGRESS',
+    requestModel: sameName,
+    createPath: '^/v1/batches$',
+    embedding: { model: 'none', sizes: null, prices: null },
+  },
+  // Groq (groq.com/pricing): a batch bills half of every token, cached ones included (the discount replaces the
+  // prompt caching one). Chat only.
+  groq: {
+    model: 'llama-3.1-8b-instant',
+    stepsToPartialProgress: 0.5,
+    prices: { input: '0.05', output: '0.08' },
+    runningStatus: 'in_progress',
+    requestModel: sameName,
+    createPath: '^/batches$',
+    embedding: { model: 'none', sizes: null, prices: null },
+  },
 };
 
 export const TARGETS: ConformanceTarget[] = PROVIDERS.map((provider) => ({

@@ -111,6 +111,24 @@ const PINNED: Record<Provider, Partial<Record<CaseName, string>>> = {
     'embedding with dimensions':
       '{"key":"e-2","request":{"content":{"parts":[{"text":"vector me"}]},"outputDimensionality":256}}',
   },
+  // Together's `{custom_id, body}` lines: no method or url, the model in every body, `max_tokens`; no embeddings.
+  together: {
+    'chat with every param':
+      '{"custom_id":"r-0001","body":{"model":"m-1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Héllo \\"world\\"\\n?"},{"role":"assistant","content":"Hi."},{"role":"system","content":"Late note."},{"role":"user","content":"More."}],"max_tokens":50,"temperature":0.2,"top_p":0.9,"stop":["END"]}}',
+    'chat without params':
+      '{"custom_id":"Mixed/Case id+1","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}]}}',
+    'structured output':
+      '{"custom_id":"r-0002","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"strict":true}}}}',
+  },
+  // OpenAI's chat lines, as Groq's batch guide shows them; no embeddings.
+  groq: {
+    'chat with every param':
+      '{"custom_id":"r-0001","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Héllo \\"world\\"\\n?"},{"role":"assistant","content":"Hi."},{"role":"system","content":"Late note."},{"role":"user","content":"More."}],"max_completion_tokens":50,"temperature":0.2,"top_p":0.9,"stop":["END"]}}',
+    'chat without params':
+      '{"custom_id":"Mixed/Case id+1","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}]}}',
+    'structured output':
+      '{"custom_id":"r-0002","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"strict":true}}}}',
+  },
 };
 
 // Never called: the adapters only encode here.

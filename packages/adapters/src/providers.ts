@@ -3,8 +3,10 @@ import { anthropicDescriptor } from './anthropic/descriptor';
 import { azureDescriptor } from './azure/descriptor';
 import type { ProviderDescriptor } from './descriptor';
 import { geminiDescriptor } from './gemini/descriptor';
+import { groqDescriptor } from './groq/descriptor';
 import { mistralDescriptor } from './mistral/descriptor';
 import { openAIDescriptor } from './openai/descriptor';
+import { togetherDescriptor } from './together/descriptor';
 import { PROVIDERS, type Provider } from './types';
 import { vertexDescriptor } from './vertex/descriptor';
 
@@ -19,6 +21,8 @@ export const DESCRIPTORS = {
   vertex: vertexDescriptor,
   azure: azureDescriptor,
   gemini: geminiDescriptor,
+  together: togetherDescriptor,
+  groq: groqDescriptor,
 } satisfies { [P in Provider]: ProviderDescriptor<P> };
 
 export function descriptorOf(provider: Provider): ProviderDescriptor {

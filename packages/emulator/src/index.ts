@@ -15,9 +15,11 @@ export {
 export type { ProviderStats, Stats } from './core/stats';
 export { type EmulatorEnv, parseEmulatorEnv } from './env';
 export { createGeminiProvider, geminiProviderFactory } from './gemini/provider';
+export { createGroqProvider } from './groq/provider';
 export { createMistralProvider } from './mistral/provider';
 export { MAX_INPUT_BYTES, MAX_REQUESTS } from './openai/batch-plan';
 export { createOpenAIProvider } from './openai/provider';
 export { DEFAULT_PROVIDERS, type ProviderFactory } from './providers';
 export { createEmulatorApp, type EmulatorHandle, type EmulatorOptions, startEmulator } from './server';
+export { createTogetherProvider } from './together/provider';
 export { createGoogleProviders } from './vertex/google-providers';

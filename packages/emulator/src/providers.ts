@@ -2,8 +2,10 @@ import { createAnthropicProvider } from './anthropic/provider';
 import { createAzureProvider } from './azure/provider';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
 import { createGeminiProvider } from './gemini/provider';
+import { createGroqProvider } from './groq/provider';
 import { createMistralProvider } from './mistral/provider';
 import { createOpenAIProvider } from './openai/provider';
+import { createTogetherProvider } from './together/provider';
 import { createGoogleProviders } from './vertex/google-providers';
 
 /** Builds one provider's routes (or several that share state, like Vertex and the GCS it reads and writes). */
@@ -16,4 +18,6 @@ export const DEFAULT_PROVIDERS: ProviderFactory[] = [
   createGoogleProviders,
   createAzureProvider,
   createGeminiProvider,
+  createGroqProvider,
+  createTogetherProvider,
 ];

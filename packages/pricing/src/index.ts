@@ -28,4 +28,4 @@ export {
   priceOverridesSchema,
   priceTableSchema,
 } from './price-table';
-export { type BilledTokens, type Cost, type ModelPrice, Pricer } from './pricer';
+export { type BilledTokens, batchDiscountOf, type Cost, type ModelPrice, Pricer } from './pricer';

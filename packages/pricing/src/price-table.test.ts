@@ -117,6 +117,25 @@ describe('PRICES_FILE', () => {
     expect(changed.providers.mistral.batch_discount_applies_to_cached_input).toBe(true);
   });
 
+  it('may give one model a batch discount of its own (a Together model newly on its discounted list)', () => {
+    const changed = loadPriceTable(
+      pricesFile({
+        version: 'x',
+        providers: { together: { models: { 'acme/model': { input: 1, output: 2, batch_discount: 0.5 } } } },
+      }),
+    );
+    expect(changed.providers.together.batch_discount).toBe(0);
+    expect(changed.providers.together.models['acme/model']?.batch_discount).toBe(0.5);
+    expect(() =>
+      loadPriceTable(
+        pricesFile({
+          version: 'x',
+          providers: { together: { models: { m: { input: 1, batch_discount: 2 } } } },
+        }),
+      ),
+    ).toThrow(/providers\.together\.models\.m\.batch_discount/);
+  });
+
   it('does not change the shipped table it was merged over', () => {
     expect(loadPriceTable()).toEqual(base);
     expect(base.providers.vertex.models['gemini-acme-tuned']).toBeUndefined();

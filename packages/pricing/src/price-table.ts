@@ -23,6 +23,11 @@ export type Rates = z.infer<typeof ratesSchema>;
 const modelSchema = ratesSchema.extend({
   /** Rates for the whole request once its prompt is longer than `above_input_tokens` (long-context pricing). */
   long_context: ratesSchema.extend({ above_input_tokens: z.number().int().positive() }).optional(),
+  /**
+   * This model's batch discount, where it differs from its provider's `batch_discount` (Together AI discounts only
+   * the models it lists: its block says 0, and each listed model 0.5). Omitted: the provider's.
+   */
+  batch_discount: z.number().min(0).max(1).optional(),
   note: z.string().optional(),
 });
 export type ModelPrices = z.infer<typeof modelSchema>;

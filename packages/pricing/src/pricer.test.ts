@@ -1,7 +1,7 @@
 import { PROVIDERS } from '@tranche/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { type PriceTable, parsePriceTable } from './price-table';
-import { type BilledTokens, Pricer } from './pricer';
+import { type BilledTokens, batchDiscountOf, Pricer } from './pricer';
 
 // A table of its own, so the hand arithmetic below does not move when the shipped prices are updated.
 const table: PriceTable = parsePriceTable(
@@ -73,6 +73,15 @@ const table: PriceTable = parsePriceTable(
           },
           'gemini-2.0-flash': { input: 0.15, output: 0.6, cached_input: 0.0375 },
           'gemini-2.0-flash-001': { input: 0.1, output: 0.4 },
+        },
+      },
+      // Together discounts only the models it lists: none by default, half for those that say so.
+      together: {
+        batch_discount: 0,
+        batch_discount_applies_to_cached_input: true,
+        models: {
+          'meta-llama/Llama-3.3-70B-Instruct-Turbo': { input: 0.88, output: 0.88, batch_discount: 0.5 },
+          'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo': { input: 0.18, output: 0.18 },
         },
       },
     },
@@ -189,6 +198,56 @@ describe('Pricer.price by hand', () => {
       tokens({ inputTokens: 8, cachedTokens: 10, outputTokens: 5 }),
     );
     expect(cost?.syncCostUsd).toBe('0.000026000000');
+  });
+});
+
+describe('a model’s own batch discount', () => {
+  it('Together: a listed model pays half in batch, cached tokens included', () => {
+    // 10,000 × $0.88 + 1,000 × $0.88 = 0.00968 sync (cached tokens have no rate of their own: billed as input).
+    const cost = pricer.price(
+      'together',
+      'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+      tokens({ inputTokens: 10_000, cachedTokens: 4_000, outputTokens: 1_000 }),
+    );
+    expect(cost).toEqual({
+      costUsd: '0.004840000000',
+      syncCostUsd: '0.009680000000',
+      priceVersion: 'test-1',
+    });
+  });
+
+  it('Together: a model it does not list pays the standard rate in batch, with no savings', () => {
+    // 10,000 × $0.18 + 1,000 × $0.18 = 0.00198, batch or not.
+    const cost = pricer.price(
+      'together',
+      'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
+      tokens({ inputTokens: 10_000, outputTokens: 1_000 }),
+    );
+    expect(cost).toEqual({
+      costUsd: '0.001980000000',
+      syncCostUsd: '0.001980000000',
+      priceVersion: 'test-1',
+    });
+  });
+
+  it('wins over its provider’s in either direction, and keeps the provider’s cached-input rule', () => {
+    const gemini = pricer.lookup('vertex', 'gemini-2.5-flash')!;
+    const undiscounted = { ...gemini, prices: { ...gemini.prices, batch_discount: 0 } };
+    expect(batchDiscountOf(gemini)).toBe(0.5);
+    expect(batchDiscountOf(undiscounted)).toBe(0);
+    // 20,000 × $0.30 + 80,000 × $0.03 + 2,000 × $2.50 = 0.0134, with no discount anywhere.
+    expect(
+      pricer.priceWith(
+        undiscounted,
+        tokens({ inputTokens: 100_000, cachedTokens: 80_000, outputTokens: 2_000 }),
+      ),
+    ).toMatchObject({ costUsd: '0.013400000000', syncCostUsd: '0.013400000000' });
+    // A quarter off everything but cached tokens, which Vertex never discounts in batch:
+    // (0.006 + 0.005) × 0.75 + 0.0024 = 0.01065.
+    const quarter = { ...gemini, prices: { ...gemini.prices, batch_discount: 0.25 } };
+    expect(
+      pricer.priceWith(quarter, tokens({ inputTokens: 100_000, cachedTokens: 80_000, outputTokens: 2_000 })),
+    ).toMatchObject({ costUsd: '0.010650000000' });
   });
 });
 

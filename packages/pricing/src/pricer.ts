@@ -44,7 +44,7 @@ function candidates(model: string): string[] {
 // A long-context tier replaces the rates it lists; a rate it leaves out keeps its normal value, so a tier that
 // names only `input` never bills output at zero.
 function ratesFor(prices: ModelPrices, inputTokens: number): Rates {
-  const { long_context: long, note: _note, ...normal } = prices;
+  const { long_context: long, note: _note, batch_discount: _discount, ...normal } = prices;
   if (!long || inputTokens <= long.above_input_tokens) return normal;
   const { above_input_tokens: _threshold, ...longRates } = long;
   return { ...normal, ...longRates };
@@ -56,6 +56,11 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
 }
 
 const ppmOne = 1_000_000n;
+
+/** The fraction a batch takes off a model's price: the model's own discount, else its provider's. */
+export function batchDiscountOf({ prices, settings }: Pick<ModelPrice, 'prices' | 'settings'>): number {
+  return prices.batch_discount ?? settings.batch_discount;
+}
 
 export class Pricer {
   private readonly warned = new Set<string>();
@@ -105,7 +110,7 @@ export class Pricer {
     const cachedPico = cached * toMicro(rates.cached_input ?? rates.input);
     const writePico = cacheWrite * toMicro(rates.cache_write ?? rates.input);
     const outputPico = output * toMicro(rates.output ?? 0);
-    const batchFactor = ppmOne - toPpm(settings.batch_discount);
+    const batchFactor = ppmOne - toPpm(batchDiscountOf({ prices, settings }));
     const cachedFactor = settings.batch_discount_applies_to_cached_input ? batchFactor : ppmOne;
     const sync = inputPico + cachedPico + writePico + outputPico;
     const batch = scaledPico((inputPico + writePico + outputPico) * batchFactor + cachedPico * cachedFactor);

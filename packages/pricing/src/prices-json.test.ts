@@ -25,11 +25,31 @@ describe('prices.json', () => {
     // A hand-kept fact per provider, from its pricing page.
     // Azure OpenAI does not say whether it stacks: cached input is billed undiscounted, an upper bound.
     const notStacked = new Set(['vertex', 'gemini', 'azure']);
+    // Together discounts only the models its batch overview lists (next test); the rest pay standard rates.
+    const perModel = new Set(['together']);
     for (const [name, settings] of Object.entries(table.providers)) {
-      expect(settings.batch_discount, name).toBe(0.5);
+      expect(settings.batch_discount, name).toBe(perModel.has(name) ? 0 : 0.5);
       expect(settings.batch_discount_applies_to_cached_input, name).toBe(!notStacked.has(name));
       expect(settings.source, name).toMatch(/^https:\/\//);
     }
+  });
+
+  it('discounts on Together exactly the models its batch overview lists, by half', () => {
+    // Hand-copied from docs.together.ai/docs/inference/batch/overview ("Discounted models"), chat models only.
+    const listed = [
+      'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+      'meta-llama/Llama-3-70b-chat-hf',
+      'Qwen/Qwen2.5-7B-Instruct-Turbo',
+      'mistralai/Mixtral-8x7B-Instruct-v0.1',
+      'zai-org/GLM-4.5-Air-FP8',
+    ];
+    const together = table.providers.together.models;
+    for (const [model, prices] of Object.entries(together))
+      expect(prices.batch_discount, model).toBe(listed.includes(model) ? 0.5 : undefined);
+    expect(Object.values(together).filter((p) => p.batch_discount === undefined).length).toBeGreaterThan(0);
+    // Nowhere else does a model carry a discount of its own.
+    for (const entry of entries.filter((e) => e.provider !== 'together'))
+      expect(entry.prices.batch_discount, label(entry)).toBeUndefined();
   });
 
   it.each(entries)('$provider $model: output >= 0, cached input <= input, cache writes >= input', (entry) => {
@@ -85,6 +105,7 @@ describe('prices.json', () => {
       ['mistral', 'mistral-embed'],
       ['vertex', 'gemini-2.5-flash'],
       ['vertex', 'publishers/google/models/gemini-2.5-flash'],
+      ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
     ];
     for (const [provider, model] of used)
       expect(pricer.lookup(provider, model), `${provider}/${model}`).not.toBeNull();

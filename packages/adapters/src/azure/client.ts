@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { NOT_OPENAI_SETTINGS } from '../openai/not-openai';
 
 /**
  * How calls to the resource are authenticated: its key, or a Microsoft Entra ID token that `@azure/identity`'s
@@ -37,6 +38,7 @@ export function azureClient(options: AzureOpenAIOptions): () => Promise<OpenAI> 
   return async () => {
     const { default: OpenAI } = await import('openai');
     const common = {
+      ...NOT_OPENAI_SETTINGS,
       baseURL: azureBaseURL(options.endpoint),
       maxRetries: options.maxRetries ?? 3,
       timeout: options.timeoutMs ?? 600_000,

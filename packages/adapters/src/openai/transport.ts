@@ -1,7 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import type OpenAI from 'openai';
 import type { toFile as ToFile } from 'openai';
-import type { Batch, BatchCreateParams } from 'openai/resources/batches';
+import type { Batch, BatchCreateParams, BatchError } from 'openai/resources/batches';
 import { createAfterUpload } from '../create-after-upload';
 import { classifyCallError, ProviderCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
@@ -24,7 +24,7 @@ import type {
   UnreadableLine,
 } from '../types';
 import type { OpenAIEndpoints } from './endpoints';
-import { findUploadedFile } from './uploaded-file';
+import { findUploadedFile, type UploadedFileQuery } from './uploaded-file';
 
 /** How one provider speaks the OpenAI batch wire format: OpenAI itself, or a service that copies it. */
 export interface OpenAIWireSettings {
@@ -60,9 +60,40 @@ export interface OpenAIWireSettings {
    * at the first batch older than the chunk.
    */
   unorderedListPages?: number;
+  /** Sent as every batch's `completion_window`; default `24h` (OpenAI's only value). Groq takes `24h` to `7d`. */
+  completionWindow?: string;
+  /**
+   * The batch list a page at a time; default the SDK's (`limit=100`, paged with `after` while `has_more`). A provider
+   * that pages its list otherwise (Groq: `cursor`, and no `has_more`, so the SDK would stop after one page) lists here.
+   */
+  listBatchPages?: (client: OpenAI) => AsyncIterable<readonly Batch[]>;
+  /**
+   * Finds the request file an earlier attempt at a chunk uploaded; default OpenAI's files list, read newest first
+   * (`findUploadedFile`). `null`: never looked for, every attempt uploads its own file.
+   */
+  findUploadedFile?: ((client: OpenAI, query: UploadedFileQuery) => Promise<string | null>) | null;
 }
 
 const DEFAULT_UPLOAD_PART_BYTES = 16 * 1024 * 1024;
+
+/** OpenAI's batch list through the SDK, 100 batches a page. */
+async function* sdkBatchPages(client: OpenAI): AsyncIterable<readonly Batch[]> {
+  for await (const page of (await client.batches.list({ limit: 100 })).iterPages()) yield page.data;
+}
+
+/**
+ * The reasons a batch gives for failing. OpenAI (and the SDK's type) send `errors` as `{object: "list", data}`;
+ * Groq's guide shows a bare array: either is read.
+ */
+export function batchFailures(errors: unknown): PollResult['failures'] {
+  const list: unknown = Array.isArray(errors) ? errors : (errors as { data?: unknown } | null)?.data;
+  if (!Array.isArray(list)) return undefined;
+  return (list as BatchError[]).map((e) => ({
+    code: e.code ?? 'unknown',
+    message: e.message ?? '',
+    line: e.line ?? null,
+  }));
+}
 
 /** Unix seconds from a batch's `created_at`, which Azure's samples also show as an ISO string. */
 function unixSeconds(value: unknown): number {
@@ -150,16 +181,19 @@ export class OpenAIWireTransport implements BatchTransport {
       // Newest first: stop paging once batches are older than the chunk itself (and never adopt one that is). A
       // provider whose order is not documented is read to a page cap instead, skipping the older batches.
       const pageCap = this.settings.unorderedListPages;
-      let seen = 0;
-      for await (const batch of this.client.batches.list({ limit: 100 })) {
-        if (pageCap !== undefined && ++seen > pageCap * 100) break;
-        const createdAt = unixSeconds(batch.created_at);
-        if (createdAt < since) {
-          if (pageCap === undefined) break;
-          continue;
-        }
-        if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(batch.id)) {
-          return { providerBatchId: batch.id, inputFileId: batch.input_file_id, recognisedBy: 'chunk_key' };
+      const pages = (this.settings.listBatchPages ?? sdkBatchPages)(this.client);
+      let read = 0;
+      for await (const page of pages) {
+        if (pageCap !== undefined && ++read > pageCap) break;
+        for (const batch of page) {
+          const createdAt = unixSeconds(batch.created_at);
+          if (createdAt < since) {
+            if (pageCap === undefined) return null;
+            continue;
+          }
+          if (batch.metadata?.[CHUNK_KEY_METADATA] === chunkKey && !knownBatchIds.has(batch.id)) {
+            return { providerBatchId: batch.id, inputFileId: batch.input_file_id, recognisedBy: 'chunk_key' };
+          }
         }
       }
       return null;
@@ -184,7 +218,9 @@ export class OpenAIWireTransport implements BatchTransport {
           {
             input_file_id: fileId,
             endpoint: this.endpointOf(request.context),
-            completion_window: '24h',
+            // The SDK's type lists OpenAI's `24h` only; a provider copying the API may take others (Groq: up to `7d`).
+            completion_window: (this.settings.completionWindow ??
+              '24h') as BatchCreateParams['completion_window'],
             metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
           },
           CREATE_ONCE,
@@ -246,8 +282,10 @@ export class OpenAIWireTransport implements BatchTransport {
 
   /** The file an earlier attempt at the chunk uploaded (when there was one), so that it is not uploaded twice. */
   private async uploadedEarlier(request: SubmitRequest): Promise<string | null> {
-    if (!request.earlierAttemptsSince) return null;
-    return findUploadedFile(this.client, {
+    const find =
+      this.settings.findUploadedFile === undefined ? findUploadedFile : this.settings.findUploadedFile;
+    if (!request.earlierAttemptsSince || find === null) return null;
+    return find(this.client, {
       filename: `${request.chunkKey}.jsonl`,
       bytes: request.bytes,
       since: Math.floor(request.earlierAttemptsSince.getTime() / 1000) - ADOPT_SKEW_S,
@@ -323,11 +361,7 @@ export class OpenAIWireTransport implements BatchTransport {
       },
       outputFileId: batch.output_file_id || null,
       errorFileId: batch.error_file_id || null,
-      failures: batch.errors?.data?.map((e) => ({
-        code: e.code ?? 'unknown',
-        message: e.message ?? '',
-        line: e.line ?? null,
-      })),
+      failures: batchFailures(batch.errors),
     };
   }
 

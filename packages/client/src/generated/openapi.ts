@@ -394,7 +394,7 @@ export interface components {
        * @description Whose batch API runs the job.
        * @enum {string}
        */
-      provider: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini';
+      provider: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini' | 'together' | 'groq';
       /**
        * @description The provider's model name, e.g. gpt-4o-mini.
        * @example gpt-4o-mini
@@ -478,7 +478,7 @@ export interface components {
        * @description Whose batch API runs the job.
        * @enum {string}
        */
-      provider: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini';
+      provider: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini' | 'together' | 'groq';
       /**
        * @description The provider's model name, e.g. gpt-4o-mini.
        * @example gpt-4o-mini
@@ -1478,7 +1478,7 @@ export interface operations {
         project?: string;
         status?: string;
         /** @description Only jobs of this provider. */
-        provider?: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini';
+        provider?: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini' | 'together' | 'groq';
         /** @description Only jobs of this run. */
         run_id?: string;
         limit?: string;

@@ -21,21 +21,44 @@ const MAX_METADATA_VALUE = 512;
 const MIN_EXPIRY_S = 3600;
 const MAX_EXPIRY_S = 30 * 24 * 3600;
 
+/** The `completion_window` values a provider takes, and how long each gives a batch. */
+export interface CompletionWindows {
+  /** Seconds the window lasts, or null when the provider refuses the value. */
+  seconds(value: string): number | null;
+  /** What a refusal lists as supported. */
+  supported: string;
+}
+
+/** OpenAI's one window. */
+export const OPENAI_COMPLETION_WINDOWS: CompletionWindows = {
+  seconds: (value) => (value === '24h' ? 24 * 3600 : null),
+  supported: "'24h'",
+};
+
 export interface BatchParams {
   inputFileId: string;
   endpoint: SupportedEndpoint;
-  completionWindow: '24h';
+  completionWindow: string;
+  /** How long `completionWindow` gives the batch: its `expires_at` is that long after its creation. */
+  completionWindowSeconds: number;
   metadata: Record<string, string> | null;
   /** `output_expires_after.seconds`: output and error files expire that long after they are created. */
   outputTtlSeconds: number | null;
 }
 
-export function parseBatchParams(body: unknown): BatchParams {
+export function parseBatchParams(
+  body: unknown,
+  windows: CompletionWindows = OPENAI_COMPLETION_WINDOWS,
+): BatchParams {
   const input = isRecord(body) ? body : {};
+  const inputFileId = requiredString(input, 'input_file_id');
+  const endpoint = parseEndpoint(requiredString(input, 'endpoint'));
+  const completionWindow = requiredString(input, 'completion_window');
   return {
-    inputFileId: requiredString(input, 'input_file_id'),
-    endpoint: parseEndpoint(requiredString(input, 'endpoint')),
-    completionWindow: parseCompletionWindow(requiredString(input, 'completion_window')),
+    inputFileId,
+    endpoint,
+    completionWindow,
+    completionWindowSeconds: parseCompletionWindow(completionWindow, windows),
     metadata: parseMetadata(input.metadata),
     outputTtlSeconds: parseOutputExpiry(input.output_expires_after),
   };
@@ -65,15 +88,16 @@ function parseEndpoint(value: string): SupportedEndpoint {
   );
 }
 
-function parseCompletionWindow(value: string): '24h' {
-  if (value !== '24h') {
+function parseCompletionWindow(value: string, windows: CompletionWindows): number {
+  const seconds = windows.seconds(value);
+  if (seconds === null) {
     throw badRequest(
-      `Invalid value: '${value}'. Supported values are: '24h'.`,
+      `Invalid value: '${value}'. Supported values are: ${windows.supported}.`,
       'completion_window',
       'invalid_value',
     );
   }
-  return value;
+  return seconds;
 }
 
 function parseMetadata(value: unknown): Record<string, string> | null {

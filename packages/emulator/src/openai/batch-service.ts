@@ -3,7 +3,7 @@ import { requestErrorDraw } from '../core/batch-engine/plan';
 import type { BatchFaults, FaultRegistry } from '../core/faults';
 import { randomHex } from '../core/ids';
 import type { EmulatorContext } from '../core/provider';
-import type { BatchParams } from './batch-params';
+import { type BatchParams, type CompletionWindows, OPENAI_COMPLETION_WINDOWS } from './batch-params';
 import { planBatch } from './batch-plan';
 import type { OpenAIBatch } from './batch-record';
 import { writeBatchResults } from './batch-results';
@@ -17,14 +17,20 @@ import type { ListBody, WireBatch } from './types';
 
 /** How a provider on OpenAI's wire differs in its batches. */
 export interface WireBatchOptions {
-  /** `expires_at` 24 h after creation (OpenAI), or none (Azure OpenAI runs a batch past 24 h). */
+  /** `expires_at` when the completion window closes (OpenAI), or none (Azure OpenAI runs a batch past 24 h). */
   expiresAt: boolean;
+  /** The `completion_window` values it takes; unset, OpenAI's `24h` only. */
+  completionWindows?: CompletionWindows;
+  /** `errors` as `{object: "list", data}` (OpenAI), or as a bare array (Groq); unset, the list. */
+  errors?: 'list' | 'array';
   /** Its cap on requests per file and the code of a file over it; unset, OpenAI's. */
   maxRequests?: { count: number; code: string };
   /** Whose result lines it writes; unset, OpenAI's. */
   lineStyle?: ResultLineStyle;
   /** The enqueued-token limit the faults set for it, in its words. */
   queueLimit(faults: FaultRegistry): QueueLimit | null;
+  /** A batch ended (its results are written): OpenAI sends its webhook event then. */
+  onEnded?(batch: OpenAIBatch): void;
 }
 
 export const OPENAI_BATCH_OPTIONS: WireBatchOptions = {
@@ -68,6 +74,7 @@ export class BatchService {
         batch.end === 'cancelled'
           ? null
           : badRequest(`Cannot cancel a batch with status '${batchStatus(batch)}'.`, null, 'invalid_state'),
+      onEnded: (batch) => options.onEnded?.(batch),
     });
   }
 
@@ -100,7 +107,12 @@ export class BatchService {
   }
 
   private render(batch: OpenAIBatch, nowMs: number): WireBatch {
-    return renderBatch(batch, nowMs, this.options.expiresAt);
+    return renderBatch(batch, nowMs, { expiresAt: this.options.expiresAt, errors: this.options.errors });
+  }
+
+  /** The `completion_window` values `POST /batches` takes. */
+  get completionWindows(): CompletionWindows {
+    return this.options.completionWindows ?? OPENAI_COMPLETION_WINDOWS;
   }
 
   /** A fail-fast limit refuses the create call itself (400 `token_limit_exceeded`) when the file would pass it. */
@@ -128,13 +140,14 @@ export class BatchService {
   }
 
   async list(after: string | undefined, limit: number): Promise<ListBody<WireBatch>> {
-    const newestFirst = await this.engine.list();
+    return cursorPage(await this.listAll(), after, limit);
+  }
+
+  /** Every batch `include` keeps, brought up to date and rendered, newest first. */
+  async listAll(include: (id: string) => boolean = () => true): Promise<WireBatch[]> {
+    const newestFirst = await this.engine.list((batch) => include(batch.id));
     const now = this.ctx.clock.now();
-    return cursorPage(
-      newestFirst.map((batch) => this.render(batch, now)),
-      after,
-      limit,
-    );
+    return newestFirst.map((batch) => this.render(batch, now));
   }
 
   async cancel(id: string): Promise<WireBatch> {

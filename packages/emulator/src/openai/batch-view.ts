@@ -3,9 +3,7 @@ import { type Stage, stageOf } from '../core/batch-engine/batch';
 import { doneAt, progressAt } from '../core/batch-engine/progress';
 import { unixSeconds, unixSecondsOrNull } from '../core/clock';
 import type { OpenAIBatch } from './batch-record';
-import type { BatchStatus, BatchUsage, WireBatch } from './types';
-
-const COMPLETION_WINDOW_S = 24 * 3600;
+import type { BatchStatus, BatchUsage, WireBatch, WireBatchError } from './types';
 
 const STATUS: Record<Stage, BatchStatus> = {
   starting: 'validating',
@@ -22,8 +20,20 @@ export function batchStatus(batch: OpenAIBatch): BatchStatus {
   return STATUS[stageOf(batch)];
 }
 
+/** How a provider on OpenAI's wire shows its batches. */
+export interface BatchViewOptions {
+  /** `expires_at` when the completion window closes (OpenAI), or none (Azure OpenAI runs a batch past 24 h). */
+  expiresAt: boolean;
+  /** `errors` as `{object: "list", data}` (OpenAI), or as the bare array Groq's guide shows. */
+  errors?: 'list' | 'array';
+}
+
 /** The batch as the API returns it: every key present, `null` when unset. */
-export function renderBatch(batch: OpenAIBatch, nowMs: number, expiresAt = true): WireBatch {
+export function renderBatch(
+  batch: OpenAIBatch,
+  nowMs: number,
+  view: BatchViewOptions = { expiresAt: true },
+): WireBatch {
   const { at, end } = batch;
   const ended = batch.phase === 'ended';
   const createdAt = unixSeconds(at.created);
@@ -33,7 +43,7 @@ export function renderBatch(batch: OpenAIBatch, nowMs: number, expiresAt = true)
     object: 'batch',
     endpoint: batch.params.endpoint,
     model: batch.phase === 'starting' ? null : (batch.plan?.model ?? null),
-    errors: batch.failure && end === 'failed' ? { object: 'list', data: batch.failure } : null,
+    errors: batch.failure && end === 'failed' ? errorsOf(batch.failure, view.errors ?? 'list') : null,
     input_file_id: batch.params.inputFileId,
     completion_window: batch.params.completionWindow,
     status: batchStatus(batch),
@@ -42,7 +52,7 @@ export function renderBatch(batch: OpenAIBatch, nowMs: number, expiresAt = true)
     created_at: createdAt,
     in_progress_at: unixSecondsOrNull(at.running),
     // Azure OpenAI keeps running a batch past 24 h ("we don't expire the jobs that take longer"): no deadline.
-    expires_at: expiresAt ? createdAt + COMPLETION_WINDOW_S : null,
+    expires_at: view.expiresAt ? createdAt + batch.params.completionWindowSeconds : null,
     finalizing_at: unixSecondsOrNull(at.finalizing),
     completed_at: endedAt('completed'),
     failed_at: endedAt('failed'),
@@ -53,6 +63,11 @@ export function renderBatch(batch: OpenAIBatch, nowMs: number, expiresAt = true)
     usage: usageAt(batch, nowMs),
     metadata: batch.params.metadata,
   };
+}
+
+function errorsOf(failure: WireBatchError[], style: 'list' | 'array'): WireBatch['errors'] {
+  // The SDK's type knows the list form only; Groq's guide shows the array.
+  return style === 'array' ? (failure as unknown as WireBatch['errors']) : { object: 'list', data: failure };
 }
 
 /**

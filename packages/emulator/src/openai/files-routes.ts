@@ -11,6 +11,17 @@ import type { WireFile } from './types';
 
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
+/** How a provider's Files API differs from OpenAI's in what it shows. */
+export interface WireFileOptions {
+  /** A file as the provider's answers show it; unset, OpenAI's object (`status`, `expires_at`, …). */
+  view?: (file: WireFile) => object;
+  /**
+   * `GET /files` answers every file at once, oldest first, as `{object: "list", data}` with no paging fields, and
+   * reads no query (Groq documents neither paging nor an order); unset, OpenAI's filtered cursor page.
+   */
+  wholeList?: boolean;
+}
+
 /**
  * The Files API; `provider`'s `stats()` count the bytes uploaded. With `processingMs`, a new file is `pending` that
  * long before it is `processed` (Azure OpenAI), and no batch may be made from it meanwhile.
@@ -20,8 +31,10 @@ export function filesRouter(
   files: FileRegistry,
   provider: string,
   processingMs?: number,
+  options: WireFileOptions = {},
 ): Router {
   const router = Router();
+  const view = options.view ?? ((file: WireFile) => file);
   const access = {
     files,
     blobs: ctx.blobs,
@@ -60,10 +73,14 @@ export function filesRouter(
       }
       return object;
     });
-    res.json(object);
+    res.json(view(object));
   });
 
   router.get('/files', (req, res) => {
+    if (options.wholeList) {
+      res.json({ object: 'list', data: files.select(() => true, 'asc').map(view) });
+      return;
+    }
     const order = queryString(req.query.order, 'order') ?? 'desc';
     if (order !== 'asc' && order !== 'desc') {
       throw badRequest(
@@ -72,18 +89,17 @@ export function filesRouter(
         'invalid_value',
       );
     }
-    res.json(
-      files.list({
-        purpose: queryString(req.query.purpose, 'purpose'),
-        order,
-        after: queryString(req.query.after, 'after'),
-        limit: parseLimit(req.query.limit, 1, 10_000, 10_000),
-      }),
-    );
+    const page = files.list({
+      purpose: queryString(req.query.purpose, 'purpose'),
+      order,
+      after: queryString(req.query.after, 'after'),
+      limit: parseLimit(req.query.limit, 1, 10_000, 10_000),
+    });
+    res.json({ ...page, data: page.data.map(view) });
   });
 
   router.get('/files/:id', (req, res) => {
-    res.json(findFile(access, req).object);
+    res.json(view(findFile(access, req).object));
   });
 
   router.use(fileContentRoutes('/files', access));

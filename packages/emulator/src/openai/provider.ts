@@ -4,14 +4,16 @@ import { faultMiddleware } from '../core/fault-middleware';
 import { HttpError } from '../core/http-error';
 import { randomHex } from '../core/ids';
 import type { EmulatorContext, EmulatorProvider } from '../core/provider';
+import { WebhookSender } from '../core/webhook-sender';
 import { requireBearer } from './auth';
-import { BatchService, type WireBatchOptions } from './batch-service';
+import { BatchService, OPENAI_BATCH_OPTIONS, type WireBatchOptions } from './batch-service';
 import { batchesRouter } from './batches-routes';
 import { renderOpenAIError, statusErrorBody } from './errors';
 import { FileRegistry } from './file-registry';
-import { filesRouter } from './files-routes';
+import { filesRouter, type WireFileOptions } from './files-routes';
 import { UploadService } from './upload-service';
 import { uploadsRouter } from './uploads-routes';
+import { OPENAI_WEBHOOK_USER_AGENT, openAIBatchEvent } from './webhook-events';
 
 /** Where and as whom a provider serves OpenAI's Files, Uploads and Batches wire. */
 export interface OpenAIWireMount {
@@ -32,6 +34,12 @@ export interface OpenAIWireMount {
   fileProcessingMs?: number;
   /** Whether it has the Uploads API (OpenAI does); default true. */
   uploads?: boolean;
+  /** How its file objects and files list differ from OpenAI's; unset, OpenAI's. */
+  files?: WireFileOptions;
+  /** Answers `GET /batches` in its own way (Groq pages with `cursor`); unset, OpenAI's cursor page. */
+  batchList?: (batches: BatchService) => RequestHandler;
+  /** Sends OpenAI's signed `batch.*` webhook events once a target is set (`/_emulator/webhooks/<name>`). */
+  webhooks?: boolean;
 }
 
 export const OPENAI_PREFIX = '/openai';
@@ -42,6 +50,7 @@ const OPENAI: OpenAIWireMount = {
   mountPath: `${OPENAI_PREFIX}/v1`,
   auth: requireBearer,
   clientEnv: (url) => ({ OPENAI_BASE_URL: `${url}${OPENAI_PREFIX}/v1` }),
+  webhooks: true,
 };
 
 /** OpenAI Files, Uploads and Batches, served at `/openai/v1` (the SDK's `baseURL` must end in `/v1`). */
@@ -52,7 +61,22 @@ export function createOpenAIProvider(ctx: EmulatorContext): EmulatorProvider {
 /** OpenAI's batch wire as `mount` serves it: its own files, uploads and batches. */
 export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWireMount): EmulatorProvider {
   const files = new FileRegistry();
-  const batches = new BatchService(ctx, files, mount.name, mount.batches);
+  const webhooks = mount.webhooks ? new WebhookSender(OPENAI_WEBHOOK_USER_AGENT) : undefined;
+  const batchOptions = mount.batches ?? OPENAI_BATCH_OPTIONS;
+  const batches = new BatchService(
+    ctx,
+    files,
+    mount.name,
+    webhooks
+      ? {
+          ...batchOptions,
+          onEnded: (batch) => {
+            const event = openAIBatchEvent(batch);
+            if (event) webhooks.send(event, batch.id);
+          },
+        }
+      : batchOptions,
+  );
   const uploads = new UploadService(ctx, files, mount.name);
 
   const router = Router();
@@ -71,9 +95,9 @@ export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWire
       errorBody: statusErrorBody,
     }),
   );
-  router.use(filesRouter(ctx, files, mount.name, mount.fileProcessingMs));
+  router.use(filesRouter(ctx, files, mount.name, mount.fileProcessingMs, mount.files));
   if (mount.uploads ?? true) router.use(uploadsRouter(ctx, uploads));
-  router.use(batchesRouter(batches));
+  router.use(batchesRouter(batches, mount.batchList?.(batches)));
   router.use((req) => {
     throw new HttpError(
       404,
@@ -91,11 +115,14 @@ export function createOpenAIWireProvider(ctx: EmulatorContext, mount: OpenAIWire
     mountPath: mount.mountPath,
     clientEnv: mount.clientEnv,
     router,
+    webhooks,
     reset() {
+      webhooks?.reset();
       batches.reset();
       ctx.blobs.discard([...uploads.reset(), ...files.clear()]);
     },
     async close() {
+      webhooks?.reset();
       await batches.close();
     },
   };
