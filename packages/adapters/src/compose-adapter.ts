@@ -9,7 +9,11 @@ export function composeAdapter(descriptor: ProviderDescriptor, transport: BatchT
   const { encoder } = descriptor;
   return {
     provider: descriptor.name,
-    limits: { maxRequests: descriptor.limits.maxRequests, maxBytes: descriptor.limits.maxBytes },
+    limits: {
+      maxRequests: descriptor.limits.maxRequests,
+      maxBytes: descriptor.limits.maxBytes,
+      ...(descriptor.limits.minRequests !== undefined ? { minRequests: descriptor.limits.minRequests } : {}),
+    },
     kinds: descriptor.kinds,
     encodeLine: (customId, request, context) => encoder.encodeLine(customId, request, context),
     findExisting: (query) => transport.findExisting(query),

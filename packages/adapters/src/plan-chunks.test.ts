@@ -85,6 +85,78 @@ describe('planChunks', () => {
   });
 
   it('plans nothing for no input', () => {
-    expect(planChunks([], { maxRequests: 1, maxBytes: 1 })).toEqual({ chunks: [], oversized: [] });
+    expect(planChunks([], { maxRequests: 1, maxBytes: 1 })).toEqual({
+      chunks: [],
+      oversized: [],
+      tooFew: [],
+    });
+  });
+});
+
+describe('planChunks under a provider minimum (minRequests)', () => {
+  const sizes = (chunks: { customId: string }[][]) => chunks.map((c) => c.length);
+
+  it('evens out the short last chunk from the one before it, every chunk at the minimum or more', () => {
+    const { chunks, tooFew } = planChunks(items(1_030, 1), {
+      maxRequests: 1_000,
+      maxBytes: 1e9,
+      minRequests: 100,
+    });
+    expect(sizes(chunks)).toEqual([930, 100]);
+    expect(tooFew).toEqual([]);
+    // Order is kept: the borrowed inputs are the ones nearest the short chunk.
+    expect(chunks.flat().map((c) => c.customId)).toEqual(items(1_030, 1).map((c) => c.customId));
+  });
+
+  it('cannot send alone an input over the operator byte cap: under a minimum it is tooFew', () => {
+    // Over CHUNK_MAX_BYTES but within the provider's limit, an input goes in a chunk of its own, which a provider
+    // minimum refuses; joined to its neighbour, the chunk would pass the operator's cap.
+    const list = [...items(150, 10), { customId: 'big', bytes: 3_000 }, ...items(20, 10)];
+    const { chunks, tooFew } = planChunks(
+      list,
+      { maxRequests: 1_000, maxBytes: 2_000, minRequests: 100 },
+      5_000,
+    );
+    expect(sizes(chunks)).toEqual([170]);
+    expect(tooFew.map((t) => t.customId)).toEqual(['big']);
+  });
+
+  it('reports what cannot make a batch of the minimum as tooFew, never sends it', () => {
+    const { chunks, tooFew } = planChunks(items(42, 1), {
+      maxRequests: 1_000,
+      maxBytes: 1e9,
+      minRequests: 100,
+    });
+    expect(chunks).toEqual([]);
+    expect(tooFew).toHaveLength(42);
+  });
+
+  it('leaves a neighbour at the minimum rather than borrowing it below', () => {
+    // Byte limits make chunks of 100 and 60: the first cannot give any away, nor can the two join.
+    const { chunks, tooFew } = planChunks(items(160, 10), {
+      maxRequests: 1_000,
+      maxBytes: 1_000,
+      minRequests: 100,
+    });
+    expect(sizes(chunks)).toEqual([100]);
+    expect(tooFew).toHaveLength(60);
+  });
+
+  it('takes no more than fits: a borrowed input must keep the short chunk within its byte limit', () => {
+    const list = [...items(300, 1), { customId: 'wide', bytes: 900 }];
+    const { chunks } = planChunks(list, { maxRequests: 250, maxBytes: 1_000, minRequests: 100 });
+    for (const chunk of chunks) {
+      expect(chunk.length).toBeGreaterThanOrEqual(100);
+      expect(chunk.reduce((s, c) => s + c.bytes, 0)).toBeLessThanOrEqual(1_000);
+    }
+  });
+
+  it('raises an operator request cap below the provider minimum to the minimum', () => {
+    expect(
+      effectiveLimits(
+        { maxRequests: 50_000, maxBytes: 1e9, minRequests: 100 },
+        { maxRequests: 40, maxBytes: 1e9 },
+      ),
+    ).toEqual({ maxRequests: 100, maxBytes: 1e9, minRequests: 100 });
   });
 });

@@ -26,11 +26,16 @@ export class OversizedInputError extends Error {
   }
 }
 
-/** The tighter of the provider's hard limits and the operator's cap (and the cap's token quota, if any). */
+/**
+ * The tighter of the provider's hard limits and the operator's cap (and the cap's token quota, if any). The
+ * provider's minimum wins over a smaller request cap: a batch under it would be refused whole.
+ */
 export function effectiveLimits(provider: ProviderLimits, cap: ChunkLimits): ChunkLimits {
+  const { minRequests } = provider;
   return {
-    maxRequests: Math.min(provider.maxRequests, cap.maxRequests),
+    maxRequests: Math.max(Math.min(provider.maxRequests, cap.maxRequests), minRequests ?? 0),
     maxBytes: Math.min(provider.maxBytes, cap.maxBytes),
+    ...(minRequests !== undefined ? { minRequests } : {}),
     ...(cap.maxTokens !== undefined ? { maxTokens: cap.maxTokens } : {}),
   };
 }
@@ -38,13 +43,15 @@ export function effectiveLimits(provider: ProviderLimits, cap: ChunkLimits): Chu
 /**
  * Packs inputs, in order, into as few chunks as the limits allow. An input over the operator's byte cap (or alone
  * over `maxTokens`) but within the provider's hard limit (`hardMaxBytes`) goes alone in a chunk; one over the hard
- * limit is reported, not silently dropped: the caller fails it as `invalid_request`.
+ * limit is reported, not silently dropped: the caller fails it as `invalid_request`. Under a provider minimum
+ * (`minRequests`), a chunk short of it takes inputs from its neighbour or joins it; inputs that still cannot make a
+ * batch of that size are reported as `tooFew`, for the caller to fail with that reason.
  */
 export function planChunks<T extends PlannableInput>(
   items: Iterable<T>,
   limits: ChunkLimits,
   hardMaxBytes = limits.maxBytes,
-): { chunks: T[][]; oversized: T[] } {
+): { chunks: T[][]; oversized: T[]; tooFew: T[] } {
   const maxTokens = limits.maxTokens ?? Number.POSITIVE_INFINITY;
   const chunks: T[][] = [];
   const oversized: T[] = [];
@@ -76,7 +83,64 @@ export function planChunks<T extends PlannableInput>(
     currentTokens += tokens;
   }
   if (current.length > 0) chunks.push(current);
-  return { chunks, oversized };
+  if (limits.minRequests === undefined) return { chunks, oversized, tooFew: [] };
+  return { ...meetMinimum(chunks, limits.minRequests, fitsIn(limits)), oversized };
+}
+
+function fitsIn(limits: ChunkLimits): (chunk: readonly PlannableInput[]) => boolean {
+  const maxTokens = limits.maxTokens ?? Number.POSITIVE_INFINITY;
+  return (chunk) => {
+    let bytes = 0;
+    let tokens = 0;
+    for (const item of chunk) {
+      bytes += item.bytes;
+      tokens += item.tokens ?? 0;
+    }
+    return chunk.length <= limits.maxRequests && bytes <= limits.maxBytes && tokens <= maxTokens;
+  };
+}
+
+/**
+ * Brings every chunk up to `min` requests, from the last one back (greedy packing leaves the short one at the end):
+ * a short chunk joins a neighbour when the two fit in one, or else takes the neighbour's inputs nearest to it while
+ * the neighbour keeps `min` itself. A chunk that can do neither (no neighbour, or neighbours too full to share) is
+ * not sent.
+ */
+function meetMinimum<T extends PlannableInput>(
+  packed: readonly T[][],
+  min: number,
+  fits: (chunk: readonly PlannableInput[]) => boolean,
+): { chunks: T[][]; tooFew: T[] } {
+  const chunks = packed.map((chunk) => [...chunk]);
+  const tooFew: T[] = [];
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const short = chunks[i]!;
+    if (short.length >= min) continue;
+    const before = chunks[i - 1];
+    if (before && fits([...before, ...short])) {
+      before.push(...short);
+      chunks.splice(i, 1);
+      continue;
+    }
+    while (before && short.length < min && before.length > min && fits([before.at(-1)!, ...short])) {
+      short.unshift(before.pop()!);
+    }
+    // The first chunk has no chunk before it: the one after it (already at `min`) is its neighbour then.
+    const after = chunks[i + 1];
+    if (short.length < min && after && fits([...short, ...after])) {
+      after.unshift(...short);
+      chunks.splice(i, 1);
+      continue;
+    }
+    while (after && short.length < min && after.length > min && fits([...short, after[0]!])) {
+      short.push(after.shift()!);
+    }
+    if (short.length < min) {
+      tooFew.push(...short);
+      chunks.splice(i, 1);
+    }
+  }
+  return { chunks, tooFew };
 }
 
 /**

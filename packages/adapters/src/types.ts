@@ -100,6 +100,12 @@ export interface UnreadableLine {
 export interface ProviderLimits {
   maxRequests: number;
   maxBytes: number;
+  /**
+   * The fewest requests one batch may hold, when the provider refuses fewer (AWS Bedrock: 100 records a job). Intake
+   * refuses a smaller job, the planner cuts no smaller chunk, and inputs left over below it (a small retry round)
+   * fail with that reason instead of being sent.
+   */
+  minRequests?: number;
 }
 
 /** A provider batch as the worker knows it: enough to poll, fetch and cancel it. */

@@ -1,4 +1,4 @@
-import type { ProviderLimits, UnifiedRequest } from '@tranche/adapters';
+import { descriptorOf, type ProviderLimits, type UnifiedRequest } from '@tranche/adapters';
 import type { Logger } from '@tranche/config';
 import { jobHeaderSchema, type ParsedJobHeader, type SubmitResponse } from '@tranche/contracts';
 import {
@@ -151,9 +151,31 @@ export function acceptable(prepared: PreparedIntake, row: NormalizedInput | null
   return row !== null && prepared.normalizer.problems.length === 0 && prepared.headerProblems.length === 0;
 }
 
+/**
+ * A provider that refuses batches under a minimum (`limits.minRequests`) would refuse this job's only batch: its
+ * distinct requests (duplicates collapse onto one) must reach the minimum.
+ */
+function minimumProblems({ spec, normalizer }: PreparedIntake): FieldProblem[] {
+  const { label, limits } = descriptorOf(spec.provider);
+  const distinct = normalizer.count - normalizer.duplicates;
+  if (limits.minRequests === undefined || normalizer.count === 0 || distinct >= limits.minRequests) return [];
+  return [
+    {
+      field: 'inputs',
+      message: `${label} runs batches of at least ${limits.minRequests} requests; this job has ${distinct} distinct inputs`,
+    },
+  ];
+}
+
 /** Throws every problem of the job once all its inputs were read (or the reading stopped at MAX_INPUTS). */
-export function assertValid({ headerProblems, normalizer }: PreparedIntake): void {
-  const problems = [...headerProblems, ...normalizer.problems, ...countProblems(normalizer)];
+export function assertValid(prepared: PreparedIntake): void {
+  const { headerProblems, normalizer } = prepared;
+  const problems = [
+    ...headerProblems,
+    ...normalizer.problems,
+    ...countProblems(normalizer),
+    ...minimumProblems(prepared),
+  ];
   if (problems.length > 0) throw new JobValidationError(problems);
 }
 

@@ -217,6 +217,40 @@ describe('processSubmit', () => {
     expect(provider.callsTo('submit')).toEqual([expect.objectContaining({ requestCount: 1 })]);
   });
 
+  it('fails with that reason the inputs left under a provider minimum, sending only batches that reach it', async () => {
+    // A retry round of three inputs on a provider that runs batches of at least five requests.
+    const provider = new ScriptedAdapter('openai', { ...DESCRIPTORS.openai.limits, minRequests: 5 });
+    const { job, customIds } = await insertTestJob(h.sql, { prompts: prompts(3) });
+
+    await submitJob(job, withAdapters(h.ctx, { openai: provider }));
+
+    expect(provider.callsTo('submit')).toEqual([]);
+    const lines = await inputLines(h.sql, job.id);
+    for (const id of customIds) {
+      expect(lines.get(id)).toMatchObject({
+        state: 'failed',
+        error: {
+          type: 'invalid_request',
+          code: 'below_batch_minimum',
+          message: 'openai runs batches of at least 5 requests; only 3 were left to send together',
+          retryable: false,
+        },
+      });
+    }
+    expect((await getJob(h.sql, job.id))?.status).toBe('failed');
+  });
+
+  it('plans every batch at the provider minimum or more, taking from the chunk before the short last one', async () => {
+    const provider = new ScriptedAdapter('openai', { ...DESCRIPTORS.openai.limits, minRequests: 3 });
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(7) });
+
+    const ctx = { ...h.ctx, env: { ...h.ctx.env, CHUNK_MAX_REQUESTS: 5 } };
+    await submitJob(job, withAdapters(ctx, { openai: provider }));
+
+    const counts = provider.callsTo('submit').map((call) => (call as { requestCount: number }).requestCount);
+    expect(counts.sort()).toEqual([3, 4]);
+  });
+
   it('drops, unsent, a planned batch whose job was cancelled while another batch was being sent', async () => {
     const { job, customIds } = await insertTestJob(h.sql, { prompts: prompts(4) });
     const send = h.openai.submit.bind(h.openai);

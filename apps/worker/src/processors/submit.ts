@@ -29,25 +29,20 @@ import { budgetsFor, chunkCaps } from '../quota';
 /** Chunks written at once while a job is planned: each is a transaction of its own on a connection of its own. */
 const PLAN_WRITERS = 3;
 
-/** Fails the inputs too large for any batch of the provider (and ends the job when nothing else is left). */
-async function failOversized(
+/** Fails inputs no batch of the provider can take (and ends the job when nothing else is left). */
+async function failUnplannable(
   ctx: WorkerContext,
   job: JobRow,
   customIds: string[],
-  maxBytes: number,
+  error: { code: string; message: string },
   nothingElse: boolean,
 ) {
   await ctx.sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
     const locked = await lockJob(tx, job.id);
     if (!locked || isTerminal(locked.status) || locked.cancel_reason) return;
-    const error = {
-      type: 'invalid_request',
-      code: 'request_too_large',
-      message: `the request is larger than one ${job.provider} batch may be (${maxBytes} bytes)`,
-      retryable: false,
-    };
-    await failUnsent(tx, job.id, customIds, error, ctx.priceFor(locked));
+    const failure = { type: 'invalid_request', ...error, retryable: false };
+    await failUnsent(tx, job.id, customIds, failure, ctx.priceFor(locked));
     // Only failing every input can end the job here; its counts read the whole job, so they are spared otherwise.
     if (nothingElse) await finishJobIfDone(tx, job.id);
   });
@@ -76,10 +71,32 @@ async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapte
     bytes: p.bytes + overhead,
     tokens: Math.ceil(p.bytes / APPROX_BYTES_PER_TOKEN),
   }));
-  const { chunks, oversized } = planChunks(sized, limits, adapter.limits.maxBytes);
+  const { chunks, oversized, tooFew } = planChunks(sized, limits, adapter.limits.maxBytes);
   if (oversized.length > 0) {
-    const ids = oversized.map((o) => o.customId);
-    await failOversized(ctx, job, ids, adapter.limits.maxBytes, chunks.length === 0);
+    await failUnplannable(
+      ctx,
+      job,
+      oversized.map((o) => o.customId),
+      {
+        code: 'request_too_large',
+        message: `the request is larger than one ${job.provider} batch may be (${adapter.limits.maxBytes} bytes)`,
+      },
+      chunks.length === 0 && tooFew.length === 0,
+    );
+  }
+  // Intake refuses a job under the minimum: what is left under it here is a retry round (or inputs the byte and
+  // token caps keep apart), which the provider would refuse whole.
+  if (tooFew.length > 0) {
+    await failUnplannable(
+      ctx,
+      job,
+      tooFew.map((o) => o.customId),
+      {
+        code: 'below_batch_minimum',
+        message: `${job.provider} runs batches of at least ${adapter.limits.minRequests} requests; only ${tooFew.length} were left to send together`,
+      },
+      chunks.length === 0,
+    );
   }
   let round = 0;
   /** Writes chunk `index`; false when the job was cancelled (or ended) meanwhile: nothing more is planned. */
