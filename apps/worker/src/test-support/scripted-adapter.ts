@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type BatchAdapter,
   type BatchContext,
@@ -37,6 +38,8 @@ export class ScriptedAdapter implements BatchAdapter {
   /** Thrown by `submit` when set. */
   submitError: Error | null = null;
   private submitted = 0;
+  // Provider batch ids are unique per provider in the database: two adapters in one test database must not collide.
+  private readonly tag = randomUUID().slice(0, 8);
 
   constructor(
     readonly provider: Provider = 'openai',
@@ -62,8 +65,8 @@ export class ScriptedAdapter implements BatchAdapter {
     if (this.submitError) throw this.submitError;
     this.submitted += 1;
     return {
-      providerBatchId: `scripted_batch_${this.submitted}`,
-      inputFileId: `scripted_file_${this.submitted}`,
+      providerBatchId: `scripted_batch_${this.tag}_${this.submitted}`,
+      inputFileId: `scripted_file_${this.tag}_${this.submitted}`,
     };
   }
 
