@@ -29,4 +29,27 @@ describe('the API environment', () => {
     expect(() => loadApiEnv({ ...base, MAX_INPUT_BYTES: '0' })).toThrow('MAX_INPUT_BYTES');
     expect(() => loadApiEnv({ ...base, MAX_INPUTS: '1.5' })).toThrow('MAX_INPUTS');
   });
+
+  it('takes webhook signing secrets per provider, comma-separated, and refuses one that is not, naming where', () => {
+    const secret = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+    const unset = loadApiEnv(base);
+    expect([unset.OPENAI_WEBHOOK_SECRET, unset.GEMINI_WEBHOOK_SECRET]).toEqual([undefined, undefined]);
+    expect(
+      loadApiEnv({
+        ...base,
+        OPENAI_WEBHOOK_SECRET: `whsec_${secret(1)}, whsec_${secret(2)}`,
+        GEMINI_WEBHOOK_SECRET: secret(3),
+      }),
+    ).toMatchObject({
+      OPENAI_WEBHOOK_SECRET: [`whsec_${secret(1)}`, `whsec_${secret(2)}`],
+      GEMINI_WEBHOOK_SECRET: [secret(3)],
+    });
+    // OpenAI's secrets always start whsec_; its SDK would read one without the prefix as text, not base64.
+    expect(() => loadApiEnv({ ...base, OPENAI_WEBHOOK_SECRET: secret(1) })).toThrow(
+      'OPENAI_WEBHOOK_SECRET.0',
+    );
+    const typo = `whsec_${secret(1)},sk-proj-not-a-signing-secret`;
+    expect(() => loadApiEnv({ ...base, OPENAI_WEBHOOK_SECRET: typo })).toThrow('OPENAI_WEBHOOK_SECRET.1');
+    expect(() => loadApiEnv({ ...base, OPENAI_WEBHOOK_SECRET: typo })).not.toThrow('sk-proj');
+  });
 });

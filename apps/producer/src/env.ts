@@ -1,6 +1,7 @@
 import { baseEnvSchema, chunkCapsEnvSchema, envFlag, parseEnv, pricingEnvSchema } from '@tranche/config';
 import { MAX_INPUTS } from '@tranche/contracts';
 import { z } from 'zod';
+import { isSigningSecret } from './callbacks/verify';
 import { DEFAULT_REQUEST_BODY_IDLE_TIMEOUT_MS } from './http/body-idle';
 import { DEFAULT_RESULTS_STREAM_IDLE_TIMEOUT_MS } from './http/ndjson-stream';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MIN_POLL_INTERVAL_S } from './intake/limits';
@@ -14,6 +15,35 @@ const keyList = z
       .filter(Boolean),
   )
   .optional();
+
+/**
+ * A provider's webhook signing secrets, comma-separated: one, or two while it is rotated (a delivery signed with
+ * either is taken). `whsec_` prefixed unless `prefixOptional` (the Standard Webhooks base64 form either way).
+ */
+const signingSecrets = (prefixOptional: boolean) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .refine(
+              (secret) => (prefixOptional || secret.startsWith('whsec_')) && isSigningSecret(secret),
+              prefixOptional
+                ? 'each secret must be a webhook signing secret (whsec_ and base64, or base64)'
+                : 'each secret must be a webhook signing secret (whsec_ and base64)',
+            ),
+        )
+        .min(1, 'at least one secret'),
+    )
+    .optional();
 
 export const apiEnvSchema = baseEnvSchema
   .extend(pricingEnvSchema.shape)
@@ -69,6 +99,13 @@ export const apiEnvSchema = baseEnvSchema
      * often per API process (requests in between reuse the last sums); 0 sums them on every request.
      */
     JOB_VIEW_REFRESH_MS: z.coerce.number().int().min(0).default(1_000),
+    /**
+     * The signing secret(s) of the OpenAI webhook endpoint that points at `/v1/provider-callbacks/openai`; set, its
+     * `batch.*` events wake the poll of the batch they name. Unset, that route answers 404.
+     */
+    OPENAI_WEBHOOK_SECRET: signingSecrets(false),
+    /** The same for a Gemini API project webhook pointing at `/v1/provider-callbacks/gemini`. */
+    GEMINI_WEBHOOK_SECRET: signingSecrets(true),
     /** A streamed job body that sends nothing for this long is refused (408) and nothing of it kept. */
     REQUEST_BODY_IDLE_TIMEOUT_MS: z.coerce
       .number()

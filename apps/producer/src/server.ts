@@ -81,6 +81,7 @@ export async function startApi(env: ApiEnv): Promise<RunningApi> {
       resultsIdleMs: env.RESULTS_STREAM_IDLE_TIMEOUT_MS,
       bodyIdleMs: env.REQUEST_BODY_IDLE_TIMEOUT_MS,
     },
+    providerCallbacks: { openai: env.OPENAI_WEBHOOK_SECRET, gemini: env.GEMINI_WEBHOOK_SECRET },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(env.PORT, host, () => resolve(s));

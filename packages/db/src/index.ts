@@ -147,6 +147,14 @@ export {
   stuckBatches,
 } from './queries/monitoring';
 export {
+  callbackReceivedSince,
+  databaseNow,
+  PROVIDER_CALLBACK_RETENTION_H,
+  type ProviderCallback,
+  type ProviderCallbackOutcome,
+  recordProviderCallback,
+} from './queries/provider-callbacks';
+export {
   chunkNeeds,
   chunksWaitingForQuota,
   claimWithinQuota,

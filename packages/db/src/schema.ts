@@ -384,3 +384,30 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   body: text('body').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Every provider callback (OpenAI's and the Gemini API's batch webhooks) whose signature held, by the provider's
+ * `webhook-id`: a delivery that comes again (the provider's retry, or a captured request replayed) finds its row and
+ * changes nothing. A row is kept longer than any provider retries one delivery (OpenAI: 72 h), then gives way.
+ */
+export const providerCallbacks = pgTable(
+  'provider_callbacks',
+  {
+    provider: text('provider').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    /** What the event said, as it said it: for the logs only, since the poll asks the provider what happened. */
+    eventType: text('event_type'),
+    providerBatchId: text('provider_batch_id'),
+    /**
+     * The batch of Tranche's the event named, when one was found: a poll that was already asking the provider when
+     * the callback came looks here before it sleeps (poll.ts), so the end is not left for the next interval.
+     */
+    batchId: text('batch_id'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.provider, t.webhookId] }),
+    index('provider_callbacks_received_idx').on(t.receivedAt),
+    index('provider_callbacks_batch_idx').on(t.batchId, t.receivedAt),
+  ],
+);

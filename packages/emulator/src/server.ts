@@ -9,6 +9,7 @@ import { FaultRegistry } from './core/faults';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
 import { Scheduler } from './core/scheduler';
 import { type Stats, StatsRegistry } from './core/stats';
+import { type WebhookAttempt, type WebhookSender, webhookTargetSchema } from './core/webhook-sender';
 import { DEFAULT_PROVIDERS, type ProviderFactory } from './providers';
 
 export interface EmulatorOptions {
@@ -38,6 +39,13 @@ export interface EmulatorHandle {
   /** Clears faults, stats and every provider's files and batches. */
   resetAll(): void;
   stats(): Stats;
+  /**
+   * Where `provider` (one that sends webhooks: `openai`) POSTs its signed events, as `POST /_emulator/webhooks/<name>`
+   * takes it; null stops them. Throws for another provider or a malformed target.
+   */
+  setWebhooks(provider: string, target: z.input<typeof webhookTargetSchema> | null): void;
+  /** Every attempt to deliver `provider`'s webhook events since its target was set, oldest first. */
+  webhookAttempts(provider: string): WebhookAttempt[];
 }
 
 export interface EmulatorControls {
@@ -71,6 +79,21 @@ export function createEmulatorApp(providers: EmulatorProvider[], controls: Emula
   admin.delete('/faults', (_req, res) => {
     controls.clearFaults();
     res.json(controls.faults());
+  });
+  // A provider's outgoing webhooks: where they go and with which secret (never shown back), and what was sent.
+  const sender = (name: string | undefined) => senderOf(providers, name ?? '');
+  admin.get('/webhooks/:provider', (req, res) => {
+    res.json(sender(req.params.provider).view());
+  });
+  admin.post('/webhooks/:provider', express.json(), (req, res) => {
+    const webhooks = sender(req.params.provider);
+    webhooks.configure(webhookTargetSchema.parse(req.body ?? {}));
+    res.json(webhooks.view());
+  });
+  admin.delete('/webhooks/:provider', (req, res) => {
+    const webhooks = sender(req.params.provider);
+    webhooks.reset();
+    res.json(webhooks.view());
   });
   admin.post('/reset', (_req, res) => {
     controls.resetAll();
@@ -144,7 +167,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     resetAll,
     stats: () => ctx.stats.snapshot(),
+    setWebhooks: (provider, target) => {
+      const webhooks = senderOf(providers, provider);
+      if (target === null) webhooks.reset();
+      else webhooks.configure(webhookTargetSchema.parse(target));
+    },
+    webhookAttempts: (provider) => senderOf(providers, provider).view().attempts,
   };
+}
+
+function senderOf(providers: EmulatorProvider[], name: string): WebhookSender {
+  const found = providers.find((provider) => provider.name === name)?.webhooks;
+  if (!found) throw new Error(`no emulated provider sends webhooks as ${name}`);
+  return found;
 }
 
 function listen(app: Express, port: number, host: string): Promise<Server> {

@@ -194,6 +194,17 @@ const MATRIX: Array<{ route: string; call: () => Promise<Call>; expected: Expect
     call: async () => ({ method: 'DELETE', path: `/v1/keys/${(await newKey('viewer', ['A'])).id}` }),
     expected: ADMIN_ONLY(204),
   },
+  // Providers' callbacks carry a signature, never a key: a key opens nothing here. With no provider secret set (as
+  // in this app) the route is an unknown one to everyone; provider-callbacks.test.ts has it configured.
+  {
+    route: 'POST /v1/provider-callbacks/:provider',
+    call: async () => ({
+      method: 'POST',
+      path: '/v1/provider-callbacks/openai',
+      body: { type: 'batch.completed', data: { id: 'batch_1' } },
+    }),
+    expected: expect6(404, 404, 404, 404, 404, 404),
+  },
   {
     route: 'POST /v1/projects/:project/webhook-secret',
     call: async () => ({ method: 'POST', path: '/v1/projects/A/webhook-secret' }),

@@ -13,6 +13,11 @@ import { errorHandler } from './errors';
 import { jobsRouter, type StreamTimeouts } from './jobs-routes';
 import { keysRouter } from './keys-routes';
 import { metricsRouter } from './metrics';
+import {
+  PROVIDER_CALLBACKS_PATH,
+  type ProviderCallbackSecrets,
+  providerCallbacksRouter,
+} from './provider-callbacks-routes';
 import { rateLimits } from './rate-limits';
 
 export interface AppDeps {
@@ -33,6 +38,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** RESULTS_STREAM_IDLE_TIMEOUT_MS and REQUEST_BODY_IDLE_TIMEOUT_MS (their defaults when unset). */
   timeouts?: StreamTimeouts;
+  /** OPENAI_WEBHOOK_SECRET, GEMINI_WEBHOOK_SECRET: the providers whose batch callbacks are taken. */
+  providerCallbacks?: ProviderCallbackSecrets;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -93,6 +100,17 @@ export function createApp(deps: AppDeps): Express {
       queues: deps.service.queues,
       token: deps.metricsToken,
       auth: deps.auth,
+    }),
+  );
+  // Providers have no Tranche key: their callbacks are authenticated by signature, so they come before the key check.
+  app.use(
+    PROVIDER_CALLBACKS_PATH,
+    providerCallbacksRouter({
+      sql: deps.sql,
+      queues: deps.service.queues,
+      log: deps.log,
+      secrets: deps.providerCallbacks ?? {},
+      bodyIdleMs: deps.timeouts?.bodyIdleMs,
     }),
   );
   // Every /v1 route knows who is asking; the limits count per key, so they come after.

@@ -20,6 +20,9 @@ const NOT_OPERATIONS = [
   // Static assets of the dashboard page: its chart library, and the providers its jobs filter offers.
   'GET /dashboard/chart.umd.js',
   'GET /dashboard/providers.json',
+  // Called by providers (OpenAI's and the Gemini API's batch webhooks) with their signature, not by Tranche's clients
+  // with a key: docs/provider-callbacks.md describes it.
+  'POST /v1/provider-callbacks/{provider}',
 ];
 
 const contract = new ContractChecker();

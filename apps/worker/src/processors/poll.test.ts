@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { connect, getBatch, getJob, recordPoll, requestCancel } from '@tranche/db';
+import { connect, getBatch, getJob, recordPoll, recordProviderCallback, requestCancel } from '@tranche/db';
 import { jobIds } from '@tranche/queues';
 import { DelayedError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
@@ -145,6 +145,37 @@ describe('processPoll', () => {
     expect(h.logs.withMessage('batch cancel sent').filter((l) => l.batchId === taken.batch.id)).toHaveLength(
       1,
     );
+  });
+
+  it('looks again soon when a provider callback for the batch came while it was asking, not after the interval', async () => {
+    const taken = await batchAtProvider({ held: true, pollIntervalS: 300 });
+    const ask = h.openai.poll.bind(h.openai);
+    // The callback lands while the provider is being asked: its wake-up finds this poll running and does nothing.
+    vi.spyOn(h.openai, 'poll').mockImplementationOnce(async (ref) => {
+      const seen = await ask(ref);
+      const outcome = await recordProviderCallback(
+        h.sql,
+        {
+          provider: 'openai',
+          webhookId: 'wh_during_poll',
+          eventType: 'batch.completed',
+          providerBatchIds: [ref.providerBatchId],
+        },
+        async () => {},
+      );
+      expect(outcome).toBe('woken');
+      return seen;
+    });
+
+    const { before, after, until } = await pollExpectingSleep(taken);
+
+    expect(until).toBeGreaterThanOrEqual(before + 1_000);
+    expect(until).toBeLessThanOrEqual(after + 1_000);
+
+    // The next poll, with no callback since it started, sleeps the job's interval again.
+    await taken.job.promote();
+    const again = await pollExpectingSleep({ ...taken, ...(await h.take('poll')) });
+    expect(again.until).toBeGreaterThanOrEqual(again.before + 300_000);
   });
 
   it('records how a completed batch ended (counts and result files) and queues its fetch', async () => {

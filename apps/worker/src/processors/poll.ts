@@ -1,5 +1,5 @@
 import type { BatchRef, PollResult, Provider } from '@tranche/adapters';
-import { getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
+import { callbackReceivedSince, databaseNow, getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
 import { pollPayload } from '@tranche/queues';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerContext } from '../context';
@@ -9,8 +9,9 @@ import { UNPROVEN_ADOPTION_CANCELLED } from './adoption-check';
 import { settleBatch } from './fetch';
 import { isLostBatch, lostBatchError } from './lost-batch';
 
-// While a cancel is under way, look again soon rather than after a full poll interval.
-const CANCEL_POLL_MS = 1_000;
+// While a cancel is under way, or when a provider's callback came while this poll was asking, look again soon rather
+// than after a full poll interval.
+const SOON_MS = 1_000;
 
 /**
  * One poll job per provider batch, under a stable id. It asks the provider once, records what it said, and puts
@@ -42,6 +43,8 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
     outputFileId: batch.output_file_id,
     errorFileId: batch.error_file_id,
   };
+  // A callback that comes while this poll runs finds it active, so its wake-up is lost: it is looked for below.
+  const startedAt = await databaseNow(ctx.sql);
   let poll: PollResult;
   try {
     if (job.cancel_reason && !batch.cancel_sent_at) {
@@ -77,7 +80,8 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
     await wakeChunksWaitingForQuota(ctx, batch.provider);
     return;
   }
-  const delay = job.cancel_reason ? CANCEL_POLL_MS : job.poll_interval_s * 1000;
+  const soon = Boolean(job.cancel_reason) || (await callbackReceivedSince(ctx.sql, batchId, startedAt));
+  const delay = soon ? SOON_MS : job.poll_interval_s * 1000;
   await queueJob.moveToDelayed(Date.now() + delay, token);
   throw new DelayedError();
 }

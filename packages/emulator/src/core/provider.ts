@@ -4,6 +4,7 @@ import type { Clock } from './clock';
 import type { FaultRegistry } from './faults';
 import type { Scheduler } from './scheduler';
 import type { StatsRegistry } from './stats';
+import type { WebhookSender } from './webhook-sender';
 
 /** What every provider emulation shares. */
 export interface EmulatorContext {
@@ -28,6 +29,8 @@ export interface EmulatorProvider {
    */
   credentialEnv?(emulatorUrl: string): Record<string, string>;
   router: Router;
+  /** Its outgoing webhooks (OpenAI's `batch.*` events), for a provider that sends them: `/_emulator/webhooks/<name>`. */
+  webhooks?: WebhookSender;
   /** Forget all objects; the blob store is cleared by the caller. */
   reset(): void;
   close(): Promise<void>;
