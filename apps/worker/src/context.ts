@@ -1,4 +1,4 @@
-import type { AdapterRegistry, BatchContext, OutputSchema } from '@tranche/adapters';
+import type { AdapterRegistry, BatchContext, ChatApi, OutputSchema } from '@tranche/adapters';
 import type { Logger } from '@tranche/config';
 import type { JobRow, PricingFor, Sql } from '@tranche/db';
 import { loadPricer, type Pricer, pricingOf } from '@tranche/pricing';
@@ -19,15 +19,22 @@ export interface WorkerContext {
 }
 
 export function batchContextOf(job: JobRow): BatchContext {
-  const spec = job.spec as { output?: OutputSchema; defaults?: { params?: { dimensions?: number } } };
+  const spec = job.spec as {
+    output?: OutputSchema;
+    defaults?: { params?: { dimensions?: number } };
+    options?: { chat_api?: ChatApi };
+  };
   const output = spec.output;
   const dimensions = job.kind === 'embedding' ? spec.defaults?.params?.dimensions : undefined;
+  // Intake took the option only for a chat job on a provider that offers that API.
+  const chatApi = job.kind === 'chat' ? spec.options?.chat_api : undefined;
   return {
     jobId: job.id,
     model: job.model,
     kind: job.kind as BatchContext['kind'],
     ...(output ? { output } : {}),
     ...(dimensions !== undefined ? { dimensions } : {}),
+    ...(chatApi !== undefined ? { chatApi } : {}),
   };
 }
 

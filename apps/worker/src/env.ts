@@ -1,4 +1,4 @@
-import { providerEnvSchema } from '@tranche/adapters';
+import { ALL_DESCRIPTORS, providerEnvSchema } from '@tranche/adapters';
 import { baseEnvSchema, chunkCapsEnvSchema, parseEnv, pricingEnvSchema } from '@tranche/config';
 import { z } from 'zod';
 import { alertingEnvSchema } from './alerts/env';
@@ -43,6 +43,13 @@ export const workerEnvSchema = baseEnvSchema
     QUOTA_RECHECK_MS: z.coerce.number().int().positive().default(60_000),
     /** How long work for a provider this worker has no credentials for waits for a worker that has them. */
     UNCONFIGURED_RETRY_MS: z.coerce.number().int().positive().default(60_000),
+  })
+  .superRefine((env, ctx) => {
+    // A provider told to delete Tranche's files by itself must not do so before the worker is done with them.
+    for (const descriptor of ALL_DESCRIPTORS) {
+      const problem = descriptor.env.fileExpiryProblem?.(env, env.PROVIDER_FILE_RETENTION_H * 3600);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.variable], message: problem.message });
+    }
   });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

@@ -2,6 +2,7 @@ import 'zod-openapi';
 import { z } from 'zod';
 import { jobStatusSchema, timestampSchema, usdSchema } from './common';
 import { budgetStatusSchema } from './errors';
+import { CHAT_APIS } from './job-schema';
 
 const count = z.number().int().nonnegative();
 
@@ -181,6 +182,10 @@ export const jobViewSchema = z
       max_attempts: count,
       poll_interval_s: z.number(),
       timeout_at: timestampSchema,
+      chat_api: z.enum(CHAT_APIS).nullable().meta({
+        description:
+          "The chat API the job's `options.chat_api` chose; null: the provider's own (the default).",
+      }),
     }),
     submitted_by: z
       .object({ key_id: z.string(), name: z.string() })

@@ -52,6 +52,15 @@ export const inputSchema = z
       'are sent once (duplicates).',
   });
 
+/**
+ * The APIs a chat job's requests may go through, where its provider offers more than one (`options.chat_api`):
+ * OpenAI's Chat Completions (the default) or its Responses API.
+ */
+export const CHAT_APIS = ['chat_completions', 'responses'] as const;
+export type ChatApi = (typeof CHAT_APIS)[number];
+/** The chat API of a job that names none. */
+export const DEFAULT_CHAT_API: ChatApi = 'chat_completions';
+
 const tagKey = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export const RUN_ID_PATTERN = /^[a-z0-9_-]{1,36}$/;
@@ -130,12 +139,22 @@ const jobHeaderShape = {
         .max(2048)
         .superRefine(refuseUnsafeText)
         .optional(),
+      chat_api: z
+        .enum(CHAT_APIS)
+        .optional()
+        .meta({
+          description:
+            'Chat jobs on a provider that offers more than one chat API (OpenAI): `chat_completions` (the default) ' +
+            'or `responses` (requests go to `/v1/responses`; `stop` is not taken there). Any other provider ' +
+            'refuses the option.',
+        }),
     })
     .optional()
     .meta({
       description:
-        'poll_interval_s (at least MIN_POLL_INTERVAL_S), timeout_h, max_attempts per input, and webhook_url: ' +
-        'POSTed a signed `job.finished` event when the job ends (the project needs a webhook secret first).',
+        'poll_interval_s (at least MIN_POLL_INTERVAL_S), timeout_h, max_attempts per input, webhook_url: ' +
+        'POSTed a signed `job.finished` event when the job ends (the project needs a webhook secret first), and ' +
+        'chat_api: the provider API a chat job runs through, where it offers a choice.',
     }),
 };
 

@@ -53,11 +53,12 @@ describe('deriveCustomId', () => {
 });
 
 describe('the custom id intake gives an input', () => {
-  const idOf = (project: string, runId: string, prompt: string) => {
+  const idOf = (project: string, runId: string, prompt: string, options?: Record<string, unknown>) => {
     const header = jobHeaderSchema.parse({
       provider: 'openai',
       model: 'gpt-4o-mini',
       metadata: { project, owner: 'tests', run_id: runId },
+      ...(options ? { options } : {}),
     });
     return new InputNormalizer(header, runId, DEFAULT_INTAKE_LIMITS).add({ prompt })?.customId;
   };
@@ -68,6 +69,14 @@ describe('the custom id intake gives an input', () => {
     expect(idOf('team-a', 'run-1', 'hello')).toBe(a);
     expect(idOf('team-b', 'run-1', 'hello')).toMatch(/^run-1-/);
     expect(idOf('team-b', 'run-1', 'hello')).not.toBe(a);
+  });
+
+  it('is another through the Responses API (a replay must not reuse the other API’s answer), the same on the default one', () => {
+    const plain = idOf('team-a', 'run-1', 'hello');
+    const responses = idOf('team-a', 'run-1', 'hello', { chat_api: 'responses' });
+    expect(responses).not.toBe(plain);
+    expect(idOf('team-a', 'run-1', 'hello', { chat_api: 'chat_completions' })).toBe(plain);
+    expect(idOf('team-a', 'run-1', 'hello', {})).toBe(plain);
   });
 });
 

@@ -107,6 +107,12 @@ export interface CustomIdScope {
   model: string;
   kind: string;
   output: unknown;
+  /**
+   * `options.chat_api` when a job names one other than the default: the same request through another API is another
+   * answer. Absent (not null) otherwise, so the ids of jobs on the default API stay what they were before the option
+   * existed.
+   */
+  chatApi?: string;
 }
 
 // A NUL never occurs in a job's fields (they are refused at intake): it marks where the request goes.

@@ -95,6 +95,8 @@ export async function dryRunJob(
     model: spec.model,
     kind: spec.kind,
     ...(output ? { output } : {}),
+    // The chat API picks the line's shape, hence its overhead (intake took it for chat jobs only).
+    ...(spec.kind === 'chat' && spec.options?.chat_api ? { chatApi: spec.options.chat_api } : {}),
   });
   const plan = planChunkSummary(spec.provider, requestBytes, overhead, deps.chunkCaps);
   const status = await budgetStatus(deps.sql, job.project);

@@ -1,4 +1,4 @@
-import type { BatchView, JobView } from '@tranche/contracts';
+import type { BatchView, ChatApi, JobView } from '@tranche/contracts';
 import {
   type BatchRow,
   getJob,
@@ -77,6 +77,7 @@ export async function loadJobView(
       max_attempts: job.max_attempts,
       poll_interval_s: job.poll_interval_s,
       timeout_at: job.timeout_at.toISOString(),
+      chat_api: (job.spec as { options?: { chat_api?: ChatApi } }).options?.chat_api ?? null,
     },
     submitted_by:
       job.submitted_by_key_id === null

@@ -4,7 +4,10 @@ import { asNumber, asObject, asString, type Json } from '../json-fields';
 import { textAnswerResult } from '../text-answer';
 import type { BatchContext, NormalizedError, NormalizedResult, Usage } from '../types';
 
-/** Chat (`prompt_tokens`/`completion_tokens`) and Responses-style (`input_tokens`/`output_tokens`) usage alike. */
+/**
+ * Chat (`prompt_tokens`/`completion_tokens`) and Responses-style (`input_tokens`/`output_tokens`) usage alike. The
+ * input count holds the cache reads and writes its details break out; the output count holds reasoning tokens.
+ */
 export function compatibleUsage(raw: unknown): Usage | null {
   const usage = asObject(raw);
   if (!usage) return null;
@@ -13,7 +16,7 @@ export function compatibleUsage(raw: unknown): Usage | null {
     inputTokens: asNumber(usage.prompt_tokens ?? usage.input_tokens),
     outputTokens: asNumber(usage.completion_tokens ?? usage.output_tokens),
     cachedTokens: asNumber(promptDetails?.cached_tokens),
-    cacheWriteTokens: 0,
+    cacheWriteTokens: asNumber(promptDetails?.cache_write_tokens),
     raw: usage,
   };
 }
@@ -26,7 +29,67 @@ function errorForCode(code: string | null, message: string): NormalizedError {
   return normalizedError('unknown', code, message);
 }
 
+/** Codes of a failed Response that another attempt may not meet (`ResponseError` in the SDK); the rest are final. */
+const RETRYABLE_RESPONSE_CODES: Readonly<Record<string, 'server_error' | 'rate_limited'>> = {
+  server_error: 'server_error',
+  rate_limit_exceeded: 'rate_limited',
+};
+
+/**
+ * A Responses API body (`object: "response"`): the text of its output messages' `output_text` parts (reasoning
+ * items carry none), a `refusal` part as content filtered, and its `status`: `incomplete` says why in
+ * `incomplete_details.reason` (`max_output_tokens` is the length finish of a chat completion), `failed` in `error`.
+ */
+function responseResult(customId: string, body: Json, context: BatchContext): NormalizedResult {
+  const usage = compatibleUsage(body.usage);
+  const status = asString(body.status);
+  if (status === 'failed') {
+    const error = asObject(body.error);
+    const code = asString(error?.code);
+    const type = (code && RETRYABLE_RESPONSE_CODES[code]) || 'invalid_request';
+    return {
+      customId,
+      status: 'failed',
+      usage,
+      error: normalizedError(type, code, messageOf(error?.message) ?? 'the response failed'),
+    };
+  }
+  let text = '';
+  let refusal: string | null = null;
+  for (const item of Array.isArray(body.output) ? body.output : []) {
+    const output = asObject(item);
+    if (output?.type !== 'message') continue;
+    for (const part of Array.isArray(output.content) ? output.content : []) {
+      const content = asObject(part);
+      if (content?.type === 'output_text') text += asString(content.text) ?? '';
+      else if (content?.type === 'refusal') refusal ??= asString(content.refusal) ?? 'the model refused';
+    }
+  }
+  const reason = asString(asObject(body.incomplete_details)?.reason);
+  if (refusal !== null || (status === 'incomplete' && reason === 'content_filter')) {
+    const error = normalizedError(
+      'content_filtered',
+      refusal !== null ? 'refusal' : 'content_filter',
+      refusal ?? 'the provider filtered the output',
+    );
+    return { customId, status: 'failed', usage, error };
+  }
+  if (status !== 'completed' && status !== 'incomplete') {
+    const error = normalizedError('unknown', status, `the response ended ${status ?? 'without a status'}`);
+    return { customId, status: 'failed', usage, error };
+  }
+  const finishReason =
+    status === 'completed' ? 'stop' : reason === 'max_output_tokens' ? 'length' : (reason ?? 'incomplete');
+  return textAnswerResult(customId, text, finishReason, usage, context);
+}
+
+/** A Responses API body, whatever the job asked for: its shape says which API answered. */
+function isResponseBody(body: Json): boolean {
+  return body.object === 'response' || (Array.isArray(body.output) && !Array.isArray(body.choices));
+}
+
 function successFromBody(customId: string, body: Json, context: BatchContext): NormalizedResult {
+  if (context.kind === 'chat' && isResponseBody(body)) return responseResult(customId, body, context);
   const usage = compatibleUsage(body.usage);
   if (context.kind === 'embedding') {
     const first = asObject((body.data as unknown[] | undefined)?.[0]);
@@ -71,7 +134,8 @@ function failed(customId: string, error: NormalizedError): NormalizedResult {
 
 /**
  * One line of an OpenAI-format output or error file (`{custom_id, response: {status_code, body}, error}`), which
- * Mistral writes too. Every shape OpenAI documents lands here (docs/providers/openai.md#result-lines), and
+ * Mistral writes too. Every shape OpenAI documents lands here (docs/providers/openai.md#result-lines), a Responses
+ * API body included, and
  * Mistral's variants (docs/providers/mistral.md#result-lines): a failed body as a JSON string, and a top-level
  * error carrying `raw_status_code` with no `response`.
  */

@@ -7,7 +7,7 @@ import { CreateAfterUploadError } from '../create-after-upload';
 import { ProviderCallError } from '../errors';
 import { CHUNK_KEY_METADATA } from '../metadata';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
-import type { BatchAdapter, BatchContext, SubmitRequest } from '../types';
+import type { BatchAdapter, BatchContext, SubmitRequest, UnifiedRequest } from '../types';
 import type { OpenAIOptions } from './client';
 import { openAIDescriptor } from './descriptor';
 
@@ -782,5 +782,112 @@ describe('OpenAIAdapter against the emulator', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderCallError);
     expect(error).toMatchObject({ status: 500, retryable: true });
+  });
+});
+
+describe('OpenAIAdapter: Responses API batches', () => {
+  const verdict = {
+    type: 'object',
+    properties: { answer: { type: 'string' }, score: { type: 'integer', minimum: 1 } },
+    required: ['answer', 'score'],
+    additionalProperties: false,
+  };
+  // A reasoning model: the emulator reports as many reasoning tokens as visible ones, inside output_tokens.
+  const responses: BatchContext = { jobId: 'job-r', model: 'gpt-5-mini', kind: 'chat', chatApi: 'responses' };
+
+  it('runs a /v1/responses batch: structured output, usage with cached and reasoning tokens', async () => {
+    testbed.emu.setFaults({ cached_fraction: 0.5 });
+    const context: BatchContext = { ...responses, output: { name: 'verdict', schema: verdict } };
+    const { ref, poll, results } = await run(numbered(12), context, 'job-r_r0_c0');
+    expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 12, completed: 12, failed: 0 } });
+    const batch = await client.batches.retrieve(ref.providerBatchId);
+    expect(batch).toMatchObject({ endpoint: '/v1/responses', model: 'gpt-5-mini' });
+
+    const answer = '{"answer":"string","score":1}';
+    const prompt = promptOf(question(5));
+    const promptTokens = countPromptTokens(prompt);
+    expect(byId(results).get('q-5')).toEqual({
+      customId: 'q-5',
+      status: 'succeeded',
+      output: { text: answer, json: { answer: 'string', score: 1 }, finishReason: 'stop' },
+      usage: {
+        inputTokens: promptTokens,
+        outputTokens: 2 * countTokens(answer),
+        cachedTokens: Math.floor(promptTokens * 0.5),
+        cacheWriteTokens: 0,
+        raw: expect.objectContaining({ output_tokens_details: { reasoning_tokens: countTokens(answer) } }),
+      },
+    });
+    expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+  });
+
+  it('reads plain text answers, a cut at max_output_tokens as length, and fails a bad line alone', async () => {
+    const chatModel: BatchContext = { ...responses, model: 'gpt-4o-mini' };
+    const long: UnifiedRequest = {
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: 'Tell me everything about the sea, at length.' }],
+      params: { max_tokens: 3 },
+    };
+    const { results } = await run(
+      [
+        ['plain', question(1)],
+        ['cut', long],
+        // No input at all: the API refuses this one request, and only it.
+        ['empty', { messages: [] }],
+      ],
+      chatModel,
+    );
+    const found = byId(results);
+    expect(found.get('plain')).toEqual(
+      echoedResult(
+        'plain',
+        question(1),
+        'stop',
+        expect.objectContaining({ input_tokens: expect.any(Number) }),
+      ),
+    );
+    expect(found.get('cut')).toMatchObject({
+      status: 'succeeded',
+      output: { finishReason: 'length' },
+      usage: { outputTokens: 3 },
+    });
+    expect(found.get('empty')).toMatchObject({
+      status: 'failed',
+      error: { type: 'invalid_request', retryable: false },
+    });
+  });
+});
+
+describe('OpenAIAdapter: provider files that expire by themselves', () => {
+  const seconds = 2 * 24 * 3600;
+
+  it('sends expires_after with each request file (Files and Uploads API) and output_expires_after with the batch', async () => {
+    const expiring = newAdapter({ fileExpiresAfterSeconds: seconds, uploadPartBytes: 4096 });
+    testbed.emu.setFaults({ request_errors: { provider: 'openai', rate: 0.5, status: 500 } });
+    await countCalls(...UPLOAD_CALLS);
+    const small = await expiring.submit(await writeChunk(numbered(4), chat, 'job-x_r0_c0'));
+    const largeChunk = await writeChunk(numbered(40, 'u', ` ${'pad '.repeat(150)}`), chat, 'job-x_r0_c1');
+    const large = await expiring.submit(largeChunk);
+    // One file through the Files API, the other through the Uploads API: both paths carry the expiry.
+    const parts = uploadsApiUpload(Math.ceil(largeChunk.bytes / 4096));
+    expect(await callCounts()).toEqual({ ...parts, 'POST ^/files$': 1 });
+    for (const submitted of [small, large]) {
+      const file = await client.files.retrieve(submitted.inputFileId!);
+      expect(file.expires_at).toBe(file.created_at + seconds);
+      const { poll } = await waitAndCollect(submitted, chat, expiring);
+      for (const id of [poll.outputFileId, poll.errorFileId]) {
+        const result = await client.files.retrieve(id!);
+        expect(result.expires_at).toBe(result.created_at + seconds);
+      }
+    }
+    expect(testbed.emu.stats().openai?.batches).toBe(2);
+  });
+
+  it('sends neither field without a setting: OpenAI keeps batch files its default 30 days', async () => {
+    const { ref, poll } = await run(numbered(2));
+    for (const id of [ref.inputFileId, poll.outputFileId]) {
+      const file = await client.files.retrieve(id!);
+      expect(file.expires_at).toBe(file.created_at + 30 * 24 * 3600);
+    }
   });
 });

@@ -8,6 +8,11 @@ export interface OpenAIOptions {
   timeoutMs?: number;
   /** Request files larger than this go through the Uploads API in parts of this size (OpenAI allows 64 MB). */
   uploadPartBytes?: number;
+  /**
+   * Seconds after which OpenAI deletes the request files and the batches' output and error files by itself
+   * (`OPENAI_FILE_EXPIRES_AFTER_S`); unset, nothing is sent and OpenAI keeps batch files 30 days.
+   */
+  fileExpiresAfterSeconds?: number;
 }
 
 /** The OpenAI client, made (and the SDK imported) when the transport first needs it. */

@@ -2,7 +2,7 @@ import type { ProviderDescriptor } from '../descriptor';
 import { type OpenAIOptions, openAIClient } from './client';
 import { openAIEncoder } from './encoder';
 import { OPENAI_ENDPOINTS } from './endpoints';
-import { openAIEmulatorEnv, openAIEnvSchema, openAIOptionsFromEnv } from './env';
+import { openAIEmulatorEnv, openAIEnvSchema, openAIFileExpiryProblem, openAIOptionsFromEnv } from './env';
 import { OPENAI_ENQUEUED_TOKENS } from './queue-limits';
 import { OpenAIWireTransport } from './transport';
 
@@ -18,9 +18,12 @@ export const openAIDescriptor = {
     realWhen: ['OPENAI_API_KEY'],
     realEndpoint: 'https://api.openai.com/v1',
     emulator: openAIEmulatorEnv,
+    fileExpiryProblem: openAIFileExpiryProblem,
   },
   encoder: openAIEncoder,
   params: { refused: [], defaultMaxTokens: null },
+  // The Responses API in batches (`/v1/responses`, a job's `options.chat_api`) has no `stop`.
+  chatApis: { chat_completions: { refused: [] }, responses: { refused: ['stop'] } },
   estimate: { tokenizer: 'tiktoken', maxOutput: 'openai-models' },
   demo: { chatModel: 'gpt-4o-mini' },
   createTransport: (options, settings) =>
@@ -31,5 +34,7 @@ export const openAIDescriptor = {
       multipartUploads: true,
       uploadPartBytes: options.uploadPartBytes,
       resultIdleTimeoutMs: settings.resultIdleTimeoutMs,
+      fileExpiresAfterSeconds: options.fileExpiresAfterSeconds,
+      outputExpiresAfterSeconds: options.fileExpiresAfterSeconds,
     }),
 } as const satisfies ProviderDescriptor<'openai', OpenAIOptions>;

@@ -23,7 +23,7 @@ import type {
   SubmitResult,
   UnreadableLine,
 } from '../types';
-import type { OpenAIEndpoints } from './endpoints';
+import { batchEndpoint, type OpenAIEndpoints } from './endpoints';
 import { findUploadedFile, type UploadedFileQuery } from './uploaded-file';
 
 /** How one provider speaks the OpenAI batch wire format: OpenAI itself, or a service that copies it. */
@@ -43,8 +43,17 @@ export interface OpenAIWireSettings {
   uploadPartBytes?: number;
   /** A result download that sends nothing for this long is abandoned (`RESULT_DOWNLOAD_IDLE_TIMEOUT_MS`). */
   resultIdleTimeoutMs?: number | undefined;
-  /** Sent as `expires_after` (anchor `created_at`) with every request file, when set (Azure: raises its file cap). */
-  fileExpiresAfterSeconds?: number;
+  /**
+   * Sent as `expires_after` (anchor `created_at`) with every request file, through the Files API or the Uploads API,
+   * when set: the provider deletes the file by itself even if cleanup never runs (OpenAI), or holds more files (Azure:
+   * the cap rises from 500 to 10,000).
+   */
+  fileExpiresAfterSeconds?: number | undefined;
+  /**
+   * Sent as every batch's `output_expires_after` (anchor `created_at`, the output or error file's creation), when set:
+   * its result files go by themselves too (OpenAI).
+   */
+  outputExpiresAfterSeconds?: number | undefined;
   /**
    * How long a request file may stay `pending` before the batch is created: a provider that refuses a batch on a
    * file not yet `processed` (Azure) waits for it. Unset: the batch is created right after the upload.
@@ -165,9 +174,20 @@ export class OpenAIWireTransport implements BatchTransport {
     return this.sdk.toFile;
   }
 
-  /** The batch's endpoint: the SDK's type lists OpenAI's own paths, a provider copying the API may name others. */
+  /**
+   * The batch's endpoint, the one its request lines name (a chat job's `chatApi` may pick the Responses API): the
+   * SDK's type lists OpenAI's own paths, a provider copying the API may name others.
+   */
   private endpointOf(context: BatchContext): BatchCreateParams['endpoint'] {
-    return this.settings.endpoints[context.kind] as BatchCreateParams['endpoint'];
+    return batchEndpoint(this.settings.endpoints, context) as BatchCreateParams['endpoint'];
+  }
+
+  /** `expires_after` for a request file, when the provider is told one. */
+  private get fileExpiry():
+    | { expires_after: { anchor: 'created_at'; seconds: number } }
+    | Record<never, never> {
+    const seconds = this.settings.fileExpiresAfterSeconds;
+    return seconds === undefined ? {} : { expires_after: { anchor: 'created_at', seconds } };
   }
 
   async findExisting({
@@ -222,6 +242,14 @@ export class OpenAIWireTransport implements BatchTransport {
             completion_window: (this.settings.completionWindow ??
               '24h') as BatchCreateParams['completion_window'],
             metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
+            ...(this.settings.outputExpiresAfterSeconds === undefined
+              ? {}
+              : {
+                  output_expires_after: {
+                    anchor: 'created_at',
+                    seconds: this.settings.outputExpiresAfterSeconds,
+                  },
+                }),
           },
           CREATE_ONCE,
         ),
@@ -301,21 +329,18 @@ export class OpenAIWireTransport implements BatchTransport {
     const filename = `${request.chunkKey}.jsonl`;
     const blob = await openAsBlob(request.filePath, { type: 'application/jsonl' });
     if (!this.settings.multipartUploads || request.bytes <= this.uploadPartBytes) {
-      const expiresAfter = this.settings.fileExpiresAfterSeconds;
       const file = await this.client.files.create(
         {
           file: await this.toFile(blob, filename, { type: 'application/jsonl' }),
           purpose: 'batch',
-          ...(expiresAfter === undefined
-            ? {}
-            : { expires_after: { anchor: 'created_at', seconds: expiresAfter } }),
+          ...this.fileExpiry,
         },
         CREATE_ONCE,
       );
       return file.id;
     }
     const upload = await this.client.uploads.create(
-      { bytes: blob.size, filename, mime_type: 'application/jsonl', purpose: 'batch' },
+      { bytes: blob.size, filename, mime_type: 'application/jsonl', purpose: 'batch', ...this.fileExpiry },
       CREATE_ONCE,
     );
     try {

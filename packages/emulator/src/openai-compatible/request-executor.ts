@@ -18,8 +18,11 @@ export type Outcome =
       text: string;
       finishReason: 'stop' | 'length';
       promptTokens: number;
+      /** Reasoning tokens included. */
       completionTokens: number;
       cachedTokens: number;
+      /** Of `completionTokens`, those a reasoning model spent thinking (OpenAI's Responses API reports them). */
+      reasoningTokens?: number;
     }
   | {
       kind: 'embedding';

@@ -133,7 +133,8 @@ describe('errors', () => {
     const cases: Array<[Record<string, unknown>, string, number]> = [
       [{ ...base, input_file_id: undefined }, 'input_file_id', 400],
       [{ ...base, completion_window: '48h' }, 'completion_window', 400],
-      [{ ...base, endpoint: '/v1/responses' }, 'endpoint', 400],
+      // Valid on OpenAI, but not emulated.
+      [{ ...base, endpoint: '/v1/moderations' }, 'endpoint', 400],
       [{ ...base, endpoint: '/v2/nope' }, 'endpoint', 400],
       [
         { ...base, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },

@@ -1,9 +1,16 @@
 import { isRecord } from '../core/is-record';
 import { SUPPORTED_ENDPOINTS, type SupportedEndpoint } from '../openai-compatible/endpoints';
 import { badRequest, invalidType, missingParameter } from './errors';
+import { RESPONSES_ENDPOINT } from './responses-request';
 import type { KnownEndpoint } from './types';
 
-/** The real API accepts these too; the emulator runs only `SUPPORTED_ENDPOINTS`. */
+/** The endpoints an OpenAI-wire batch may run in the emulator: OpenAI's mount takes the Responses API as well. */
+export type WireBatchEndpoint = SupportedEndpoint | typeof RESPONSES_ENDPOINT;
+
+/** What OpenAI's own mount runs; a provider copying its wire runs `SUPPORTED_ENDPOINTS` unless it says otherwise. */
+export const OPENAI_ENDPOINTS: readonly WireBatchEndpoint[] = [...SUPPORTED_ENDPOINTS, RESPONSES_ENDPOINT];
+
+/** The real API accepts these too; the emulator runs only the endpoints its mount lists. */
 const KNOWN_ENDPOINTS: KnownEndpoint[] = [
   '/v1/responses',
   '/v1/chat/completions',
@@ -37,7 +44,7 @@ export const OPENAI_COMPLETION_WINDOWS: CompletionWindows = {
 
 export interface BatchParams {
   inputFileId: string;
-  endpoint: SupportedEndpoint;
+  endpoint: WireBatchEndpoint;
   completionWindow: string;
   /** How long `completionWindow` gives the batch: its `expires_at` is that long after its creation. */
   completionWindowSeconds: number;
@@ -49,10 +56,11 @@ export interface BatchParams {
 export function parseBatchParams(
   body: unknown,
   windows: CompletionWindows = OPENAI_COMPLETION_WINDOWS,
+  endpoints: readonly WireBatchEndpoint[] = SUPPORTED_ENDPOINTS,
 ): BatchParams {
   const input = isRecord(body) ? body : {};
   const inputFileId = requiredString(input, 'input_file_id');
-  const endpoint = parseEndpoint(requiredString(input, 'endpoint'));
+  const endpoint = parseEndpoint(requiredString(input, 'endpoint'), endpoints);
   const completionWindow = requiredString(input, 'completion_window');
   return {
     inputFileId,
@@ -71,9 +79,9 @@ function requiredString(input: Record<string, unknown>, param: string): string {
   return value;
 }
 
-function parseEndpoint(value: string): SupportedEndpoint {
-  if ((SUPPORTED_ENDPOINTS as readonly string[]).includes(value)) return value as SupportedEndpoint;
-  const supported = SUPPORTED_ENDPOINTS.map((e) => `'${e}'`).join(' and ');
+function parseEndpoint(value: string, endpoints: readonly WireBatchEndpoint[]): WireBatchEndpoint {
+  if ((endpoints as readonly string[]).includes(value)) return value as WireBatchEndpoint;
+  const supported = endpoints.map((e) => `'${e}'`).join(', ');
   if ((KNOWN_ENDPOINTS as string[]).includes(value)) {
     throw badRequest(
       `Endpoint '${value}' is valid on OpenAI but not emulated here. Emulated values are: ${supported}.`,

@@ -3,15 +3,16 @@ import { createInterface } from 'node:readline';
 import type { PlanOutcome } from '../core/batch-engine/batch';
 import { batchRng, type RequestErrorDraw } from '../core/batch-engine/plan';
 import type { BatchFaults } from '../core/faults';
-import type { SupportedEndpoint } from '../openai-compatible/endpoints';
 import { executeRequest, type Outcome } from '../openai-compatible/request-executor';
 import {
   type CompatiblePlan,
   compatiblePlan,
   injectCompatibleErrors,
 } from '../openai-compatible/request-plan';
+import type { WireBatchEndpoint } from './batch-params';
 import { errorForStatus } from './errors';
 import { checkInputLine } from './input-line';
+import { executeResponsesRequest, RESPONSES_ENDPOINT } from './responses-request';
 import type { WireBatchError } from './types';
 
 export const MAX_REQUESTS = 50_000;
@@ -27,7 +28,7 @@ export interface PlanInput {
   seq: number;
   path: string;
   bytes: number;
-  endpoint: SupportedEndpoint;
+  endpoint: WireBatchEndpoint;
   faults: BatchFaults;
   requestErrors: RequestErrorDraw;
   /** The provider's cap on requests per file (OpenAI's 50,000 when unset) and the code of a file over it. */
@@ -104,13 +105,16 @@ export async function planBatch(input: PlanInput): Promise<PlanResult> {
         seen.add(checked.customId);
         if (errors.length === 0) {
           customIds.push(checked.customId);
+          const execution = {
+            invalidJsonRate: faults.invalidJsonRate,
+            cachedFraction: faults.cachedFraction,
+            rng: jsonRng,
+            nulAnswers: faults.nulAnswers,
+          };
           outcomes.push(
-            executeRequest(input.endpoint, checked.body, checked.model, {
-              invalidJsonRate: faults.invalidJsonRate,
-              cachedFraction: faults.cachedFraction,
-              rng: jsonRng,
-              nulAnswers: faults.nulAnswers,
-            }),
+            input.endpoint === RESPONSES_ENDPOINT
+              ? executeResponsesRequest(checked.body, checked.model, execution)
+              : executeRequest(input.endpoint, checked.body, checked.model, execution),
           );
         }
       }

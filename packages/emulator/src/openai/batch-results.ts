@@ -23,7 +23,14 @@ export async function writeBatchResults(
   const { customIds, outcomes } = batch.plan!;
   const written = await writeCompatibleResults(batch, run, deps, {
     ran: (index, finishedAt, rng) =>
-      resultLine(customIds[index]!, outcomes[index]!, unixSeconds(finishedAt), rng, deps.style),
+      resultLine(
+        customIds[index]!,
+        outcomes[index]!,
+        unixSeconds(finishedAt),
+        rng,
+        deps.style,
+        batch.params.endpoint,
+      ),
     notRun: run.reason === 'expired' ? (index, rng) => expiredLine(customIds[index]!, rng) : undefined,
   });
   const createdAt = unixSeconds(run.at);

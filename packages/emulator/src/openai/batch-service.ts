@@ -3,7 +3,13 @@ import { requestErrorDraw } from '../core/batch-engine/plan';
 import type { BatchFaults, FaultRegistry } from '../core/faults';
 import { randomHex } from '../core/ids';
 import type { EmulatorContext } from '../core/provider';
-import { type BatchParams, type CompletionWindows, OPENAI_COMPLETION_WINDOWS } from './batch-params';
+import {
+  type BatchParams,
+  type CompletionWindows,
+  OPENAI_COMPLETION_WINDOWS,
+  OPENAI_ENDPOINTS,
+  type WireBatchEndpoint,
+} from './batch-params';
 import { planBatch } from './batch-plan';
 import type { OpenAIBatch } from './batch-record';
 import { writeBatchResults } from './batch-results';
@@ -21,6 +27,8 @@ export interface WireBatchOptions {
   expiresAt: boolean;
   /** The `completion_window` values it takes; unset, OpenAI's `24h` only. */
   completionWindows?: CompletionWindows;
+  /** The batch endpoints it runs; unset, chat completions and embeddings (OpenAI's mount adds `/v1/responses`). */
+  endpoints?: readonly WireBatchEndpoint[];
   /** `errors` as `{object: "list", data}` (OpenAI), or as a bare array (Groq); unset, the list. */
   errors?: 'list' | 'array';
   /** Its cap on requests per file and the code of a file over it; unset, OpenAI's. */
@@ -35,6 +43,7 @@ export interface WireBatchOptions {
 
 export const OPENAI_BATCH_OPTIONS: WireBatchOptions = {
   expiresAt: true,
+  endpoints: OPENAI_ENDPOINTS,
   queueLimit: (faults) => openAIQueueLimit(faults.enqueuedTokenLimit()),
 };
 
@@ -47,6 +56,7 @@ const NO_FAULTS: BatchFaults = {
   requestErrors: null,
   invalidJsonRate: 0,
   cachedFraction: 0,
+  cacheWriteFraction: 0,
   nulAnswers: null,
   lines: { malformed: null, unknownRate: 0, duplicateRate: 0, truncateAt: null },
   loseOutputFile: false,
@@ -108,6 +118,11 @@ export class BatchService {
 
   private render(batch: OpenAIBatch, nowMs: number): WireBatch {
     return renderBatch(batch, nowMs, { expiresAt: this.options.expiresAt, errors: this.options.errors });
+  }
+
+  /** The endpoints `POST /batches` takes. */
+  get endpoints(): readonly WireBatchEndpoint[] | undefined {
+    return this.options.endpoints;
   }
 
   /** The `completion_window` values `POST /batches` takes. */

@@ -11,7 +11,7 @@ export function batchesRouter(batches: BatchService, list?: RequestHandler): Rou
   const router = Router();
 
   router.post('/batches', express.json({ limit: '1mb' }), async (req, res) => {
-    res.json(await batches.create(parseBatchParams(req.body, batches.completionWindows)));
+    res.json(await batches.create(parseBatchParams(req.body, batches.completionWindows, batches.endpoints)));
   });
 
   router.get(

@@ -1,5 +1,5 @@
 import { isRecord } from '../core/is-record';
-import type { SupportedEndpoint } from '../openai-compatible/endpoints';
+import type { WireBatchEndpoint } from './batch-params';
 import type { WireBatchError } from './types';
 
 export type CheckedLine =
@@ -11,7 +11,7 @@ export type CheckedLine =
  * not documented; `invalid_json_line`, `missing_custom_id`, `invalid_method`, `mismatched_endpoint`,
  * `missing_body` and `missing_model` are our choice.
  */
-export function checkInputLine(raw: string, line: number, endpoint: SupportedEndpoint): CheckedLine {
+export function checkInputLine(raw: string, line: number, endpoint: WireBatchEndpoint): CheckedLine {
   const fail = (code: string, message: string, param: string | null): CheckedLine => ({
     ok: false,
     error: { code, message, param, line },

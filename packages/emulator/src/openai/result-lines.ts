@@ -3,7 +3,9 @@ import { rngBase62, rngHex } from '../core/ids';
 import { base64Vector, embeddingVector } from '../core/model';
 import type { Rng } from '../core/prng';
 import type { Outcome } from '../openai-compatible/request-executor';
-import type { BatchResultLine, ChatCompletion, EmbeddingBody } from './types';
+import type { WireBatchEndpoint } from './batch-params';
+import { RESPONSES_ENDPOINT } from './responses-request';
+import type { BatchResultLine, ChatCompletion, EmbeddingBody, ResponseBody } from './types';
 
 const EXPIRED_MESSAGE = 'This request could not be executed before the completion window expired.';
 
@@ -40,13 +42,17 @@ function azureStyle(line: BatchResultLine): Record<string, unknown> {
   return { ...rest, response: { ...response, request_id: uuidOf(response.request_id.slice(4)), body: chat } };
 }
 
-/** One output or error file line for a request that ran; `created` is when it finished (Unix seconds). */
+/**
+ * One output or error file line for a request that ran; `created` is when it finished (Unix seconds). A chat answer
+ * of a `/v1/responses` batch is a Response body, else a chat completion.
+ */
 export function resultLine(
   customId: string,
   outcome: Outcome,
   created: number,
   rng: Rng,
   style: ResultLineStyle = 'openai',
+  endpoint?: WireBatchEndpoint,
 ): string {
   const id = `batch_req_${rngHex(rng, 32)}`;
   const requestId = `req_${rngHex(rng, 32)}`;
@@ -60,9 +66,11 @@ export function resultLine(
     };
   } else {
     const body =
-      outcome.kind === 'chat'
-        ? chatBody(outcome, `chatcmpl-${rngBase62(rng, 29)}`, created)
-        : embeddingBody(outcome);
+      outcome.kind === 'embedding'
+        ? embeddingBody(outcome)
+        : endpoint === RESPONSES_ENDPOINT
+          ? responseBody(outcome, rng, created)
+          : chatBody(outcome, `chatcmpl-${rngBase62(rng, 29)}`, created);
     line = {
       id,
       custom_id: customId,
@@ -122,6 +130,45 @@ function chatBody(outcome: Outcome & { kind: 'chat' }, id: string, created: numb
     },
     service_tier: 'default',
     system_fingerprint: systemFingerprint(outcome.model),
+  };
+}
+
+/**
+ * A Response (`object: "response"`) as the Responses API answers one request: a reasoning item first for a
+ * reasoning model, then the assistant message with one `output_text` part. An answer cut at `max_output_tokens`
+ * is `incomplete`, saying so in `incomplete_details`.
+ */
+function responseBody(outcome: Outcome & { kind: 'chat' }, rng: Rng, created: number): ResponseBody {
+  const complete = outcome.finishReason === 'stop';
+  const reasoningTokens = outcome.reasoningTokens ?? 0;
+  const reasoning: ResponseBody['output'] =
+    reasoningTokens > 0 ? [{ type: 'reasoning', id: `rs_${rngHex(rng, 48)}`, summary: [] }] : [];
+  return {
+    id: `resp_${rngHex(rng, 48)}`,
+    object: 'response',
+    created_at: created,
+    status: complete ? 'completed' : 'incomplete',
+    completed_at: complete ? created : null,
+    error: null,
+    incomplete_details: complete ? null : { reason: 'max_output_tokens' },
+    model: outcome.model,
+    output: [
+      ...reasoning,
+      {
+        type: 'message',
+        id: `msg_${rngHex(rng, 48)}`,
+        status: complete ? 'completed' : 'incomplete',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: outcome.text, annotations: [], logprobs: [] }],
+      },
+    ],
+    usage: {
+      input_tokens: outcome.promptTokens,
+      input_tokens_details: { cached_tokens: outcome.cachedTokens, cache_write_tokens: 0 },
+      output_tokens: outcome.completionTokens,
+      output_tokens_details: { reasoning_tokens: reasoningTokens },
+      total_tokens: outcome.promptTokens + outcome.completionTokens,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import type { Batch, BatchCreateParams, BatchError, BatchUsage } from 'openai/re
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse, Embedding } from 'openai/resources/embeddings';
 import type { FileDeleted, FileObject } from 'openai/resources/files';
+import type { ResponseUsage } from 'openai/resources/responses/responses';
 import type { UploadPart } from 'openai/resources/uploads/parts';
 import type { Upload } from 'openai/resources/uploads/uploads';
 import type { Wire } from '../core/wire';
@@ -42,6 +43,35 @@ export type EmbeddingBody = Omit<CreateEmbeddingResponse, 'data'> & {
   data: Array<Omit<Embedding, 'embedding'> & { embedding: number[] | string }>;
 };
 
+/**
+ * A Response as a `/v1/responses` batch line carries it: the fields the SDK's `Response` gives a text answer (its
+ * echo of the request's own settings left out).
+ */
+export interface ResponseBody {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: 'completed' | 'incomplete';
+  completed_at: number | null;
+  error: null;
+  incomplete_details: { reason: 'max_output_tokens' } | null;
+  model: string;
+  output: Array<
+    | { type: 'reasoning'; id: string; summary: [] }
+    | {
+        type: 'message';
+        id: string;
+        status: 'completed' | 'incomplete';
+        role: 'assistant';
+        content: Array<{ type: 'output_text'; text: string; annotations: []; logprobs: [] }>;
+      }
+  >;
+  usage: Pick<ResponseUsage, 'input_tokens' | 'output_tokens' | 'total_tokens'> & {
+    input_tokens_details: Pick<ResponseUsage['input_tokens_details'], 'cached_tokens' | 'cache_write_tokens'>;
+    output_tokens_details: ResponseUsage['output_tokens_details'];
+  };
+}
+
 /** One line of a batch output or error file (spec `BatchRequestOutput`). */
 export interface BatchResultLine {
   id: string;
@@ -49,7 +79,7 @@ export interface BatchResultLine {
   response: {
     status_code: number;
     request_id: string;
-    body: ChatCompletion | EmbeddingBody | ErrorEnvelope;
+    body: ChatCompletion | ResponseBody | EmbeddingBody | ErrorEnvelope;
   } | null;
   error: { code: string; message: string } | null;
 }

@@ -32,6 +32,8 @@ export function renderSummary(job) {
     fact('Finished', utcTime(job.finished_at)),
     fact('Times out', utcTime(job.options.timeout_at)),
     fact('Attempts per request', count.format(job.options.max_attempts)),
+    // Shown only when the job chose one: every other job runs on its provider's own chat API.
+    ...(job.options.chat_api ? [fact('Chat API', job.options.chat_api)] : []),
     ...(job.error ? [fact('Error', job.error, 'job-error')] : []),
   );
 }
