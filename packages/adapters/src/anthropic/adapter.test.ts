@@ -296,4 +296,31 @@ describe('AnthropicAdapter against the emulator', () => {
     await expect(testbed.adapter.poll(ref)).rejects.toMatchObject({ status: 404 });
     await expect(testbed.adapter.cleanup!(ref)).resolves.toBeUndefined();
   });
+
+  it('sends max_tokens over the synchronous limit with the 300K output beta on a model that takes it', async () => {
+    const long = (max: number): UnifiedRequest => ({
+      messages: [{ role: 'user', content: 'write at length' }],
+      params: { max_tokens: max },
+    });
+    // claude-sonnet-4-6: 128K synchronous, 300K in a batch with the beta; the emulator refuses more without it.
+    const { poll, results } = await run([
+      ['long', long(200_000)],
+      ['short', long(100)],
+    ]);
+    expect(poll.counts).toMatchObject({ total: 2, completed: 2, failed: 0 });
+    expect(results.map((result) => result.status)).toEqual(['succeeded', 'succeeded']);
+
+    // The same request on a model the beta does not cover (intake refuses it; sent anyway, the API refuses it).
+    const haiku: BatchContext = { ...chat, model: 'claude-haiku-4-5' };
+    const refused = await run([['long', long(200_000)]], haiku);
+    expect(refused.results[0]).toMatchObject({
+      status: 'failed',
+      error: {
+        type: 'invalid_request',
+        message: expect.stringContaining(
+          'max_tokens: 200000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5',
+        ),
+      },
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import type { ProviderDescriptor } from '../descriptor';
 import { anthropicEncoder } from './encoder';
 import { anthropicEmulatorEnv, anthropicEnvSchema, anthropicOptionsFromEnv } from './env';
+import { claudeMaxTokens } from './output-limits';
 import { ANTHROPIC_QUEUED_REQUESTS } from './queue-limits';
 import { DEFAULT_MAX_TOKENS } from './request-params';
 import { type AnthropicOptions, AnthropicTransport } from './transport';
@@ -23,6 +24,8 @@ export const anthropicDescriptor = {
     // Messages API version 2026-10-21 (what @anthropic-ai/sdk 1.x sends) rejects both on every model.
     refused: ['temperature', 'top_p'],
     defaultMaxTokens: DEFAULT_MAX_TOKENS,
+    // Up to 300K for the models the output-300k beta covers (the transport then sends it), else the model's own.
+    maxTokens: claudeMaxTokens,
   },
   estimate: {
     tokenizer: 'approximation',

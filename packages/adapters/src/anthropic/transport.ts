@@ -23,6 +23,8 @@ import type {
 } from '../types';
 import { adoptableBatch } from './adoptable-batch';
 import { inlineRequestsBody } from './inline-requests-body';
+import { largestMaxTokens } from './largest-max-tokens';
+import { claudeOutputLimit, outputBetaFor } from './output-limits';
 import { parseResult } from './parse-result';
 import { pollResult } from './poll-result';
 import { resultsBody } from './results-body';
@@ -96,13 +98,18 @@ export class AnthropicTransport implements BatchTransport {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     try {
       const client = await this.client();
+      const beta = await outputBeta(request);
       const { body, bytes } = await inlineRequestsBody(request.filePath);
       // Made once (no SDK retry, and a stream cannot be sent twice anyway): after a lost answer a second call would
       // make a second batch. The failure reaches the worker instead, whose next attempt looks for the batch this
       // call may have made (findExisting).
       const batch = await client.post<MessageBatch>('/v1/messages/batches', {
         body,
-        headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(bytes),
+          ...(beta ? { 'anthropic-beta': beta } : {}),
+        },
         maxRetries: 0,
         fetchOptions: STREAMED_BODY_FETCH,
       });
@@ -177,4 +184,15 @@ export class AnthropicTransport implements BatchTransport {
       if (classified.status !== 404) throw classified;
     }
   }
+}
+
+/**
+ * The `anthropic-beta` the batch needs: the 300K output beta when a request asks for more than the model's
+ * synchronous limit and the model takes the beta (output-limits.ts). Only the create call carries it: results and
+ * retrieval need no beta. The request file is only read for it when the model could need it.
+ */
+async function outputBeta(request: SubmitRequest): Promise<string | null> {
+  const { model } = request.context;
+  if (!claudeOutputLimit(model)?.output300k) return null;
+  return outputBetaFor(model, await largestMaxTokens(request.filePath));
 }

@@ -8,14 +8,23 @@ import { ProviderCallError } from '../errors';
 import { adapterTestbed, byId, echoedResult, numbered, promptOf, question } from '../test-support/testbed';
 import type { BatchAdapter, BatchContext, SubmitRequest, UnifiedRequest } from '../types';
 import { mistralDescriptor } from './descriptor';
+import { DEFAULT_INLINE } from './inline-bounds';
 import type { MistralOptions } from './transport';
 
 const chat: BatchContext = { jobId: 'job-1', model: 'mistral-small-latest', kind: 'chat' };
 
 const FAST_RETRY = { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 10_000 };
 const serverURL = (): string => `${testbed.emu.url}/mistral`;
+/** Every chunk as an uploaded file: most tests here are about files. `inline chunks` below is about the rest. */
+const FILES_ONLY = { maxRequests: 0, maxBytes: 0 };
 const newAdapter = (options: Partial<MistralOptions> = {}): BatchAdapter =>
-  createAdapter(mistralDescriptor, { apiKey: 'test', serverURL: serverURL(), retry: FAST_RETRY, ...options });
+  createAdapter(mistralDescriptor, {
+    apiKey: 'test',
+    serverURL: serverURL(),
+    retry: FAST_RETRY,
+    inline: FILES_ONLY,
+    ...options,
+  });
 
 const testbed = adapterTestbed({
   emulator: { port: 0, stepMs: 50, seed: 5, providers: [createMistralProvider] },
@@ -386,5 +395,99 @@ describe('MistralAdapter against the emulator', () => {
     });
     const uni = found.get('uni');
     expect(uni?.status === 'succeeded' && uni.output.text).toBe(echoText(promptOf(unicode)));
+  });
+
+  describe('inline chunks', () => {
+    const inline = () => newAdapter({ inline: DEFAULT_INLINE });
+    const sdk = () => new Mistral({ apiKey: 'test', serverURL: serverURL() });
+
+    it.each([
+      ['outputs_only', 'no output file'],
+      ['written', 'an output file as well'],
+    ])(
+      'sends a small chunk in the create call (no file) and reads its results from the inline outputs (%s: %s)',
+      async (files) => {
+        await testbed.setProviderOptions('mistral', { inline_result_files: files });
+        const adapter = inline();
+        const inputs = numbered(12);
+        const chunk = await writeChunk(inputs, chat, 'job-1_r0_inline');
+        const submitted = await adapter.submit(chunk);
+        expect(submitted.inputFileId).toBeNull();
+        expect((await sdk().files.list({ purpose: 'batch' })).total).toBe(0);
+        const job = await sdk().batch.jobs.get({ jobId: submitted.providerBatchId });
+        expect(job.inputFiles).toEqual([]);
+        expect(job.metadata).toMatchObject({ tranche_chunk_key: 'job-1_r0_inline' });
+
+        // Whether Mistral also writes an output file for an inline job is not documented: `outputs` is read either way.
+        const { poll, results } = await waitAndCollect(submitted, chat, adapter);
+        expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 12, completed: 12, failed: 0 } });
+        expect(poll.outputFileId === null).toBe(files === 'outputs_only');
+        expect(results.map((r) => r.customId).sort()).toEqual(inputs.map(([id]) => id).sort());
+        expect(byId(results).get('q-3')).toEqual(
+          echoedResult(
+            'q-3',
+            question(3),
+            'stop',
+            expect.objectContaining({ prompt_tokens: expect.any(Number) }),
+          ),
+        );
+        await adapter.cleanup!({ ...submitted, ...poll });
+        expect((await sdk().files.list({ purpose: 'batch' })).total).toBe(0);
+      },
+    );
+
+    it('reads failed inline requests from the outputs too, by custom id', async () => {
+      const adapter = inline();
+      testbed.emu.setFaults({ request_errors: { provider: 'mistral', rate: 0.5, status: 400 } });
+      const submitted = await adapter.submit(await writeChunk(numbered(20), chat, 'job-1_r0_inline_err'));
+      const { poll, results } = await waitAndCollect(submitted, chat, adapter);
+      expect(poll.counts.failed).toBeGreaterThan(0);
+      expect(results).toHaveLength(20);
+      expect(results.filter((r) => r.status === 'failed')).toHaveLength(poll.counts.failed);
+      expect(results.find((r) => r.status === 'failed')).toMatchObject({
+        error: { type: 'invalid_request', retryable: false },
+      });
+    });
+
+    it('uploads a chunk above either bound as a file, as before', async () => {
+      const byCount = newAdapter({ inline: { maxRequests: 5, maxBytes: DEFAULT_INLINE.maxBytes } });
+      const chunk = await writeChunk(numbered(6), chat, 'job-1_r0_many');
+      const submitted = await byCount.submit(chunk);
+      await expectUploadedUnchanged(submitted.inputFileId, chunk);
+      const { results } = await waitAndCollect(submitted, chat, byCount);
+      expect(results).toHaveLength(6);
+
+      const small = await writeChunk(numbered(2), chat, 'job-1_r0_bytes');
+      const bySize = newAdapter({ inline: { maxRequests: 1_000, maxBytes: small.bytes - 1 } });
+      expect((await bySize.submit(small)).inputFileId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('finds an inline job whose create answer was lost by its metadata, with no input file', async () => {
+      const adapter = inline();
+      testbed.emu.setFaults({
+        drop_response: [{ provider: 'mistral', method: 'POST', path: '^/v1/batch/jobs$', times: 1 }],
+      });
+      const plannedAt = new Date();
+      const chunk = await writeChunk(numbered(3), chat, 'job-1_r0_lost_inline');
+
+      const lost = await adapter.submit(chunk).catch((error: unknown) => error);
+
+      expect(lost).toBeInstanceOf(ProviderCallError);
+      expect(lost).toMatchObject({ status: null, retryable: true });
+      expect(testbed.emu.stats().mistral).toMatchObject({ batches: 1, requests: 3 });
+      const jobs = await sdk().batch.jobs.list();
+      const adopted = await adapter.findExisting({
+        chunkKey: chunk.chunkKey,
+        createdAfter: plannedAt,
+        requestCount: 3,
+        knownBatchIds: new Set(),
+      });
+      expect(adopted).toEqual({
+        providerBatchId: jobs.data?.[0]?.id,
+        inputFileId: null,
+        recognisedBy: 'chunk_key',
+      });
+      expect((await waitAndCollect(adopted!, chat, adapter)).results).toHaveLength(3);
+    });
   });
 });

@@ -1,11 +1,12 @@
+import { createReadStream } from 'node:fs';
 import type { Mistral } from '@mistralai/mistralai';
-import type { BatchJob } from '@mistralai/mistralai/models/components';
+import type { BatchJob, BatchRequest } from '@mistralai/mistralai/models/components';
 import { createAfterUpload } from '../create-after-upload';
 import type { TransportSettings } from '../descriptor';
 import { ProviderCallError } from '../errors';
 import { DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS, idleGuardedBytes } from '../idle-timeout';
 import { asString } from '../json-fields';
-import { readLines } from '../lines';
+import { parseJsonLine, readLines } from '../lines';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { parseCompatibleLine } from '../openai-compatible/parse-line';
 import { readResultFile } from '../result-file';
@@ -24,6 +25,7 @@ import type {
 } from '../types';
 import { loadMistralErrors, mistralCallError } from './call-error';
 import { DiskUploads } from './disk-upload';
+import { DEFAULT_INLINE, type InlineBounds } from './inline-bounds';
 import { pollResult } from './job-status';
 import { findUploadedFile } from './uploaded-file';
 
@@ -48,6 +50,11 @@ export interface MistralOptions {
   timeoutMs?: number;
   /** For the request file upload, up to 512 MB (default 30 min). */
   uploadTimeoutMs?: number;
+  /**
+   * Chunks up to both bounds go inline: their requests in the job create call, no file uploaded (default
+   * `DEFAULT_INLINE`). Either bound at 0 sends every chunk as a file.
+   */
+  inline?: InlineBounds;
 }
 
 const DEFAULT_RETRY: MistralRetryOptions = {
@@ -81,6 +88,7 @@ export class MistralTransport implements BatchTransport {
   private readonly uploadTimeoutMs: number;
   private readonly timeoutMs: number;
   private readonly resultIdleTimeoutMs: number;
+  private readonly inline: InlineBounds;
 
   constructor(
     private readonly options: MistralOptions,
@@ -89,6 +97,7 @@ export class MistralTransport implements BatchTransport {
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 30 * 60_000;
     this.timeoutMs = options.timeoutMs ?? 300_000;
     this.resultIdleTimeoutMs = settings.resultIdleTimeoutMs ?? DEFAULT_RESULT_DOWNLOAD_IDLE_TIMEOUT_MS;
+    this.inline = options.inline ?? DEFAULT_INLINE;
   }
 
   /**
@@ -177,8 +186,9 @@ export class MistralTransport implements BatchTransport {
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
-    const filename = `${request.chunkKey}.jsonl`;
     await this.load();
+    if (goesInline(request, this.inline)) return this.submitInline(request);
+    const filename = `${request.chunkKey}.jsonl`;
     let fileId: string;
     try {
       fileId =
@@ -197,20 +207,33 @@ export class MistralTransport implements BatchTransport {
     const job = await createAfterUpload({
       fileId,
       create: () =>
-        this.client.batch.jobs.create(
-          {
-            inputFiles: [fileId],
-            model: request.context.model,
-            endpoint: ENDPOINTS[request.context.kind],
-            metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
-            timeoutHours: 24,
-          },
-          CREATE_ONCE,
-        ),
+        this.client.batch.jobs.create({ ...jobFields(request), inputFiles: [fileId] }, CREATE_ONCE),
       classify: mistralCallError,
       deleteFile: (id) => this.client.files.delete({ fileId: id }),
     });
     return { providerBatchId: job.id, inputFileId: fileId };
+  }
+
+  /**
+   * A small chunk's requests in the create call itself (inline batching): no file to upload, list or delete. The
+   * request file's lines are already `{custom_id, body}`, the shape of an inline request. Made once, like every
+   * create: a lost answer leaves a job that `findExisting` finds by its metadata.
+   */
+  private async submitInline(request: SubmitRequest): Promise<SubmitResult> {
+    const requests: BatchRequest[] = [];
+    for await (const line of readLines(createReadStream(request.filePath))) {
+      const { custom_id: customId, body } = parseJsonLine(line, 'mistral request file') as {
+        custom_id: string;
+        body: Record<string, unknown>;
+      };
+      requests.push({ customId, body });
+    }
+    try {
+      const job = await this.client.batch.jobs.create({ ...jobFields(request), requests }, CREATE_ONCE);
+      return { providerBatchId: job.id, inputFileId: null };
+    } catch (error) {
+      throw mistralCallError(error);
+    }
   }
 
   /** The file an earlier attempt at the chunk uploaded (when there was one), so that it is not uploaded twice. */
@@ -224,13 +247,26 @@ export class MistralTransport implements BatchTransport {
     return pollResult(await this.job(ref.providerBatchId));
   }
 
-  /** Output file (successes) then error file (failures), each streamed line by line. */
+  /**
+   * An inline job's results from its `outputs` (`inline=true`); a file job's output file (successes) then error file
+   * (failures), each streamed line by line. Both hold the same lines, read the same way.
+   */
   async *fetchResults(
     ref: BatchRef,
     context: BatchContext,
     onUnreadable?: (line: UnreadableLine) => void,
   ): AsyncIterable<NormalizedResult> {
     await this.load();
+    const outputs = await this.inlineOutputs(ref.providerBatchId);
+    if (outputs) {
+      yield* readResultFile(jsonLines(outputs), {
+        file: `mistral job ${ref.providerBatchId} outputs`,
+        parse: (line) => parseCompatibleLine(line, context),
+        customIdOf: (line) => asString(line.custom_id),
+        onUnreadable,
+      });
+      return;
+    }
     for (const fileId of [ref.outputFileId, ref.errorFileId]) {
       if (!fileId) continue;
       let body: ReadableStream<Uint8Array>;
@@ -288,6 +324,20 @@ export class MistralTransport implements BatchTransport {
     }
   }
 
+  /**
+   * The results of an inline job (one with no input file), as `jobs.get({inline: true})` returns them; null for a
+   * file job, whose results can be far too many for one answer. Whether an inline job also gets an output file is
+   * not documented: when `outputs` is missing, its files (if any) are read instead.
+   */
+  private async inlineOutputs(jobId: string): Promise<Array<Record<string, unknown>> | null> {
+    if ((await this.job(jobId)).inputFiles.length > 0) return null;
+    try {
+      return (await this.client.batch.jobs.get({ jobId, inline: true })).outputs ?? null;
+    } catch (error) {
+      throw mistralCallError(error);
+    }
+  }
+
   private async job(jobId: string): Promise<BatchJob> {
     await this.load();
     try {
@@ -296,4 +346,22 @@ export class MistralTransport implements BatchTransport {
       throw mistralCallError(error);
     }
   }
+}
+
+/** What every job create sends, whichever way its requests go. */
+function jobFields(request: SubmitRequest) {
+  return {
+    model: request.context.model,
+    endpoint: ENDPOINTS[request.context.kind],
+    metadata: { [JOB_ID_METADATA]: request.context.jobId, [CHUNK_KEY_METADATA]: request.chunkKey },
+    timeoutHours: 24,
+  };
+}
+
+function goesInline(request: SubmitRequest, bounds: InlineBounds): boolean {
+  return request.requestCount <= bounds.maxRequests && request.bytes <= bounds.maxBytes;
+}
+
+async function* jsonLines(values: readonly unknown[]): AsyncGenerator<string> {
+  for (const value of values) yield JSON.stringify(value);
 }

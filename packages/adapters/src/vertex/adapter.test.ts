@@ -10,6 +10,18 @@ import { vertexDescriptor } from './descriptor';
 const BUCKET = 'tranche-test';
 const chat: BatchContext = { jobId: 'job-1', model: 'gemini-2.5-flash', kind: 'chat' };
 
+const adapterAt = (emu: { url: string }, location: string) =>
+  createAdapter(vertexDescriptor, {
+    project: 'test-proj',
+    location,
+    bucket: BUCKET,
+    baseUrl: `${emu.url}/vertex`,
+    gcsApiEndpoint: `${emu.url}/gcs`,
+    accessToken: 'test-token',
+    retries: { attempts: 4, initialDelayMs: 5, maxDelayMs: 20 },
+    uploadChunkBytes: 256 * 1024,
+  });
+
 const testbed = adapterTestbed({
   emulator: { stepMs: 40, seed: 11, providers: [createGoogleProviders] },
   adapter: (emu) =>
@@ -334,5 +346,47 @@ describe('VertexAdapter against the emulator', () => {
     await testbed.setProviderOptions('vertex', { shard_lines: 7 });
     const { results } = await run(numbered(25, 'sh'));
     expect(new Set(results.map((r) => r.customId)).size).toBe(25);
+  });
+
+  describe('the global endpoint', () => {
+    it('runs a Gemini batch job under locations/global, polled and read like a regional one', async () => {
+      const global = adapterAt(testbed.emu, 'global');
+      const inputs = numbered(5);
+      const submitted = await global.submit(await writeChunk(inputs, chat, 'job-1_r0_global'));
+      expect(submitted.providerBatchId).toMatch(
+        /^projects\/\d+\/locations\/global\/batchPredictionJobs\/\d+$/,
+      );
+      const { poll, results } = await waitAndCollect(submitted, chat, global);
+      expect(poll).toMatchObject({ outcome: 'completed', counts: { total: 5, completed: 5, failed: 0 } });
+      expect(results.map((r) => r.customId).sort()).toEqual(inputs.map(([id]) => id).sort());
+      await global.cleanup!({ ...submitted, ...poll });
+      expect(await listBucket('tranche/job-1/job-1_r0_global/')).toEqual([]);
+    });
+
+    it('reads a job at the location in its name, whatever the location is now', async () => {
+      // Submitted while the worker was regional; GOOGLE_CLOUD_LOCATION has moved to global since.
+      const regional = await submit(numbered(2), chat, 'job-1_r0_moved');
+      expect(regional.providerBatchId).toContain('/locations/us-central1/');
+      const global = adapterAt(testbed.emu, 'global');
+      const { poll, results } = await waitAndCollect(regional, chat, global);
+      expect(poll.outcome).toBe('completed');
+      expect(await global.poll(regional)).toMatchObject({ phase: 'ended', outcome: 'completed' });
+      expect(results).toHaveLength(2);
+      // The emulator keeps jobs per location, as Vertex does (a read at the wrong one is a 404): the cancel of the
+      // ended job reaches it too, and is the no-op it should be.
+      await expect(global.cancel(regional)).resolves.toBeUndefined();
+    });
+
+    it('refuses a tuned model on global before uploading anything', async () => {
+      const global = adapterAt(testbed.emu, 'global');
+      const tuned: BatchContext = { ...chat, model: 'projects/123/locations/us-central1/endpoints/456' };
+      const refused = await global
+        .submit(await writeChunk(numbered(1), tuned, 'job-1_r0_tuned'))
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ProviderCallError);
+      expect(refused).toMatchObject({ retryable: false, code: 'unsupported_location' });
+      expect(await listBucket('tranche/job-1/job-1_r0_tuned/')).toEqual([]);
+      expect(testbed.emu.stats().vertex?.batches ?? 0).toBe(0);
+    });
   });
 });

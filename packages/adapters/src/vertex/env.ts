@@ -34,11 +34,14 @@ export function vertexOptionsFromEnv(env: VertexEnv): { options: VertexOptions }
   };
 }
 
-/** The emulator's Vertex API and Cloud Storage, with a fixed token in place of Google credentials. */
+/**
+ * The emulator's Vertex API and Cloud Storage, with a fixed token in place of Google credentials. Location `global`,
+ * the default against Google too, so that the stack's tests run what production runs.
+ */
 export function vertexEmulatorEnv(emulatorUrl: string): Record<string, string> {
   return {
     GOOGLE_CLOUD_PROJECT: 'tranche-emulator',
-    GOOGLE_CLOUD_LOCATION: 'us-central1',
+    GOOGLE_CLOUD_LOCATION: 'global',
     VERTEX_GCS_BUCKET: 'tranche-emulator',
     VERTEX_BASE_URL: `${emulatorUrl}/vertex`,
     GCS_API_ENDPOINT: `${emulatorUrl}/gcs`,

@@ -2,6 +2,7 @@ import type { BatchJob, GoogleGenAI } from '@google/genai';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import { createAfterUpload } from '../create-after-upload';
 import type { TransportSettings } from '../descriptor';
+import { ProviderCallError } from '../errors';
 import { CHUNK_KEY_METADATA, JOB_ID_METADATA } from '../metadata';
 import { readResultFile } from '../result-file';
 import type {
@@ -21,6 +22,7 @@ import { type ClientOptions, createGenAI, createStorage } from './clients';
 import { EMBEDDING_KEY_FIELD } from './encoder';
 import { holdsFile, listObjects, objectLines } from './gcs-files';
 import { chunkFolder, gcsUri, parseGcsUri } from './gcs-location';
+import { globalEndpointProblem } from './global-endpoint';
 import { isEnded, pollResult } from './job-state';
 import { lineCustomId, parseVertexLine } from './result-line';
 
@@ -79,6 +81,8 @@ const ADOPT_SKEW_MS = 300_000;
 export class VertexTransport implements BatchTransport {
   private readonly clientOptions: ClientOptions;
   private sdkClients: Promise<VertexClients> | undefined;
+  /** Clients for jobs created at another location than this worker's (see `aiFor`). */
+  private readonly otherLocations = new Map<string, Promise<GoogleGenAI>>();
   private readonly folder: string;
   private readonly uploadChunkBytes: number;
   private readonly retry: ClientOptions['retry'];
@@ -191,6 +195,9 @@ export class VertexTransport implements BatchTransport {
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const { context, chunkKey } = request;
+    // Refused before anything is uploaded: the job create would fail for good anyway.
+    const unsupported = globalEndpointProblem(this.options.location, context.model);
+    if (unsupported) throw new ProviderCallError(unsupported, null, false, 'unsupported_location');
     const { ai, bucket } = await this.clients();
     const folder = chunkFolder(this.folder, context.jobId, chunkKey);
     const inputName = `${folder}/input.jsonl`;
@@ -256,7 +263,7 @@ export class VertexTransport implements BatchTransport {
 
   async cancel(ref: BatchRef): Promise<void> {
     try {
-      const { ai } = await this.clients();
+      const ai = await this.aiFor(ref.providerBatchId);
       await ai.batches.cancel({ name: ref.providerBatchId });
     } catch (error) {
       const classified = vertexCallError(error);
@@ -286,9 +293,25 @@ export class VertexTransport implements BatchTransport {
     }
   }
 
+  /**
+   * The client for a job's own location. `@google/genai` keeps only the id of a job name and reads it at the client's
+   * location, so a job created before `GOOGLE_CLOUD_LOCATION` changed (say from `us-central1` to `global`) would be
+   * looked for in the wrong place: it is read where its name says it lives.
+   */
+  private async aiFor(jobName: string): Promise<GoogleGenAI> {
+    const location = /^projects\/[^/]+\/locations\/([^/]+)\/batchPredictionJobs\//.exec(jobName)?.[1];
+    if (!location || location === this.options.location) return (await this.clients()).ai;
+    let client = this.otherLocations.get(location);
+    if (!client) {
+      client = createGenAI({ ...this.clientOptions, location });
+      this.otherLocations.set(location, client);
+    }
+    return client;
+  }
+
   private async getJob(name: string): Promise<BatchJob> {
     try {
-      const { ai } = await this.clients();
+      const ai = await this.aiFor(name);
       return await ai.batches.get({ name });
     } catch (error) {
       throw vertexCallError(error);

@@ -11,6 +11,7 @@ import { renderBatch } from './batch-view';
 import { readCreateBody } from './create-body';
 import { badRequest, notFound, requestErrorForStatus } from './errors';
 import { executeMessage, type Outcome } from './message-executor';
+import { OUTPUT_300K_BETA } from './model-limits';
 import { type ListQuery, page } from './pagination';
 import type { DeletedMessageBatch, ListBody, WireMessageBatch } from './types';
 
@@ -21,6 +22,8 @@ export interface CreateCall {
   declaredBytes: number | null;
   version: ApiVersion;
   apiRoot: string;
+  /** The create call's `anthropic-beta` values. */
+  betas: ReadonlySet<string>;
 }
 
 /** Message Batches: requests run as the create call streams in; the batch then waits, processes and ends. */
@@ -53,6 +56,7 @@ export class BatchService {
         cacheWriteFraction: config.cache_write_fraction,
         rng: jsonRng,
         nulAnswers: this.ctx.faults.nulAnswersFor(PROVIDER),
+        output300k: call.betas.has(OUTPUT_300K_BETA),
       }),
     );
     const bytes = await readCreateBody(call.body, call.declaredBytes, (raw, index) => intake.add(raw, index));

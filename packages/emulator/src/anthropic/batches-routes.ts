@@ -4,6 +4,7 @@ import { type Request, Router } from 'express';
 import { releaseHold } from '../core/response-hold';
 import type { ApiVersion } from './api-version';
 import type { BatchService } from './batch-service';
+import { parseBetas } from './model-limits';
 import { parseListQuery } from './pagination';
 
 const BATCHES = '/v1/messages/batches';
@@ -24,6 +25,8 @@ export function batchesRouter(batches: BatchService): Router {
       declaredBytes: length === undefined ? null : Number(length),
       version: res.locals.apiVersion as ApiVersion,
       apiRoot: apiRoot(req),
+      // Betas are the create call's: one header for every request of the batch. Names are not checked.
+      betas: parseBetas(req.get('anthropic-beta')),
     });
     res.json(batch);
   });

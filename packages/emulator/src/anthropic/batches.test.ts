@@ -177,6 +177,49 @@ describe('params are validated asynchronously', () => {
     expect(messageFor('unknown-param')).toBe('frequency_penalty: Extra inputs are not permitted');
   });
 
+  it("holds max_tokens to the model's synchronous limit, or to 300K with the output-300k beta where it applies", async () => {
+    const requests = [
+      messageRequest('sonnet-128k', 'x', { max_tokens: 128_000 }),
+      messageRequest('sonnet-200k', 'x', { max_tokens: 200_000 }),
+      messageRequest('sonnet-300k', 'x', { max_tokens: 300_000 }),
+      messageRequest('sonnet-over', 'x', { max_tokens: 300_001 }),
+      messageRequest('haiku-200k', 'x', { model: 'claude-haiku-4-5', max_tokens: 200_000 }),
+      messageRequest('dated-haiku', 'x', { model: 'claude-haiku-4-5-20251001', max_tokens: 64_001 }),
+    ];
+    const outcomes = async (headers: Record<string, string>) => {
+      const results = await api.results(await api.waitFor((await api.create(requests, headers)).id));
+      return Object.fromEntries(results.map((result) => [result.custom_id, result.result.type]));
+    };
+    expect(await outcomes({})).toEqual({
+      'sonnet-128k': 'succeeded',
+      'sonnet-200k': 'errored',
+      'sonnet-300k': 'errored',
+      'sonnet-over': 'errored',
+      'haiku-200k': 'errored',
+      'dated-haiku': 'errored',
+    });
+    // One beta among others, as the SDK joins `betas`.
+    expect(await outcomes({ 'anthropic-beta': 'context-1m-2025-08-07, output-300k-2026-03-24' })).toEqual({
+      'sonnet-128k': 'succeeded',
+      'sonnet-200k': 'succeeded',
+      'sonnet-300k': 'succeeded',
+      'sonnet-over': 'errored',
+      'haiku-200k': 'errored',
+      'dated-haiku': 'errored',
+    });
+    const haiku = (await api.results(await api.waitFor((await api.create(requests.slice(4, 5))).id)))[0]!;
+    expect(haiku.result).toMatchObject({
+      type: 'errored',
+      error: {
+        error: {
+          type: 'invalid_request_error',
+          message:
+            'max_tokens: 200000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5',
+        },
+      },
+    });
+  });
+
   it('accepts sampling params but not system messages under anthropic-version 2023-06-01', async () => {
     const legacy = new AnthropicTestClient(emu, '2023-06-01');
     const created = await legacy.create([

@@ -33,10 +33,12 @@ export interface ExecutionOptions {
   /** Draws for `invalid_json_rate`. */
   rng: Rng;
   nulAnswers?: NulAnswers | null;
+  /** The batch was created with the `output-300k-2026-03-24` beta: `max_tokens` up to 300K on the models it covers. */
+  output300k?: boolean;
 }
 
 export function executeMessage(params: Record<string, unknown>, options: ExecutionOptions): Outcome {
-  const checked = checkParams(params, options.version);
+  const checked = checkParams(params, options.version, options.output300k ?? false);
   if (!checked.ok) return { kind: 'error', error: checked.error };
   const request = checked.params;
   const promptTokens = countPromptTokens(request.messages);

@@ -1,5 +1,6 @@
 import type { ModelMessage } from '../core/model';
 import { type ApiVersion, allowsSamplingParams, allowsSystemMessages } from './api-version';
+import { maxTokensLimit } from './model-limits';
 import type { ErrorObject } from './types';
 
 export interface ForcedTool {
@@ -60,16 +61,21 @@ function fail(message: string): never {
  * an `errored` result with `invalid_request_error`, never a 400 on create. Messages follow the API's
  * `field: problem` style; the exact wording is ours.
  */
-export function checkParams(params: Record<string, unknown>, version: ApiVersion): ParamsCheck {
+export function checkParams(
+  params: Record<string, unknown>,
+  version: ApiVersion,
+  /** The batch was created with the `output-300k-2026-03-24` beta. */
+  output300k = false,
+): ParamsCheck {
   try {
-    return { ok: true, params: check(params, version) };
+    return { ok: true, params: check(params, version, output300k) };
   } catch (error) {
     if (!(error instanceof ParamsError)) throw error;
     return { ok: false, error: { type: 'invalid_request_error', message: error.message } };
   }
 }
 
-function check(params: Record<string, unknown>, version: ApiVersion): CheckedParams {
+function check(params: Record<string, unknown>, version: ApiVersion, output300k: boolean): CheckedParams {
   const sampling = allowsSamplingParams(version);
   for (const key of Object.keys(params)) {
     if (!KNOWN_PARAMS.has(key) && !(sampling && SAMPLING_PARAMS.includes(key))) {
@@ -84,6 +90,13 @@ function check(params: Record<string, unknown>, version: ApiVersion): CheckedPar
   if (maxTokens === undefined || maxTokens === null) fail('max_tokens: Field required');
   if (!Number.isInteger(maxTokens)) fail('max_tokens: Input should be a valid integer');
   if ((maxTokens as number) < 1) fail('max_tokens: Input should be greater than or equal to 1');
+  const limit = maxTokensLimit(model as string, output300k);
+  if ((maxTokens as number) > limit) {
+    // The API's wording for a max_tokens over the model's limit.
+    fail(
+      `max_tokens: ${maxTokens} > ${limit}, which is the maximum allowed number of output tokens for ${model as string}`,
+    );
+  }
   if (params.stream === true) fail('stream: Streaming is not supported in batch requests');
 
   const messages: ModelMessage[] = [];

@@ -90,10 +90,11 @@ export class AnthropicTestClient {
     });
   }
 
-  async create(requests: unknown[]): Promise<WireMessageBatch> {
+  async create(requests: unknown[], headers: Record<string, string> = {}): Promise<WireMessageBatch> {
     const { status, body } = await this.json<WireMessageBatch>('/v1/messages/batches', {
       method: 'POST',
       body: JSON.stringify({ requests }),
+      headers,
     });
     if (status !== 200) throw new Error(`create failed with ${status}: ${JSON.stringify(body)}`);
     return body;

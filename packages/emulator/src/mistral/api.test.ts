@@ -333,6 +333,28 @@ describe('inline requests', () => {
     expect(emu.stats().mistral).toMatchObject({ batches: 1, requests: 2 });
     expect(emu.stats().mistral!.bytes).toBeGreaterThan(0);
   });
+
+  it('keeps the results of an inline job in outputs only, when switched to', async () => {
+    await api.call('POST', '/_emulator/options', { inline_result_files: 'outputs_only' });
+    const job = await api.create({
+      requests: [
+        { custom_id: 'a', body: { messages: [{ role: 'user', content: 'one' }] } },
+        { custom_id: 'b', body: { messages: [{ role: 'user', content: 'two' }], max_tokens: 0 } },
+      ],
+      endpoint: '/v1/chat/completions',
+      model: 'mistral-small-latest',
+    });
+    const done = await api.waitFor(job.id);
+    expect(done).toMatchObject({
+      output_file: null,
+      error_file: null,
+      succeeded_requests: 1,
+      failed_requests: 1,
+    });
+    const withOutputs = await api.job(job.id, '?inline=true');
+    expect(withOutputs.outputs!.map((o) => o.custom_id).sort()).toEqual(['a', 'b']);
+    expect((await api.call('GET', '/v1/files')).json()).toMatchObject({ total: 0 });
+  });
 });
 
 describe('models', () => {

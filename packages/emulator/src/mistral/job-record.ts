@@ -14,4 +14,9 @@ export type MistralJob = EngineBatch<JobPlan, WireBatchError[]> & {
   errors: WireBatchError[];
   outputFileId: string | null;
   errorFileId: string | null;
+  /**
+   * An inline job created under `inline_result_files: outputs_only`: its result files are not registered (no
+   * `output_file`, nothing in the file list), and `outputs` reads them from here.
+   */
+  hiddenResultPaths: string[] | null;
 };

@@ -11,8 +11,8 @@ import type { WireBatchError } from './types';
 
 /**
  * Writes the output file (successes) and the error file (failures) for the requests that ran, in the shuffled
- * completion order, and registers them. Seen live: `error_file` stays null when nothing failed. Requests a timeout
- * or a cancel cut off get no line.
+ * completion order, and registers them (unless the job keeps them hidden: `inline_result_files`). Seen live:
+ * `error_file` stays null when nothing failed. Requests a timeout or a cancel cut off get no line.
  */
 export async function writeJobResults(
   job: MistralJob,
@@ -43,6 +43,11 @@ export async function writeJobResults(
     },
   );
   const createdAt = unixSeconds(run.at);
+  if (job.hiddenResultPaths) {
+    for (const file of [written.output, written.error]) if (file) job.hiddenResultPaths.push(file.path);
+    job.errors = summarizeFailures(failuresByStatus);
+    return;
+  }
   const register = (file: WrittenFile | null, kind: 'output' | 'error'): string | null =>
     file &&
     deps.files.add(

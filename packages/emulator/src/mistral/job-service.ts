@@ -33,15 +33,22 @@ export class JobService {
   constructor(
     private readonly ctx: EmulatorContext,
     private readonly files: FileRegistry,
-    switches: MistralSwitches,
+    private readonly switches: MistralSwitches,
   ) {
     this.engine = new BatchEngine<MistralJob>(ctx, {
       provider: 'mistral',
       profile: { finalizing: false, cancelBeforeRunning: 'ends-at-once' },
       newId: randomUUID,
       notFound: (id) => notFound(`Batch job ${id} not found`),
-      writeResults: (job, run) =>
-        writeJobResults(job, run, { blobs: ctx.blobs, files, errorShape: switches.get().error_line_shape }),
+      writeResults: async (job, run) => {
+        await writeJobResults(job, run, {
+          blobs: ctx.blobs,
+          files,
+          errorShape: switches.get().error_line_shape,
+        });
+        // Hidden result files are in no file list: removed on reset, like inline request files.
+        if (job.hiddenResultPaths) this.inlinePaths.push(...job.hiddenResultPaths);
+      },
       // Cancelling again is a no-op; a job that ended otherwise is refused (the real answer is unconfirmed).
       refuseCancel: (job) =>
         job.end === 'cancelled'
@@ -76,6 +83,8 @@ export class JobService {
         errors: [],
         outputFileId: null,
         errorFileId: null,
+        hiddenResultPaths:
+          params.inlineRequests && this.switches.get().inline_result_files === 'outputs_only' ? [] : null,
       },
       requests,
       plan: (job) =>
@@ -96,6 +105,7 @@ export class JobService {
   }
 
   resultPaths(job: MistralJob): string[] {
+    if (job.hiddenResultPaths) return job.hiddenResultPaths;
     const paths: string[] = [];
     for (const id of [job.outputFileId, job.errorFileId]) {
       const file = id ? this.files.get(id) : undefined;
@@ -129,7 +139,7 @@ export class JobService {
     return { id, object: 'batch', deleted: true };
   }
 
-  /** Forgets every job; work still running for them is dropped. Returns the inline request files. */
+  /** Forgets every job; work still running for them is dropped. Returns the inline request and result files. */
   reset(): string[] {
     this.engine.reset();
     const paths = this.inlinePaths;

@@ -17,6 +17,11 @@ export const mistralOptionsSchema = z.strictObject({
    * that (or only JSON in `metadata=`) is unknown. `honoured` filters on either form, `ignored` lists everything.
    */
   list_metadata_filter: z.enum(['honoured', 'ignored']).optional(),
+  /**
+   * Whether an inline job (requests in the create body) also gets an output and an error file, or keeps its results
+   * in `outputs` (`?inline=true`) only: the docs do not say. Read when the job is created.
+   */
+  inline_result_files: z.enum(['written', 'outputs_only']).optional(),
 });
 
 export type MistralOptionsInput = z.input<typeof mistralOptionsSchema>;
@@ -26,6 +31,7 @@ export type ErrorLineShape = MistralOptions['error_line_shape'];
 export const DEFAULT_MISTRAL_OPTIONS: MistralOptions = {
   error_line_shape: 'string_body',
   list_metadata_filter: 'honoured',
+  inline_result_files: 'written',
 };
 
 /** Mutable switches shared by the routes; `merge` throws a ZodError on a malformed body. */

@@ -59,6 +59,7 @@ export class VertexJobService {
 
   async create(scope: Scope, body: unknown): Promise<WireBatchPredictionJob> {
     const params = parseJobParams(body);
+    refuseOnGlobal(scope, params.model);
     const objects = resolveInputs(this.store, params.inputUris);
     const job = this.engine.create({
       fields: {
@@ -187,4 +188,15 @@ function decodePageToken(token: string): number {
   const match = /^seq:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
   if (!match) throw invalidArgument('Invalid page_token.');
   return Number(match[1]);
+}
+
+/**
+ * The global endpoint runs batch prediction for Google's publisher models only: Google's docs exclude tuned models
+ * and list "Batch prediction for Anthropic and OpenMaaS models" among its limitations. The wording is ours.
+ */
+function refuseOnGlobal(scope: Scope, model: string): void {
+  if (scope.location !== 'global' || model.startsWith('publishers/google/')) return;
+  throw invalidArgument(
+    `Batch prediction of ${model} is not supported in location global: use a regional location.`,
+  );
 }

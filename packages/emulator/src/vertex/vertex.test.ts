@@ -320,6 +320,35 @@ describe('batch prediction job lifecycle', () => {
     expect(k2.predictions[0]!.embeddings.values).toHaveLength(16);
   });
 
+  it('runs Gemini jobs at location global, and refuses tuned and third-party models there', async () => {
+    const global = vertexClient(emu, 'test-proj', 'global');
+    await vx.put('bkt', 'g/in.jsonl', chatRow('a', 'hello there'));
+    const created = await global.create(jobBody('gs://bkt/g/in.jsonl', 'gs://bkt/g/out'));
+    expect(created.name).toMatch(/^projects\/\d+\/locations\/global\/batchPredictionJobs\/\d+$/);
+    const id = created.name.split('/').pop();
+    expect((await global.waitFor(created.name, (job) => ENDED.has(job.state))).state).toBe(
+      'JOB_STATE_SUCCEEDED',
+    );
+    // Jobs are kept per location: the regional path does not know it.
+    expect((await vx.call(`/${id}`)).status).toBe(404);
+
+    for (const model of [
+      'projects/1/locations/us-central1/endpoints/2',
+      'publishers/anthropic/models/claude',
+    ]) {
+      const refused = await global.call('', {
+        method: 'POST',
+        body: JSON.stringify(jobBody('gs://bkt/g/in.jsonl', 'gs://bkt/g/out2', { model })),
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { status: 'INVALID_ARGUMENT' } });
+    }
+    // A regional location takes them (a tuned model is then the caller's to have deployed there).
+    await vx.create(
+      jobBody('gs://bkt/g/in.jsonl', 'gs://bkt/g/out3', { model: 'publishers/anthropic/models/claude' }),
+    );
+  });
+
   it('refuses an outputDimensionality over the model size at create', async () => {
     await vx.put('bkt', 'big/in.jsonl', '{"content":"hello"}');
     const body = jobBody('gs://bkt/big/in.jsonl', 'gs://bkt/big/out', {
