@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyRows } from '@tranche/db';
 import OpenAI, { toFile } from 'openai';
+import { createClients as createBedrockClients } from '../packages/adapters/src/bedrock/clients';
+import { bedrockEmulatorEnv } from '../packages/adapters/src/bedrock/env';
+import { deleteKeys, objectLines, uploadFile } from '../packages/adapters/src/bedrock/s3-files';
 import { descriptorOf } from '../packages/adapters/src/providers';
 import { createStorage } from '../packages/adapters/src/vertex/clients';
 import type { Stack } from '../test/support/stack';
@@ -296,6 +299,39 @@ const TRANSFERS: Record<Provider, Transfer> = {
       await drain(bucket.file(name).createReadStream());
       const downloadS = secondsSince(downloadStarted);
       await bucket.file(name).delete({ ignoreNotFound: true });
+      return { uploadS, downloadS };
+    },
+  },
+
+  // S3 through the AWS SDK as the worker uses it: lib-storage's Upload (8 MiB parts, 4 at a time), then a GetObject
+  // read line by line, as results are read.
+  bedrock: {
+    envelopeBytes: 0,
+    move: async (stack, file) => {
+      const env = bedrockEmulatorEnv(stack.emulator.url);
+      const { s3 } = await createBedrockClients({
+        region: env.AWS_REGION!,
+        roleArn: env.BEDROCK_ROLE_ARN!,
+        bucket: env.BEDROCK_S3_BUCKET!,
+        s3Endpoint: env.AWS_ENDPOINT_URL_S3,
+        forcePathStyle: true,
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+        maxAttempts: 1,
+      });
+      const target = { bucket: env.BEDROCK_S3_BUCKET!, key: `floor/${file.path.split('/').pop()}` };
+      const started = performance.now();
+      await uploadFile(
+        s3,
+        { ...target, path: file.path, bytes: file.bytes, metadata: {} },
+        { partBytes: 8 * 1024 * 1024, queueSize: 4 },
+      );
+      const uploadS = secondsSince(started);
+      const downloadStarted = performance.now();
+      for await (const _line of objectLines(s3, target, 1)) {
+        // Each line is dropped: only the transfer is timed.
+      }
+      const downloadS = secondsSince(downloadStarted);
+      await deleteKeys(s3, target.bucket, [target.key]);
       return { uploadS, downloadS };
     },
   },

@@ -37,13 +37,45 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/**
+ * A job of `count` inputs on the target. Where the provider refuses batches under a minimum, inputs of the job's kind
+ * are added after them up to it (`pad-…`), so that the case runs there too.
+ */
 function job(
   target: ConformanceTarget,
   count: number,
   overrides: Record<string, unknown> = {},
   inputOf?: (i: number) => Record<string, unknown>,
 ) {
-  return chatJob(count, { provider: target.provider, model: target.model, ...overrides }, inputOf);
+  const header = { provider: target.provider, model: target.model, ...overrides };
+  const size = Math.max(count, target.minRequests ?? 0);
+  if (size === count) return chatJob(count, header, inputOf);
+  const pad = (i: number) =>
+    overrides.kind === 'embedding'
+      ? { id: `pad-${i}`, text: `padding ${i}` }
+      : { id: `pad-${i}`, prompt: `Padding ${i}.` };
+  return chatJob(size, header, (i) =>
+    i < count ? (inputOf?.(i) ?? { id: `doc-${i}`, prompt: `Summarise document number ${i}.` }) : pad(i),
+  );
+}
+
+/** The results of the job's own inputs, in input order, without the padding `job` added. */
+async function ownResults(jobId: string): Promise<JobResult[]> {
+  return (await Array.fromAsync(api.results(jobId))).filter((line) => !line.id?.startsWith('pad-'));
+}
+
+/**
+ * Where a minimum applies, requests sent again in a round of their own are fewer than a batch may hold: they fail
+ * with that reason instead of going out, and nothing more is sent.
+ */
+async function expectRoundUnderMinimum(target: ConformanceTarget, view: JobView, jobId: string, sent: number) {
+  expect(view.status).toBe('completed_with_failures');
+  const failed = (await Array.fromAsync(api.results(jobId))).filter((line) => line.status === 'failed');
+  expect(failed.length).toBeGreaterThan(0);
+  expect(failed.length).toBeLessThan(target.minRequests!);
+  for (const line of failed)
+    expect(line.error).toMatchObject({ code: 'below_batch_minimum', retryable: false });
+  expect(stats(target.provider).requests).toBe(sent);
 }
 
 async function run(body: JobToSubmit) {
@@ -139,7 +171,8 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
       seed: 3,
       request_errors: { provider: target.provider, rate: 0.1, status: 500, max_per_custom_id: 1 },
     });
-    const { view } = await run(job(target, 120));
+    const { view, jobId } = await run(job(target, 120));
+    if (target.minRequests) return expectRoundUnderMinimum(target, view, jobId, 120);
     expect(view.status).toBe('completed');
     expect(view.reconciliation.retried).toBeGreaterThan(0);
     expect(stats(target.provider).requests).toBe(120 + view.reconciliation.retried);
@@ -147,10 +180,11 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
 
   it('keeps the partial results of an expired batch and sends only the rest again', async () => {
     stack.emulator.setFaults({ expire: { provider: target.provider, fraction_completed: 0.5, times: 1 } });
-    const { view } = await run(job(target, 100));
-    expect(view.status).toBe('completed');
+    const { view, jobId } = await run(job(target, 100));
     const expired = view.batches.filter((b) => b.outcome === 'expired');
     expect(expired).toHaveLength(1);
+    if (target.minRequests) return expectRoundUnderMinimum(target, view, jobId, 100);
+    expect(view.status).toBe('completed');
     if (target.expiredBatchHasNoResults) {
       // Nothing of the expired batch came back: all of it went again.
       expect(stats(target.provider).requests).toBe(200);
@@ -181,8 +215,10 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     const { batches } = view;
     expect(batches.length).toBeGreaterThanOrEqual(3);
     for (const batch of batches) {
-      expect(batch.requests).toBeLessThanOrEqual(CHUNK_MAX_REQUESTS);
-      expect(batch.bytes).toBeLessThanOrEqual(CHUNK_MAX_BYTES * 1.1);
+      expect(batch.requests).toBeLessThanOrEqual(Math.max(CHUNK_MAX_REQUESTS, target.minRequests ?? 0));
+      // A provider's minimum wins over the byte cap: a chunk under it grows past the cap to reach it.
+      if (target.minRequests) expect(batch.requests).toBeGreaterThanOrEqual(target.minRequests);
+      else expect(batch.bytes).toBeLessThanOrEqual(CHUNK_MAX_BYTES * 1.1);
     }
     expect(batches.reduce((sum, b) => sum + b.requests, 0)).toBe(310);
   });
@@ -192,7 +228,7 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     expect(big.length).toBeGreaterThan(1_000_000);
     const { view, jobId } = await run(job(target, 1, {}, () => ({ id: 'big', prompt: big })));
     expect(view.status).toBe('completed');
-    const [line] = await Array.fromAsync(api.results(jobId));
+    const [line] = await ownResults(jobId);
     expect((line?.usage as { input_tokens: number } | undefined)?.input_tokens).toBeGreaterThan(200_000);
   });
 
@@ -212,7 +248,9 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     const { view, jobId } = await run(body);
     expect(view.status).toBe('completed');
     const lines = await Array.fromAsync(api.results(jobId));
-    const vectors = lines.map((l) => (l.output as { embedding: number[] }).embedding);
+    const vectors = lines
+      .filter((l) => !l.id?.startsWith('pad-'))
+      .map((l) => (l.output as { embedding: number[] }).embedding);
     const model = target.embedding.model;
     // The model's own size, and exactly the float32 values the provider answered.
     expect(vectors).toEqual(
@@ -227,9 +265,9 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     }
     // No price for this model: no cost anywhere (never a zero), and one warning however many results.
     expect(lines.map((l) => [l.cost_usd, l.sync_cost_usd, l.price_version])).toEqual(
-      texts.map(() => [null, null, null]),
+      lines.map(() => [null, null, null]),
     );
-    expect(view.cost).toMatchObject({ unpriced_results: texts.length, price_versions: [] });
+    expect(view.cost).toMatchObject({ unpriced_results: lines.length, price_versions: [] });
     await waitFor(
       'the unpriced warning in the worker log',
       async () => workerWarningsAbout(model).length > 0,
@@ -270,15 +308,59 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
         message: expect.stringContaining('inputs[1].params.dimensions'),
       });
     }
-    const own = sizes.scope === 'request' ? 128 : undefined;
+    const own = sizes.scope === 'request' ? (sizes.own ?? 128) : undefined;
     const { view, jobId } = await run(body(own));
     expect(view.status).toBe('completed');
-    const vectors = (await Array.fromAsync(api.results(jobId))).map(
-      (l) => (l.output as { embedding: number[] }).embedding,
-    );
+    const vectors = (await ownResults(jobId)).map((l) => (l.output as { embedding: number[] }).embedding);
     expect(vectors).toEqual(
       texts.map((text, i) => emulatedVector(target, sizes.resizable, text, i === 1 && own ? own : 256)),
     );
+  });
+
+  it('runs a chat job through each chat API the provider offers (options.chat_api), and refuses the option elsewhere', async () => {
+    const offered = descriptorOf(target.provider).chatApis;
+    expect(offered ?? null).toEqual(target.chatApis ?? null);
+    if (!target.chatApis) {
+      await expect(api.submit(job(target, 1, { options: { chat_api: 'responses' } }))).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining(`options.chat_api: ${target.provider} has one chat API`),
+      });
+      return;
+    }
+    const schema = {
+      type: 'object',
+      properties: { summary: { type: 'string' } },
+      required: ['summary'],
+      additionalProperties: false,
+    };
+    stack.emulator.setFaults({ cached_fraction: 0.5 });
+    for (const [chatApi, rules] of Object.entries(target.chatApis)) {
+      for (const param of rules.refused) {
+        await expect(
+          api.submit(
+            job(target, 1, { options: { chat_api: chatApi }, defaults: { params: { [param]: 'END' } } }),
+          ),
+        ).rejects.toMatchObject({
+          status: 400,
+          message: expect.stringContaining(`defaults.params.${param}`),
+        });
+      }
+      const { view, jobId } = await run(
+        job(target, 20, {
+          options: { chat_api: chatApi },
+          output: { schema },
+          defaults: { params: { max_tokens: 64 } },
+        }),
+      );
+      expect(view.reconciliation, chatApi).toMatchObject({ submitted: 20, succeeded: 20, failed: 0 });
+      expect(view.options.chat_api).toBe(chatApi);
+      const lines = await Array.fromAsync(api.results(jobId));
+      for (const line of lines) {
+        expect(line.output, chatApi).toMatchObject({ json: { summary: 'string' }, finishReason: 'stop' });
+      }
+      expect(view.usage.cached_tokens).toBeGreaterThan(0);
+      expectCostsByHand(target.prices, lines, view);
+    }
   });
 
   it('keeps unicode and emoji intact both ways', async () => {
@@ -286,7 +368,8 @@ describe.each(TARGETS)('conformance: $provider', (target) => {
     const { jobId } = await run(
       job(target, prompts.length, {}, (i) => ({ id: `u${i}`, prompt: prompts[i] })),
     );
-    const lines = await Array.fromAsync(api.results(jobId));
+    const lines = await ownResults(jobId);
+    expect(lines).toHaveLength(prompts.length);
     lines.forEach((line, i) => {
       expect(line.status).toBe('succeeded');
       expect(JSON.stringify(line.output)).toContain(prompts[i]);
@@ -322,7 +405,11 @@ describe('conformance: cancels mid-run, keeping what finished', () => {
 
 describe('one job spec on every provider', () => {
   it('completes with only provider and model changed', async () => {
-    const spec = chatJob(30, { defaults: { system: 'Answer in one sentence.', params: { max_tokens: 64 } } });
+    // As many inputs as every provider takes in one batch (AWS Bedrock's minimum is 100 records).
+    const count = Math.max(30, ...TARGETS.map((target) => target.minRequests ?? 0));
+    const spec = chatJob(count, {
+      defaults: { system: 'Answer in one sentence.', params: { max_tokens: 64 } },
+    });
     const jobs = await Promise.all(
       TARGETS.map(async (target) => {
         const submitted = await api.submit({ ...spec, provider: target.provider, model: target.model });
@@ -336,7 +423,7 @@ describe('one job spec on every provider', () => {
         provider: target.provider,
         model: target.model,
       });
-      expect(view.reconciliation).toMatchObject({ submitted: 30, succeeded: 30 });
+      expect(view.reconciliation).toMatchObject({ submitted: count, succeeded: count });
       expect(view.usage.input_tokens).toBeGreaterThan(0);
       expectReconciled(view.reconciliation);
     }

@@ -1,4 +1,4 @@
-import { PROVIDERS, type Provider } from '@tranche/adapters';
+import { type ChatApi, PROVIDERS, type Provider } from '@tranche/adapters';
 
 export interface ConformanceTarget extends HandTarget {
   provider: Provider;
@@ -41,6 +41,16 @@ interface HandTarget {
   requestModel(model: string): string;
   /** The path (under the provider's mount in the emulator) of the call that creates a batch, as a pattern. */
   createPath: string;
+  /**
+   * The chat APIs its batches run that a job picks with `options.chat_api`, and the params each does not take; unset
+   * where the provider has one chat API.
+   */
+  chatApis?: Partial<Record<ChatApi, { refused: string[] }>>;
+  /**
+   * The fewest requests one batch may hold, where the provider refuses fewer (AWS Bedrock: a batch inference job takes
+   * at least 100 records). The suite pads smaller jobs up to it; a retry round under it fails with that reason.
+   */
+  minRequests?: number;
   embedding: {
     /** An embedding model, or `none` where the provider has no embedding batch API. */
     model: string;
@@ -48,7 +58,13 @@ interface HandTarget {
      * The vectors that model gives (`dimensions`); and a model of the provider that gives a smaller size when asked
      * (`params.dimensions`), with where the provider sets it (per request, or once for the batch job).
      */
-    sizes: { dimensions: number; resizable: string; scope: 'request' | 'batch' } | null;
+    sizes: {
+      dimensions: number;
+      resizable: string;
+      scope: 'request' | 'batch';
+      /** The size one request asks for apart from the others, where sizes are per request: 128 unless set. */
+      own?: number;
+    } | null;
     /** Its price (USD per million input tokens), when it has one. */
     prices: HandPrices | null;
   };
@@ -64,6 +80,8 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     runningStatus: 'in_progress',
     requestModel: sameName,
     createPath: '^/batches$',
+    // The batch guide's endpoints include /v1/responses; a Response takes no `stop` (ResponseCreateParams).
+    chatApis: { chat_completions: { refused: [] }, responses: { refused: ['stop'] } },
     embedding: {
       model: 'text-embedding-3-small',
       sizes: { dimensions: 1536, resizable: 'text-embedding-3-small', scope: 'request' },
@@ -154,6 +172,25 @@ const HAND_TARGETS: Record<Provider, HandTarget> = {
     requestModel: sameName,
     createPath: '^/batches$',
     embedding: { model: 'none', sizes: null, prices: null },
+  },
+  // AWS Bedrock (aws.amazon.com/bedrock/pricing): Claude 3.5 Haiku's on-demand rates, a batch billing half of them;
+  // cache reads 0.1x and writes 1.25x the input rate. Titan Text Embeddings V2 gives 1,024 dimensions unless asked
+  // for 512 or 256 in each record.
+  bedrock: {
+    model: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+    stepsToPartialProgress: 0.5,
+    prices: { input: '0.80', output: '4', cachedInput: '0.08', cacheWrite: '1' },
+    runningStatus: 'InProgress',
+    requestModel: sameName,
+    createPath: '^/model-invocation-job$',
+    // "The minimum number of records per batch inference job": 100 (Bedrock's batch inference quotas).
+    minRequests: 100,
+    embedding: {
+      model: 'amazon.titan-embed-text-v2:0',
+      // Titan Text Embeddings V2 takes `dimensions` of 1,024, 512 or 256 only.
+      sizes: { dimensions: 1024, resizable: 'amazon.titan-embed-text-v2:0', scope: 'request', own: 512 },
+      prices: { input: '0.02', output: '0' },
+    },
   },
 };
 

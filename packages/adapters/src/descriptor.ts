@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type {
   BatchContext,
   BatchTransport,
+  ChatApi,
   JobKind,
   Provider,
   ProviderLimits,
@@ -28,6 +29,11 @@ export interface ProviderDescriptor<P extends Provider = Provider, Options = unk
   readonly env: ProviderEnvSpec<Options>;
   readonly encoder: RequestEncoder;
   readonly params: RequestParamRules;
+  /**
+   * The chat APIs a job may choose with `options.chat_api` (its own default among them), each with the params that
+   * API does not take on top of `params.refused`. Unset: the provider has one chat API, and intake refuses the option.
+   */
+  readonly chatApis?: Readonly<Partial<Record<ChatApi, ChatApiRules>>>;
   readonly estimate: TokenEstimatePolicy;
   /** Models the demo, the bench and the emulator-backed tests use when none is named. */
   readonly demo: { readonly chatModel: string };
@@ -90,6 +96,15 @@ export interface ProviderEnvSpec<Options> {
   readonly realEndpoint: string;
   /** The variables that point this provider at the emulator listening at `emulatorUrl` (no trailing slash). */
   emulator(emulatorUrl: string): Record<string, string>;
+  /**
+   * Where Tranche tells the provider to delete its files by itself after a while (OpenAI's `expires_after`): why that
+   * while is too short, when it is, for files Tranche keeps there `retentionS` seconds after their results are
+   * stored (PROVIDER_FILE_RETENTION_H). The worker refuses to start on such a problem.
+   */
+  fileExpiryProblem?(
+    env: Readonly<Record<string, unknown>>,
+    retentionS: number,
+  ): { variable: string; message: string } | null;
 }
 
 export interface RequestParamRules {
@@ -97,6 +112,17 @@ export interface RequestParamRules {
   readonly refused: readonly (keyof RequestParams)[];
   /** The `max_tokens` its encoder sends for a request that sets none (a provider that requires one); else null. */
   readonly defaultMaxTokens: number | null;
+  /**
+   * The most `max_tokens` a batch request of `model` may ask for, and why (for the refusal): intake refuses more,
+   * so that the batch does not fail on it and the budget never reserves more than can be generated. Unset: no bound
+   * beyond the API's own.
+   */
+  readonly maxTokens?: (model: string) => { readonly tokens: number; readonly reason: string };
+}
+
+export interface ChatApiRules {
+  /** Params this API does not take (OpenAI's Responses API has no `stop`): intake refuses them for such jobs. */
+  readonly refused: readonly (keyof RequestParams)[];
 }
 
 /**

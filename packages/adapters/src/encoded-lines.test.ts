@@ -129,6 +129,18 @@ const PINNED: Record<Provider, Partial<Record<CaseName, string>>> = {
     'structured output':
       '{"custom_id":"r-0002","method":"POST","url":"/v1/chat/completions","body":{"model":"m-1","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"strict":true}}}}',
   },
+  // Bedrock's `{recordId, modelInput}` records: Claude's Messages body with `anthropic_version` and no `model`, every
+  // system message in `system`; Titan Text Embeddings V2's `inputText` and `dimensions`.
+  bedrock: {
+    'chat with every param':
+      '{"recordId":"r-0001","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"messages":[{"role":"user","content":"Héllo \\"world\\"\\n?"},{"role":"assistant","content":"Hi."},{"role":"user","content":"More."}],"system":"Be brief.\\n\\nLate note.","stop_sequences":["END"],"temperature":0.2,"top_p":0.9}}',
+    'chat without params':
+      '{"recordId":"Mixed/Case id+1","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":1024,"messages":[{"role":"user","content":"Hi"}]}}',
+    'structured output':
+      '{"recordId":"r-0002","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":1024,"messages":[{"role":"user","content":"Hi"}],"tools":[{"name":"answer","description":"Report the answer in the required JSON structure.","input_schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}}],"tool_choice":{"type":"tool","name":"answer"}}}',
+    embedding: '{"recordId":"e-1","modelInput":{"inputText":"vector me"}}',
+    'embedding with dimensions': '{"recordId":"e-2","modelInput":{"inputText":"vector me","dimensions":256}}',
+  },
 };
 
 // Never called: the adapters only encode here.

@@ -1,5 +1,6 @@
 export { createAdapter } from './compose-adapter';
 export type {
+  ChatApiRules,
   InFlightQuota,
   ProviderBatchLimits,
   ProviderDescriptor,
@@ -48,6 +49,8 @@ export {
   type BatchPhase,
   type BatchRef,
   type BatchTransport,
+  CHAT_APIS,
+  type ChatApi,
   type ChatMessage,
   type ErrorType,
   type ExistingBatch,

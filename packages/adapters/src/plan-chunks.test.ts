@@ -96,29 +96,62 @@ describe('planChunks', () => {
 describe('planChunks under a provider minimum (minRequests)', () => {
   const sizes = (chunks: { customId: string }[][]) => chunks.map((c) => c.length);
 
-  it('evens out the short last chunk from the one before it, every chunk at the minimum or more', () => {
+  it('evens out the short last chunk with the one before it, every chunk at the minimum or more', () => {
     const { chunks, tooFew } = planChunks(items(1_030, 1), {
       maxRequests: 1_000,
       maxBytes: 1e9,
       minRequests: 100,
     });
-    expect(sizes(chunks)).toEqual([930, 100]);
+    expect(sizes(chunks)).toEqual([515, 515]);
     expect(tooFew).toEqual([]);
-    // Order is kept: the borrowed inputs are the ones nearest the short chunk.
+    // Order is kept.
     expect(chunks.flat().map((c) => c.customId)).toEqual(items(1_030, 1).map((c) => c.customId));
   });
 
-  it('cannot send alone an input over the operator byte cap: under a minimum it is tooFew', () => {
+  it('lets a short chunk pass the operator byte cap, up to the provider limit, to reach the minimum', () => {
     // Over CHUNK_MAX_BYTES but within the provider's limit, an input goes in a chunk of its own, which a provider
-    // minimum refuses; joined to its neighbour, the chunk would pass the operator's cap.
+    // minimum refuses: it joins its neighbour, which passes the operator's cap but not the provider's.
     const list = [...items(150, 10), { customId: 'big', bytes: 3_000 }, ...items(20, 10)];
     const { chunks, tooFew } = planChunks(
       list,
       { maxRequests: 1_000, maxBytes: 2_000, minRequests: 100 },
       5_000,
     );
-    expect(sizes(chunks)).toEqual([170]);
+    expect(sizes(chunks)).toEqual([171]);
+    expect(tooFew).toEqual([]);
+  });
+
+  it('still reports as tooFew what cannot reach the minimum within the provider limit', () => {
+    const list = [{ customId: 'big', bytes: 3_000 }, ...items(150, 10)];
+    const { chunks, tooFew } = planChunks(
+      list,
+      { maxRequests: 1_000, maxBytes: 2_000, minRequests: 100 },
+      4_000,
+    );
+    expect(sizes(chunks)).toEqual([150]);
     expect(tooFew.map((t) => t.customId)).toEqual(['big']);
+  });
+
+  it('shares the last chunks evenly when the short one cannot borrow enough from one neighbour', () => {
+    // 304 under a cap of 150: greedy [150, 150, 4]; [150, 4] cannot make two of 100, the last three can.
+    const { chunks, tooFew } = planChunks(items(304, 1), {
+      maxRequests: 150,
+      maxBytes: 1e9,
+      minRequests: 100,
+    });
+    expect(sizes(chunks)).toEqual([101, 101, 102]);
+    expect(tooFew).toEqual([]);
+    expect(chunks.flat().map((c) => c.customId)).toEqual(items(304, 1).map((c) => c.customId));
+  });
+
+  it('fails only the inputs that cannot fit anywhere: 154 under a cap of 150 and a minimum of 100', () => {
+    const { chunks, tooFew } = planChunks(items(154, 1), {
+      maxRequests: 150,
+      maxBytes: 1e9,
+      minRequests: 100,
+    });
+    expect(sizes(chunks)).toEqual([150]);
+    expect(tooFew).toHaveLength(4);
   });
 
   it('reports what cannot make a batch of the minimum as tooFew, never sends it', () => {

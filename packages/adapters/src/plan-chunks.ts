@@ -44,8 +44,9 @@ export function effectiveLimits(provider: ProviderLimits, cap: ChunkLimits): Chu
  * Packs inputs, in order, into as few chunks as the limits allow. An input over the operator's byte cap (or alone
  * over `maxTokens`) but within the provider's hard limit (`hardMaxBytes`) goes alone in a chunk; one over the hard
  * limit is reported, not silently dropped: the caller fails it as `invalid_request`. Under a provider minimum
- * (`minRequests`), a chunk short of it takes inputs from its neighbour or joins it; inputs that still cannot make a
- * batch of that size are reported as `tooFew`, for the caller to fail with that reason.
+ * (`minRequests`), the last chunks share their inputs evenly, and a chunk still short of it takes inputs from its
+ * neighbour or joins it; inputs that still cannot make a batch of that size are reported as `tooFew`, for the
+ * caller to fail with that reason.
  */
 export function planChunks<T extends PlannableInput>(
   items: Iterable<T>,
@@ -84,7 +85,12 @@ export function planChunks<T extends PlannableInput>(
   }
   if (current.length > 0) chunks.push(current);
   if (limits.minRequests === undefined) return { chunks, oversized, tooFew: [] };
-  return { ...meetMinimum(chunks, limits.minRequests, fitsIn(limits)), oversized };
+  // The provider's minimum wins over the operator's byte cap, as over its request cap: a short chunk may grow up to the
+  // provider's own byte limit to reach it (a batch under the minimum would be refused whole).
+  const repairLimits = { ...limits, maxBytes: Math.max(limits.maxBytes, hardMaxBytes) };
+  const fits = fitsIn(repairLimits);
+  spreadTail(chunks, limits.minRequests, fits);
+  return { ...meetMinimum(chunks, limits.minRequests, fits), oversized };
 }
 
 function fitsIn(limits: ChunkLimits): (chunk: readonly PlannableInput[]) => boolean {
@@ -106,6 +112,50 @@ function fitsIn(limits: ChunkLimits): (chunk: readonly PlannableInput[]) => bool
  * the neighbour keeps `min` itself. A chunk that can do neither (no neighbour, or neighbours too full to share) is
  * not sent.
  */
+/**
+ * Greedy packing leaves its short chunk last (`[150, 150, 4]` under a cap of 150): the fewest last chunks that hold
+ * `min` each between them share their inputs evenly, in order (`[102, 101, 101]`), each no larger than before.
+ */
+function spreadTail<T extends PlannableInput>(
+  chunks: T[][],
+  min: number,
+  fits: (chunk: readonly PlannableInput[]) => boolean,
+): void {
+  if ((chunks.at(-1)?.length ?? min) >= min) return;
+  for (let count = 2; count <= chunks.length; count++) {
+    const tail = chunks.slice(-count).flat();
+    if (tail.length < count * min) continue;
+    const spread = Array.from({ length: count }, (_, k) =>
+      tail.slice(Math.floor((k * tail.length) / count), Math.floor(((k + 1) * tail.length) / count)),
+    );
+    if (!spread.every(fits)) continue;
+    chunks.splice(-count, count, ...spread);
+    return;
+  }
+}
+
+/**
+ * Moves inputs from `donor`'s side nearest `short` into it while `short` is under `min`, the donor keeps `min` and
+ * `short` stays within the limits; says how many moved.
+ */
+function borrow<T extends PlannableInput>(
+  short: T[],
+  donor: T[] | undefined,
+  min: number,
+  fits: (chunk: readonly PlannableInput[]) => boolean,
+  side: 'start' | 'end',
+): number {
+  let moved = 0;
+  while (donor && short.length < min && donor.length > min) {
+    const next = side === 'end' ? donor.at(-1)! : donor[0]!;
+    if (!fits(side === 'end' ? [next, ...short] : [...short, next])) break;
+    if (side === 'end') short.unshift(donor.pop()!);
+    else short.push(donor.shift()!);
+    moved++;
+  }
+  return moved;
+}
+
 function meetMinimum<T extends PlannableInput>(
   packed: readonly T[][],
   min: number,
@@ -122,9 +172,7 @@ function meetMinimum<T extends PlannableInput>(
       chunks.splice(i, 1);
       continue;
     }
-    while (before && short.length < min && before.length > min && fits([before.at(-1)!, ...short])) {
-      short.unshift(before.pop()!);
-    }
+    const fromBefore = borrow(short, before, min, fits, 'end');
     // The first chunk has no chunk before it: the one after it (already at `min`) is its neighbour then.
     const after = chunks[i + 1];
     if (short.length < min && after && fits([...short, ...after])) {
@@ -132,8 +180,11 @@ function meetMinimum<T extends PlannableInput>(
       chunks.splice(i, 1);
       continue;
     }
-    while (after && short.length < min && after.length > min && fits([...short, after[0]!])) {
-      short.push(after.shift()!);
+    const fromAfter = borrow(short, after, min, fits, 'start');
+    if (short.length < min) {
+      // Borrowing did not make a batch: what was taken goes back where it came from.
+      before?.push(...short.splice(0, fromBefore));
+      after?.unshift(...short.splice(short.length - fromAfter, fromAfter));
     }
     if (short.length < min) {
       tooFew.push(...short);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { anthropicDescriptor } from './anthropic/descriptor';
 import { azureDescriptor } from './azure/descriptor';
+import { bedrockDescriptor } from './bedrock/descriptor';
 import type { ProviderDescriptor } from './descriptor';
 import { geminiDescriptor } from './gemini/descriptor';
 import { groqDescriptor } from './groq/descriptor';
@@ -23,6 +24,7 @@ export const DESCRIPTORS = {
   gemini: geminiDescriptor,
   together: togetherDescriptor,
   groq: groqDescriptor,
+  bedrock: bedrockDescriptor,
 } satisfies { [P in Provider]: ProviderDescriptor<P> };
 
 export function descriptorOf(provider: Provider): ProviderDescriptor {

@@ -1,7 +1,7 @@
 // The list of providers is part of the API's contract (a job's `provider`): defined there, used here.
-export { PROVIDERS, type Provider } from '@tranche/contracts';
+export { CHAT_APIS, type ChatApi, PROVIDERS, type Provider } from '@tranche/contracts';
 
-import type { Provider } from '@tranche/contracts';
+import type { ChatApi, Provider } from '@tranche/contracts';
 
 export type JobKind = 'chat' | 'embedding';
 
@@ -41,6 +41,11 @@ export interface BatchContext {
   output?: OutputSchema;
   /** Embeddings on a provider that sizes vectors per batch job (Vertex): the job's `defaults.params.dimensions`. */
   dimensions?: number;
+  /**
+   * A chat job's `options.chat_api`, when it chose one its provider's descriptor offers (`chatApis`); unset, the
+   * provider's own chat API.
+   */
+  chatApi?: ChatApi;
 }
 
 export type ErrorType =

@@ -11,5 +11,6 @@ export const PROVIDERS = [
   'gemini',
   'together',
   'groq',
+  'bedrock',
 ] as const;
 export type Provider = (typeof PROVIDERS)[number];

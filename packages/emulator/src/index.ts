@@ -1,5 +1,6 @@
 export { createAnthropicProvider } from './anthropic/provider';
 export { createAzureProvider } from './azure/provider';
+export { awsProvidersWith, createAwsProviders } from './bedrock/provider';
 export type { FaultConfig, FaultInput } from './core/fault-schema';
 export { jsonSchemaInstance } from './core/json-schema-instance';
 export {
@@ -13,6 +14,7 @@ export {
   type ModelRequest,
 } from './core/model';
 export type { ProviderStats, Stats } from './core/stats';
+export { standardSignature, type WebhookAttempt, type WebhookTarget } from './core/webhook-sender';
 export { type EmulatorEnv, parseEmulatorEnv } from './env';
 export { createGeminiProvider, geminiProviderFactory } from './gemini/provider';
 export { createGroqProvider } from './groq/provider';

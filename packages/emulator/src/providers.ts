@@ -1,5 +1,6 @@
 import { createAnthropicProvider } from './anthropic/provider';
 import { createAzureProvider } from './azure/provider';
+import { createAwsProviders } from './bedrock/provider';
 import type { EmulatorContext, EmulatorProvider } from './core/provider';
 import { createGeminiProvider } from './gemini/provider';
 import { createGroqProvider } from './groq/provider';
@@ -20,4 +21,5 @@ export const DEFAULT_PROVIDERS: ProviderFactory[] = [
   createGeminiProvider,
   createGroqProvider,
   createTogetherProvider,
+  createAwsProviders,
 ];

@@ -178,9 +178,9 @@ describe('a bad PRICES_FILE is refused with the field that is wrong', () => {
   });
 
   it('names an unknown provider', () => {
-    const message = loadError({ version: 'v', providers: { bedrock: { models: {} } } });
+    const message = loadError({ version: 'v', providers: { cohere: { models: {} } } });
     expect(message).toContain('providers');
-    expect(message).toContain('bedrock');
+    expect(message).toContain('cohere');
   });
 
   it('names a batch discount above 1', () => {

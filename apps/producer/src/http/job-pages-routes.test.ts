@@ -111,7 +111,7 @@ describe('GET /v1/jobs', () => {
       ['limit=0', 'limit', /1 to 200/],
       ['limit=201', 'limit', /1 to 200/],
       ['limit=ten', 'limit', /1 to 200/],
-      ['provider=bedrock', 'provider', /openai/],
+      ['provider=cohere', 'provider', /openai/],
       ['project=A&project=B', 'project', /once/],
       ['cursor=bm90LWEtY3Vyc29y', 'cursor', /next_cursor/],
       ['state=running', 'state', /unknown parameter/],

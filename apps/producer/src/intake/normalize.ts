@@ -6,7 +6,7 @@ import {
   type UnifiedRequest,
   UnsupportedPatternError,
 } from '@tranche/adapters';
-import { inputSchema, type ParsedInput, type ParsedJobHeader } from '@tranche/contracts';
+import { DEFAULT_CHAT_API, inputSchema, type ParsedInput, type ParsedJobHeader } from '@tranche/contracts';
 import type { NewJob } from '@tranche/db';
 import { canonicalJson, JobCustomIds } from './custom-id';
 import type { IntakeLimits } from './limits';
@@ -38,6 +38,44 @@ function mergeParams(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * Why `maxTokens` is more than the provider takes for the job's model (its descriptor's `params.maxTokens`), or
+ * null. Refused at intake: the batch would fail on it, and the budget would reserve output that cannot be generated.
+ */
+function maxTokensProblem(
+  header: Pick<ParsedJobHeader, 'provider' | 'model'>,
+  maxTokens: number | undefined,
+): string | null {
+  if (maxTokens === undefined) return null;
+  const ceiling = descriptorOf(header.provider).params.maxTokens?.(header.model);
+  if (!ceiling || maxTokens <= ceiling.tokens) return null;
+  return `${maxTokens} is over ${ceiling.tokens}, the most ${header.provider} takes for ${header.model}: ${ceiling.reason}`;
+}
+
+/**
+ * A job's `options.chat_api`, checked against what its provider's descriptor offers (`chatApis`): the option is for
+ * chat jobs, on a provider that names that API; and the job's default params must be ones that API takes.
+ */
+function chatApiProblems(header: ParsedJobHeader): FieldProblem[] {
+  const chatApi = header.options?.chat_api;
+  if (chatApi === undefined) return [];
+  const field = 'options.chat_api';
+  if (header.kind !== 'chat') return [{ field, message: 'only for chat jobs' }];
+  const offered = descriptorOf(header.provider).chatApis;
+  if (!offered) return [{ field, message: `${header.provider} has one chat API: leave ${field} unset` }];
+  const rules = offered[chatApi];
+  if (!rules) {
+    const names = Object.keys(offered).map((name) => `"${name}"`);
+    return [{ field, message: `${header.provider} offers ${names.join(' or ')}, not "${chatApi}"` }];
+  }
+  return rules.refused
+    .filter((param) => header.defaults?.params?.[param] !== undefined)
+    .map((param) => ({
+      field: `defaults.params.${param}`,
+      message: `the ${chatApi} API (${field}) does not take ${param}`,
+    }));
+}
+
 function freshRunId(): string {
   return `run-${randomBytes(8).toString('hex')}`;
 }
@@ -63,9 +101,12 @@ export function normalizeHeader(
   if (header.output && header.kind === 'embedding') {
     problems.push({ field: 'output', message: 'structured output is for chat jobs' });
   }
+  problems.push(...chatApiProblems(header));
   if (header.defaults?.params?.dimensions !== undefined && header.kind !== 'embedding') {
     problems.push({ field: 'defaults.params.dimensions', message: 'only for embedding jobs' });
   }
+  const overMaxTokens = maxTokensProblem(header, header.defaults?.params?.max_tokens);
+  if (overMaxTokens) problems.push({ field: 'defaults.params.max_tokens', message: overMaxTokens });
   if (header.output && header.output.schema.type !== 'object') {
     problems.push({ field: 'output.schema.type', message: 'the root of an output schema must be "object"' });
   } else if (header.output) {
@@ -157,6 +198,9 @@ export class InputNormalizer {
           model: header.model,
           kind: header.kind,
           output: header.output?.schema ?? null,
+          ...(header.options?.chat_api !== undefined && header.options.chat_api !== DEFAULT_CHAT_API
+            ? { chatApi: header.options.chat_api }
+            : {}),
         })
       : null;
   }
@@ -243,6 +287,18 @@ export class InputNormalizer {
         this.problem(`${at}.params.${param}`, `${header.provider}'s current API does not take ${param}`);
       }
     }
+    // The chat API the job chose may not take some params: the job's defaults were checked with the header.
+    const chatApi = header.kind === 'chat' ? header.options?.chat_api : undefined;
+    const chatApiRules =
+      chatApi === undefined ? undefined : descriptorOf(header.provider).chatApis?.[chatApi];
+    for (const param of chatApiRules?.refused ?? []) {
+      if (input.params?.[param] !== undefined) {
+        this.problem(`${at}.params.${param}`, `the ${chatApi} API (options.chat_api) does not take ${param}`);
+      }
+    }
+    // The job's default was checked with the header: only an input's own max_tokens is checked here.
+    const overMaxTokens = maxTokensProblem(header, input.params?.max_tokens);
+    if (overMaxTokens) this.problem(`${at}.params.max_tokens`, overMaxTokens);
     if (header.kind === 'embedding') {
       if (input.text === undefined) this.problem(`${at}.text`, 'required for an embedding job');
       for (const field of ['prompt', 'messages', 'system'] as const) {

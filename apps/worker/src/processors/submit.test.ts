@@ -240,7 +240,7 @@ describe('processSubmit', () => {
     expect((await getJob(h.sql, job.id))?.status).toBe('failed');
   });
 
-  it('plans every batch at the provider minimum or more, taking from the chunk before the short last one', async () => {
+  it('plans every batch at the provider minimum or more, the short last one sharing with the one before it', async () => {
     const provider = new ScriptedAdapter('openai', { ...DESCRIPTORS.openai.limits, minRequests: 3 });
     const { job } = await insertTestJob(h.sql, { prompts: prompts(7) });
 

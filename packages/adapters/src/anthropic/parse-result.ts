@@ -81,7 +81,11 @@ export function parseResult(line: MessageBatchIndividualResponse, context: Batch
   }
 }
 
-function fromMessage(customId: string, message: Message, context: BatchContext): NormalizedResult {
+/**
+ * One answered Messages request as a result: its text, or the forced tool call's input for structured output, or a
+ * refusal. Also Bedrock's, whose batch records hold the same Message as `modelOutput` (bedrock/result-line.ts).
+ */
+export function fromMessage(customId: string, message: Message, context: BatchContext): NormalizedResult {
   const usage = anthropicUsage(message.usage);
   const finishReason = message.stop_reason ?? null;
   const content = message.content ?? [];

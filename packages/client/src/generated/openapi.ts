@@ -394,7 +394,16 @@ export interface components {
        * @description Whose batch API runs the job.
        * @enum {string}
        */
-      provider: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini' | 'together' | 'groq';
+      provider:
+        | 'openai'
+        | 'anthropic'
+        | 'mistral'
+        | 'vertex'
+        | 'azure'
+        | 'gemini'
+        | 'together'
+        | 'groq'
+        | 'bedrock';
       /**
        * @description The provider's model name, e.g. gpt-4o-mini.
        * @example gpt-4o-mini
@@ -435,13 +444,18 @@ export interface components {
           [key: string]: string;
         };
       };
-      /** @description poll_interval_s (at least MIN_POLL_INTERVAL_S), timeout_h, max_attempts per input, and webhook_url: POSTed a signed `job.finished` event when the job ends (the project needs a webhook secret first). */
+      /** @description poll_interval_s (at least MIN_POLL_INTERVAL_S), timeout_h, max_attempts per input, webhook_url: POSTed a signed `job.finished` event when the job ends (the project needs a webhook secret first), and chat_api: the provider API a chat job runs through, where it offers a choice. */
       options?: {
         poll_interval_s?: number;
         timeout_h?: number;
         max_attempts?: number;
         /** Format: uri */
         webhook_url?: string;
+        /**
+         * @description Chat jobs on a provider that offers more than one chat API (OpenAI): `chat_completions` (the default) or `responses` (requests go to `/v1/responses`; `stop` is not taken there). Any other provider refuses the option.
+         * @enum {string}
+         */
+        chat_api?: 'chat_completions' | 'responses';
       };
       /** @description At least one input, at most MAX_INPUTS (default 1,000,000). */
       inputs: components['schemas']['JobInput'][];
@@ -478,7 +492,16 @@ export interface components {
        * @description Whose batch API runs the job.
        * @enum {string}
        */
-      provider: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini' | 'together' | 'groq';
+      provider:
+        | 'openai'
+        | 'anthropic'
+        | 'mistral'
+        | 'vertex'
+        | 'azure'
+        | 'gemini'
+        | 'together'
+        | 'groq'
+        | 'bedrock';
       /**
        * @description The provider's model name, e.g. gpt-4o-mini.
        * @example gpt-4o-mini
@@ -519,13 +542,18 @@ export interface components {
           [key: string]: string;
         };
       };
-      /** @description poll_interval_s (at least MIN_POLL_INTERVAL_S), timeout_h, max_attempts per input, and webhook_url: POSTed a signed `job.finished` event when the job ends (the project needs a webhook secret first). */
+      /** @description poll_interval_s (at least MIN_POLL_INTERVAL_S), timeout_h, max_attempts per input, webhook_url: POSTed a signed `job.finished` event when the job ends (the project needs a webhook secret first), and chat_api: the provider API a chat job runs through, where it offers a choice. */
       options?: {
         poll_interval_s?: number;
         timeout_h?: number;
         max_attempts?: number;
         /** Format: uri */
         webhook_url?: string;
+        /**
+         * @description Chat jobs on a provider that offers more than one chat API (OpenAI): `chat_completions` (the default) or `responses` (requests go to `/v1/responses`; `stop` is not taken there). Any other provider refuses the option.
+         * @enum {string}
+         */
+        chat_api?: 'chat_completions' | 'responses';
       };
     };
     /** @description A monthly budget for a project. */
@@ -1015,6 +1043,8 @@ export interface components {
          * @example 2026-05-01T12:00:00.000Z
          */
         timeout_at: string;
+        /** @description The chat API the job's `options.chat_api` chose; null: the provider's own (the default). */
+        chat_api: ('chat_completions' | 'responses') | null;
       };
       /** @description The key that submitted the job, as it was named then. */
       submitted_by: {
@@ -1478,7 +1508,16 @@ export interface operations {
         project?: string;
         status?: string;
         /** @description Only jobs of this provider. */
-        provider?: 'openai' | 'anthropic' | 'mistral' | 'vertex' | 'azure' | 'gemini' | 'together' | 'groq';
+        provider?:
+          | 'openai'
+          | 'anthropic'
+          | 'mistral'
+          | 'vertex'
+          | 'azure'
+          | 'gemini'
+          | 'together'
+          | 'groq'
+          | 'bedrock';
         /** @description Only jobs of this run. */
         run_id?: string;
         limit?: string;

@@ -29,6 +29,8 @@ export interface BatchFaults {
   requestErrors: { rate: number; status: number; maxPerCustomId: number } | null;
   invalidJsonRate: number;
   cachedFraction: number;
+  /** `cache_write_fraction`: the share of a prompt written to a cache (Claude's cache writes). */
+  cacheWriteFraction: number;
   /** `nul_answers` for this provider, or null. */
   nulAnswers: NulAnswers | null;
   /** `malformed_lines`, `unknown_lines`, `duplicate_lines` and `truncate_output` for this provider. */
@@ -165,6 +167,7 @@ export class FaultRegistry {
       },
       invalidJsonRate: this.config.invalid_json_rate,
       cachedFraction: this.config.cached_fraction,
+      cacheWriteFraction: this.config.cache_write_fraction,
       nulAnswers: this.nulAnswersFor(provider),
       lines: this.lineFaultsFor(provider),
       loseOutputFile: (wire.openAIWire ?? false) && this.consume(this.config.lose_output_file, provider),
