@@ -18,9 +18,10 @@ import { type ConformanceTarget, type HandPrices, TARGETS } from './targets';
 const CHUNK_MAX_REQUESTS = 150;
 const CHUNK_MAX_BYTES = 256 * 1024;
 
-// The stack's emulator step (see support/stack.ts), slowed down for the cancel case.
-const STEP_MS = 100;
-const SLOW_FACTOR = 40;
+// The emulator's step for this suite (each batch state lasts a step), slowed down for the cancel case. Half the
+// stack's default: nine providers run every case in turn, and the file runs alone (fileParallelism is off).
+const STEP_MS = 50;
+const SLOW_FACTOR = 80;
 
 let stack: Stack;
 let api: TrancheClient;
@@ -28,8 +29,14 @@ let api: TrancheClient;
 beforeAll(async () => {
   stack = await startStack({
     name: 'conformance',
+    stepMs: STEP_MS,
     workers: 1,
-    env: { CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS), CHUNK_MAX_BYTES: String(CHUNK_MAX_BYTES) },
+    env: {
+      CHUNK_MAX_REQUESTS: String(CHUNK_MAX_REQUESTS),
+      CHUNK_MAX_BYTES: String(CHUNK_MAX_BYTES),
+      // Polled once a step (the stack's floor, MIN_POLL_INTERVAL_S): a batch's end is seen within a step.
+      POLL_INTERVAL_S: String(STEP_MS / 1000),
+    },
   });
   api = clientFor(stack);
 });

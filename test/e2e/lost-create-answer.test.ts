@@ -21,7 +21,8 @@ const CREATES = TARGETS.map(({ provider, createPath }) => ({
   path: createPath,
 }));
 
-const REQUESTS = 30;
+// As many requests as every provider takes in one batch (AWS Bedrock's minimum is 100 records).
+const REQUESTS = Math.max(30, ...TARGETS.map((target) => target.minRequests ?? 0));
 
 describe('a batch create whose answer is lost', () => {
   it('is not made again on any provider: the next attempt adopts the batch, and every request goes out once', async () => {

@@ -76,6 +76,8 @@ describe('a stalled result download', () => {
           {
             apiKey: 'test',
             serverURL: `${emu.url}/mistral`,
+            // Files only: an inline job's results come in the job itself, not in a download that can stall.
+            inline: { maxRequests: 0, maxBytes: 0 },
             retry: { initialIntervalMs: 5, maxIntervalMs: 50, exponent: 1.5, maxElapsedMs: 5_000 },
           },
           { resultIdleTimeoutMs: IDLE_MS },
