@@ -75,7 +75,12 @@ async function ownResults(jobId: string): Promise<JobResult[]> {
  * Where a minimum applies, requests sent again in a round of their own are fewer than a batch may hold: they fail
  * with that reason instead of going out, and nothing more is sent.
  */
-async function expectRoundUnderMinimum(target: ConformanceTarget, view: JobView, jobId: string, sent: number) {
+async function expectRoundUnderMinimum(
+  target: ConformanceTarget,
+  view: JobView,
+  jobId: string,
+  sent: number,
+) {
   expect(view.status).toBe('completed_with_failures');
   const failed = (await Array.fromAsync(api.results(jobId))).filter((line) => line.status === 'failed');
   expect(failed.length).toBeGreaterThan(0);
