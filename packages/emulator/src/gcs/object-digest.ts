@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { LineTally } from '../core/line-counter';
 import { crc32cBase64, crc32cUpdate } from './crc32c';
 
 export interface Digest {
@@ -11,32 +12,18 @@ export interface Digest {
   lines: number;
 }
 
-const LF = 10;
-const CR = 13;
-
 /** Size, MD5, CRC32C and line count of an object, fed chunk by chunk as it streams to disk. */
 export class ObjectDigest {
   size = 0;
   private crc = 0;
   private readonly md5: Hash = createHash('md5');
-  private completeLines = 0;
-  private lineHasContent = false;
+  private readonly tally = new LineTally();
 
   update(chunk: Buffer): void {
     this.size += chunk.length;
     this.crc = crc32cUpdate(this.crc, chunk);
     this.md5.update(chunk);
-    let start = 0;
-    for (;;) {
-      const newline = chunk.indexOf(LF, start);
-      const end = newline === -1 ? chunk.length : newline;
-      const length = end - start;
-      if (length > 1 || (length === 1 && chunk[start] !== CR)) this.lineHasContent = true;
-      if (newline === -1) break;
-      if (this.lineHasContent) this.completeLines += 1;
-      this.lineHasContent = false;
-      start = newline + 1;
-    }
+    this.tally.update(chunk);
   }
 
   /** Call once, when the object is complete. */
@@ -45,7 +32,7 @@ export class ObjectDigest {
       size: this.size,
       md5Hash: this.md5.digest('base64'),
       crc32c: crc32cBase64(this.crc),
-      lines: this.completeLines + (this.lineHasContent ? 1 : 0),
+      lines: this.tally.lines,
     };
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { LineTally } from '../core/line-counter';
 import { crc32cUpdate } from '../gcs/crc32c';
 
 /**
@@ -75,9 +76,6 @@ export function checksumOf(algorithm: ChecksumAlgorithm, bytes: Uint8Array): str
   return sum.raw().toString('base64');
 }
 
-const LF = 10;
-const CR = 13;
-
 export interface S3Digest {
   size: number;
   /** Hex, unquoted: the ETag of an object uploaded in one request. */
@@ -93,8 +91,7 @@ export class ObjectDigest {
   size = 0;
   private readonly md5 = createHash('md5');
   private readonly sum: Checksummer | null;
-  private completeLines = 0;
-  private lineHasContent = false;
+  private readonly tally = new LineTally();
 
   constructor(private readonly algorithm: ChecksumAlgorithm | null) {
     this.sum = algorithm ? checksummer(algorithm) : null;
@@ -104,17 +101,7 @@ export class ObjectDigest {
     this.size += chunk.length;
     this.md5.update(chunk);
     this.sum?.update(chunk);
-    let start = 0;
-    for (;;) {
-      const newline = chunk.indexOf(LF, start);
-      const end = newline === -1 ? chunk.length : newline;
-      const length = end - start;
-      if (length > 1 || (length === 1 && chunk[start] !== CR)) this.lineHasContent = true;
-      if (newline === -1) break;
-      if (this.lineHasContent) this.completeLines += 1;
-      this.lineHasContent = false;
-      start = newline + 1;
-    }
+    this.tally.update(chunk);
   }
 
   /** Call once, when the body is complete. */
@@ -128,7 +115,7 @@ export class ObjectDigest {
         this.algorithm && this.sum
           ? { algorithm: this.algorithm, value: this.sum.raw().toString('base64') }
           : null,
-      lines: this.completeLines + (this.lineHasContent ? 1 : 0),
+      lines: this.tally.lines,
     };
   }
 }
