@@ -160,14 +160,22 @@ async function run(args: DemoArgs, running: Running): Promise<number> {
   if (onEmulator) {
     running.emulator = await startEmulator({ port: 0, stepMs: EMULATOR_STEP_MS });
     providerEnv = provider.env.emulator(running.emulator.url);
-    // Some requests fail once with a 500, as real batches do: the worker sends them again in a new batch.
-    running.emulator.setFaults({
-      request_errors: { provider: args.provider, rate: 0.03, status: 500, max_per_custom_id: 1 },
-    });
+    // Some requests fail once with a 500, as real batches do: the worker sends them again in a new batch. Not where a
+    // batch has a minimum (AWS Bedrock's 100 records): so few requests could not go out again, and would fail.
+    const { minRequests } = provider.limits;
+    if (minRequests === undefined) {
+      running.emulator.setFaults({
+        request_errors: { provider: args.provider, rate: 0.03, status: 500, max_per_custom_id: 1 },
+      });
+    }
     say(
       `  Provider  ${provider.label} emulator at ${running.emulator.url} (no ${provider.env.realWhen.join(' + ')} set: nothing leaves this machine, nothing is billed)`,
     );
-    say('            3% of requests fail once with a 500, to show retries');
+    say(
+      minRequests === undefined
+        ? '            3% of requests fail once with a 500, to show retries'
+        : `            no injected failures: a retry round under ${provider.label}'s ${minRequests}-request minimum fails instead of going out`,
+    );
   } else {
     const tokens = Math.round(generated.bytes / 4);
     say(

@@ -154,6 +154,18 @@ describe('planChunks under a provider minimum (minRequests)', () => {
     expect(tooFew).toHaveLength(4);
   });
 
+  it('lets a short chunk pass the operator request cap, up to the provider limit, to reach the minimum', () => {
+    // An operator cap equal to the minimum leaves no room to share: 294 would be 100 + 100 + 94.
+    const { chunks, tooFew } = planChunks(
+      items(294, 1),
+      { maxRequests: 100, maxBytes: 1e9, minRequests: 100 },
+      1e9,
+      50_000,
+    );
+    expect(sizes(chunks)).toEqual([100, 194]);
+    expect(tooFew).toEqual([]);
+  });
+
   it('reports what cannot make a batch of the minimum as tooFew, never sends it', () => {
     const { chunks, tooFew } = planChunks(items(42, 1), {
       maxRequests: 1_000,

@@ -52,6 +52,7 @@ export function planChunks<T extends PlannableInput>(
   items: Iterable<T>,
   limits: ChunkLimits,
   hardMaxBytes = limits.maxBytes,
+  hardMaxRequests = limits.maxRequests,
 ): { chunks: T[][]; oversized: T[]; tooFew: T[] } {
   const maxTokens = limits.maxTokens ?? Number.POSITIVE_INFINITY;
   const chunks: T[][] = [];
@@ -85,9 +86,13 @@ export function planChunks<T extends PlannableInput>(
   }
   if (current.length > 0) chunks.push(current);
   if (limits.minRequests === undefined) return { chunks, oversized, tooFew: [] };
-  // The provider's minimum wins over the operator's byte cap, as over its request cap: a short chunk may grow up to the
-  // provider's own byte limit to reach it (a batch under the minimum would be refused whole).
-  const repairLimits = { ...limits, maxBytes: Math.max(limits.maxBytes, hardMaxBytes) };
+  // The provider's minimum wins over the operator's caps: a short chunk may grow up to the provider's own limits to
+  // reach it (a batch under the minimum would be refused whole).
+  const repairLimits = {
+    ...limits,
+    maxBytes: Math.max(limits.maxBytes, hardMaxBytes),
+    maxRequests: Math.max(limits.maxRequests, hardMaxRequests),
+  };
   const fits = fitsIn(repairLimits);
   spreadTail(chunks, limits.minRequests, fits);
   return { ...meetMinimum(chunks, limits.minRequests, fits), oversized };

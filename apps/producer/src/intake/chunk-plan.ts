@@ -30,7 +30,7 @@ export function planChunkSummary(
   const items = (function* () {
     for (const bytes of requestBytes) yield { customId: '', bytes: bytes + overhead };
   })();
-  const { chunks } = planChunks(items, limits, hard.maxBytes);
+  const { chunks } = planChunks(items, limits, hard.maxBytes, hard.maxRequests);
   return {
     limits,
     chunks: chunks.map((chunk) => ({

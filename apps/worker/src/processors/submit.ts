@@ -71,7 +71,12 @@ async function planPending(ctx: WorkerContext, job: JobRow, adapter: BatchAdapte
     bytes: p.bytes + overhead,
     tokens: Math.ceil(p.bytes / APPROX_BYTES_PER_TOKEN),
   }));
-  const { chunks, oversized, tooFew } = planChunks(sized, limits, adapter.limits.maxBytes);
+  const { chunks, oversized, tooFew } = planChunks(
+    sized,
+    limits,
+    adapter.limits.maxBytes,
+    adapter.limits.maxRequests,
+  );
   if (oversized.length > 0) {
     await failUnplannable(
       ctx,
