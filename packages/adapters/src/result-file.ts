@@ -11,6 +11,8 @@ export interface ResultFileReader {
   parse(line: Json): NormalizedResult;
   /** The custom id of a JSON line `parse` could not read, or null (may throw: read as null). */
   customIdOf(line: Json): string | null;
+  /** The key a line's custom id is under, looked for in a line that is not JSON: `custom_id` unless set. */
+  idKey?: string;
   onUnreadable?: ((line: UnreadableLine) => void) | undefined;
 }
 
@@ -46,7 +48,7 @@ function readLine(text: string, reader: ResultFileReader): LineOutcome {
   try {
     value = JSON.parse(text);
   } catch {
-    return { customId: recoverCustomId(text), problem: 'not JSON' };
+    return { customId: recoverCustomId(text, reader.idKey), problem: 'not JSON' };
   }
   const line = asObject(value);
   if (!line) return { customId: null, problem: `JSON but not an object (${kindOf(value)})` };

@@ -200,6 +200,8 @@ describe('bedrock output records', () => {
     const lines = [
       JSON.stringify({ recordId: 'odd', modelInput: {} }),
       'not json',
+      // Cut short: its recordId still shows, first on the line.
+      JSON.stringify(claudeSuccess).replace('CALL0000001', 'CUT0000001').slice(0, 60),
       JSON.stringify(claudeSuccess),
     ];
     const unreadable: UnreadableLine[] = [];
@@ -211,18 +213,21 @@ describe('bedrock output records', () => {
       file: 'bedrock s3://b/out/x.out',
       parse: (line) => parseBedrockLine(line, chat),
       customIdOf: lineRecordId,
+      idKey: 'recordId',
       onUnreadable: (line) => unreadable.push(line),
     })) {
       results.push(result);
     }
     expect(results.map((r) => [r.customId, r.status])).toEqual([
       ['odd', 'failed'],
+      ['CUT0000001', 'failed'],
       ['CALL0000001', 'succeeded'],
     ]);
     expect(results[0]).toMatchObject({ error: { code: 'malformed_line', type: 'invalid_output' } });
     expect(unreadable).toEqual([
       { file: 'bedrock s3://b/out/x.out', line: 1, customId: 'odd', problem: 'of a shape we do not know' },
       { file: 'bedrock s3://b/out/x.out', line: 2, customId: null, problem: 'not JSON' },
+      { file: 'bedrock s3://b/out/x.out', line: 3, customId: 'CUT0000001', problem: 'not JSON' },
     ]);
   });
 });

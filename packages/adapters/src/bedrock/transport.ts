@@ -184,6 +184,7 @@ export class BedrockTransport implements BatchTransport {
         file: `bedrock ${s3Uri(file.bucket, file.key)}`,
         parse: (line) => parseBedrockLine(line, context),
         customIdOf: lineRecordId,
+        idKey: 'recordId',
         onUnreadable,
       });
     }
