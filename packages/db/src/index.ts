@@ -147,8 +147,7 @@ export {
   stuckBatches,
 } from './queries/monitoring';
 export {
-  callbackReceivedSince,
-  databaseNow,
+  callbackReceivedWithin,
   PROVIDER_CALLBACK_RETENTION_H,
   type ProviderCallback,
   type ProviderCallbackOutcome,

@@ -1,5 +1,5 @@
 import type { BatchRef, PollResult, Provider } from '@tranche/adapters';
-import { callbackReceivedSince, databaseNow, getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
+import { callbackReceivedWithin, getBatchWithJob, markCancelSent, recordPoll } from '@tranche/db';
 import { pollPayload } from '@tranche/queues';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerContext } from '../context';
@@ -43,8 +43,9 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
     outputFileId: batch.output_file_id,
     errorFileId: batch.error_file_id,
   };
-  // A callback that comes while this poll runs finds it active, so its wake-up is lost: it is looked for below.
-  const startedAt = await databaseNow(ctx.sql);
+  // A callback that comes while this poll runs finds it active, so its wake-up is lost: it is looked for below, over
+  // the time this poll took (a duration: the database's clock dates the callbacks).
+  const startedAt = performance.now();
   let poll: PollResult;
   try {
     if (job.cancel_reason && !batch.cancel_sent_at) {
@@ -80,7 +81,9 @@ export async function processPoll(ctx: WorkerContext, queueJob: Job, token?: str
     await wakeChunksWaitingForQuota(ctx, batch.provider);
     return;
   }
-  const soon = Boolean(job.cancel_reason) || (await callbackReceivedSince(ctx.sql, batchId, startedAt));
+  const soon =
+    Boolean(job.cancel_reason) ||
+    (await callbackReceivedWithin(ctx.sql, batchId, performance.now() - startedAt));
   const delay = soon ? SOON_MS : job.poll_interval_s * 1000;
   await queueJob.moveToDelayed(Date.now() + delay, token);
   throw new DelayedError();

@@ -78,18 +78,14 @@ export async function recordProviderCallback(
 }
 
 /**
- * Whether a callback naming the batch came in since `since` (the database's clock, as `received_at` is): a poll that
- * was already asking the provider when it came may have read the batch a moment before it ended, and its `pollNow`
- * found the poll running, so it changed nothing.
+ * Whether a callback naming the batch came in during the last `withinMs` (by the database's clock, which wrote
+ * `received_at`; only a duration crosses from the caller's): a poll that was already asking the provider when it came
+ * may have read the batch a moment before it ended, and its `pollNow` found the poll running, so it changed nothing.
  */
-export async function callbackReceivedSince(sql: Sql, batchId: string, since: Date): Promise<boolean> {
+export async function callbackReceivedWithin(sql: Sql, batchId: string, withinMs: number): Promise<boolean> {
   const rows = await sql`
-    select 1 from provider_callbacks where batch_id = ${batchId} and received_at >= ${since} limit 1`;
+    select 1 from provider_callbacks
+    where batch_id = ${batchId} and received_at >= now() - make_interval(secs => ${withinMs / 1000})
+    limit 1`;
   return rows.length > 0;
-}
-
-/** The database's clock, which `received_at` is written by. */
-export async function databaseNow(sql: Sql): Promise<Date> {
-  const [row] = await sql<{ now: Date }[]>`select now() as now`;
-  return row!.now;
 }
