@@ -167,6 +167,8 @@ export interface ExistingBatchQuery {
 export interface SubmitResult {
   providerBatchId: string;
   inputFileId?: string | null;
+  /** What the provider said of the batch it accepted (Together's create `warning`): the worker logs it. */
+  warning?: string;
 }
 
 /**

@@ -211,6 +211,17 @@ async function sendBatch(
     },
     'batch submitted',
   );
+  if (submitted.warning) {
+    ctx.log.warn(
+      {
+        jobId: job.id,
+        batchId: batch.id,
+        providerBatchId: submitted.providerBatchId,
+        warning: submitted.warning,
+      },
+      'the provider accepted the batch with a warning',
+    );
+  }
   await setJobStatus(ctx.sql, job.id, 'running', ['queued', 'submitting']);
   await ctx.queues.enqueuePoll(batch.id, job.poll_interval_s * 1000);
 }

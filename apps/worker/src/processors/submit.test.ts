@@ -251,6 +251,21 @@ describe('processSubmit', () => {
     expect(counts.sort()).toEqual([3, 4]);
   });
 
+  it("logs the provider's warning on a batch it accepted, and goes on", async () => {
+    const provider = new ScriptedAdapter('openai');
+    provider.submitWarning = 'completion_window 48h is not supported; the batch runs with 24h.';
+    const { job } = await insertTestJob(h.sql, { prompts: prompts(2) });
+
+    await submitJob(job, withAdapters(h.ctx, { openai: provider }));
+
+    const [submitted] = provider.callsTo('submit');
+    expect(submitted).toBeDefined();
+    expect(h.logs.withMessage('the provider accepted the batch with a warning')).toEqual([
+      expect.objectContaining({ jobId: job.id, warning: provider.submitWarning }),
+    ]);
+    expect((await getJobBatches(h.sql, job.id))[0]?.state).toBe('submitted');
+  });
+
   it('drops, unsent, a planned batch whose job was cancelled while another batch was being sent', async () => {
     const { job, customIds } = await insertTestJob(h.sql, { prompts: prompts(4) });
     const send = h.openai.submit.bind(h.openai);

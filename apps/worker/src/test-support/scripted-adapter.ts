@@ -37,6 +37,8 @@ export class ScriptedAdapter implements BatchAdapter {
   existing: ExistingBatch | null = null;
   /** Thrown by `submit` when set. */
   submitError: Error | null = null;
+  /** What `submit` says of the batch it made, when set (a provider's create warning). */
+  submitWarning: string | null = null;
   private submitted = 0;
   // Provider batch ids are unique per provider in the database: two adapters in one test database must not collide.
   private readonly tag = randomUUID().slice(0, 8);
@@ -67,6 +69,7 @@ export class ScriptedAdapter implements BatchAdapter {
     return {
       providerBatchId: `scripted_batch_${this.tag}_${this.submitted}`,
       inputFileId: `scripted_file_${this.tag}_${this.submitted}`,
+      ...(this.submitWarning ? { warning: this.submitWarning } : {}),
     };
   }
 

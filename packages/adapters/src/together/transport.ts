@@ -111,11 +111,15 @@ export class TogetherTransport implements BatchTransport {
       classify: togetherCallError,
       deleteFile: (id) => this.deleteFile(id),
     });
-    return { providerBatchId: created, inputFileId: fileId };
+    return {
+      providerBatchId: created.id,
+      inputFileId: fileId,
+      ...(created.warning ? { warning: created.warning } : {}),
+    };
   }
 
   /** Made once: the create is not idempotent, and a lost answer is found again by `findExisting`. */
-  private async create(inputFileId: string): Promise<string> {
+  private async create(inputFileId: string): Promise<{ id: string; warning?: string }> {
     const answer = await this.rest.json<{ job?: TogetherBatch; warning?: string } & TogetherBatch>(
       'POST',
       'batches',
@@ -124,11 +128,8 @@ export class TogetherTransport implements BatchTransport {
     // Documented wrapped (`{job, warning}`); a bare batch is read too, should the API ever answer like `GET`.
     const id = answer.job?.id ?? answer.id;
     if (!id) throw new TogetherApiError(502, 'the created batch has no id');
-    if (answer.warning) {
-      // A warning does not stop the batch, and what it may say is not documented: it goes to the worker's stderr.
-      console.warn(`together: batch ${id} created with a warning: ${answer.warning}`);
-    }
-    return id;
+    // A warning does not stop the batch, and what it may say is not documented: the worker logs it.
+    return answer.warning ? { id, warning: answer.warning } : { id };
   }
 
   private async upload(request: SubmitRequest): Promise<string> {
